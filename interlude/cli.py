@@ -1,0 +1,104 @@
+"""`interlude`: serve, worker, migrate, version (and, later, admin commands)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import logging
+import sys
+from collections.abc import AsyncIterator, Sequence
+
+import uvicorn
+
+from interlude import __version__
+from interlude.logs import configure_logging
+from messaging.errors import ConfigurationError
+from messaging.settings import Settings, load_settings
+from messaging.storage import schema
+from messaging.storage.database import Database
+from web.app import Companion, create_app
+from web.context import AppContext
+from worker.runner import run_worker_process, running_in_background
+
+logger = logging.getLogger("interlude")
+
+EXIT_CONFIGURATION = 2
+EXIT_SCHEMA = 3
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="interlude",
+        description="Interlude: end-to-end encrypted asynchronous therapy messaging.",
+        epilog="Configuration comes from INTERLUDE_* environment variables (see README.md).",
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    serve = commands.add_parser("serve", help="serve the web app and API")
+    serve.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=8000, help="port to bind (default 8000)")
+    commands.add_parser("worker", help="run the job worker until SIGTERM/SIGINT")
+    commands.add_parser("migrate", help="upgrade the database schema to the newest version")
+    commands.add_parser("version", help="print the version")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if args.command == "version":
+        print(f"interlude {__version__}")
+        return 0
+    try:
+        settings = load_settings()
+    except ConfigurationError as error:
+        print(f"interlude: configuration error: {error}", file=sys.stderr)
+        return EXIT_CONFIGURATION
+    configure_logging(settings.log_format, settings.log_level)
+    if args.command == "migrate":
+        return asyncio.run(migrate(settings))
+    if args.command == "worker":
+        return asyncio.run(run_worker_process(settings))
+    return asyncio.run(serve(settings, args.host, args.port))
+
+
+async def migrate(settings: Settings) -> int:
+    database = Database.from_url(settings.database_url)
+    try:
+        await schema.upgrade(database.engine)
+        logger.info("database schema is at %s", schema.head_revision())
+        return 0
+    finally:
+        await database.dispose()
+
+
+async def serve(settings: Settings, host: str, port: int) -> int:
+    database = Database.from_url(settings.database_url)
+    try:
+        if settings.is_sqlite:
+            await schema.upgrade(database.engine)
+        elif not await schema.is_at_head(database.engine):
+            logger.error(
+                "the database schema is not at the newest version (%s); "
+                "run `interlude migrate` before starting the web server",
+                schema.head_revision(),
+            )
+            return EXIT_SCHEMA
+    finally:
+        await database.dispose()
+    companions: list[Companion] = [embedded_worker] if settings.in_process_worker else []
+    app = create_app(settings, companions=companions)
+    config = uvicorn.Config(
+        app, host=host, port=port, log_config=None, proxy_headers=True, server_header=False
+    )
+    await uvicorn.Server(config).serve()
+    return 0
+
+
+@contextlib.asynccontextmanager
+async def embedded_worker(context: AppContext) -> AsyncIterator[None]:
+    async with running_in_background(context.settings, context.database, context.clock):
+        yield
+
+
+if __name__ == "__main__":
+    sys.exit(main())

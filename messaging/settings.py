@@ -1,0 +1,174 @@
+"""Typed, frozen settings read once from the environment (12-factor).
+
+Every variable is documented in README.md. A bad value raises `ConfigurationError` whose
+message names the variable and what is wrong, so start-up fails fast and clearly.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from messaging.errors import ConfigurationError
+
+SECRET_KEY_FILE = "secret_key"
+MIN_SECRET_KEY_LENGTH = 32
+LOG_FORMATS = ("text", "json")
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+DATABASE_SCHEMES = ("sqlite+aiosqlite", "postgresql+asyncpg")
+SMTP_SCHEMES = ("smtp", "smtp+starttls", "smtps")
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    data_dir: Path
+    database_url: str
+    redis_url: str | None
+    smtp_url: str | None
+    mail_from: str
+    public_url: str
+    secret_key: bytes
+    log_format: str
+    log_level: str
+    in_process_worker: bool
+    job_lease_seconds: int
+    job_max_attempts: int
+    node_modules_dir: Path
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    @property
+    def mail_outbox_dir(self) -> Path:
+        return self.data_dir / "mail-outbox"
+
+
+def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
+    """Build settings from `environ` (default: the process environment).
+
+    Creates the data directory, and on first run a random secret key kept in it with
+    0600 permissions, unless `INTERLUDE_SECRET_KEY` is given.
+    """
+    env = os.environ if environ is None else environ
+    data_dir = Path(_get(env, "INTERLUDE_DATA_DIR", "var")).resolve()
+    _ensure_directory(data_dir, "INTERLUDE_DATA_DIR")
+
+    database_url = _get(env, "INTERLUDE_DATABASE_URL", f"sqlite+aiosqlite:///{data_dir}/interlude.db")
+    _check_url(database_url, "INTERLUDE_DATABASE_URL", DATABASE_SCHEMES, needs_host=False)
+    redis_url = _optional(env, "INTERLUDE_REDIS_URL")
+    if redis_url is not None:
+        _check_url(redis_url, "INTERLUDE_REDIS_URL", ("redis", "rediss"), needs_host=True)
+    smtp_url = _optional(env, "INTERLUDE_SMTP_URL")
+    if smtp_url is not None:
+        _check_url(smtp_url, "INTERLUDE_SMTP_URL", SMTP_SCHEMES, needs_host=True)
+    public_url = _get(env, "INTERLUDE_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
+    _check_url(public_url, "INTERLUDE_PUBLIC_URL", ("http", "https"), needs_host=True)
+
+    log_format = _choice(env, "INTERLUDE_LOG_FORMAT", "text", LOG_FORMATS)
+    log_level = _choice(env, "INTERLUDE_LOG_LEVEL", "INFO", LOG_LEVELS, upper=True)
+    default_in_process = "true" if database_url.startswith("sqlite") else "false"
+    in_process_worker = _boolean(env, "INTERLUDE_IN_PROCESS_WORKER", default_in_process)
+    node_modules_default = Path(__file__).resolve().parent.parent / "node_modules"
+
+    return Settings(
+        data_dir=data_dir,
+        database_url=database_url,
+        redis_url=redis_url,
+        smtp_url=smtp_url,
+        mail_from=_get(env, "INTERLUDE_MAIL_FROM", "Interlude <no-reply@interlude.invalid>"),
+        public_url=public_url,
+        secret_key=_secret_key(env, data_dir),
+        log_format=log_format,
+        log_level=log_level,
+        in_process_worker=in_process_worker,
+        job_lease_seconds=_integer(env, "INTERLUDE_JOB_LEASE_SECONDS", 60, minimum=5),
+        job_max_attempts=_integer(env, "INTERLUDE_JOB_MAX_ATTEMPTS", 8, minimum=1),
+        node_modules_dir=Path(_get(env, "INTERLUDE_NODE_MODULES", str(node_modules_default))),
+    )
+
+
+def _get(env: Mapping[str, str], name: str, default: str) -> str:
+    value = env.get(name, "").strip()
+    return value or default
+
+
+def _optional(env: Mapping[str, str], name: str) -> str | None:
+    value = env.get(name, "").strip()
+    return value or None
+
+
+def _choice(
+    env: Mapping[str, str], name: str, default: str, allowed: tuple[str, ...], *, upper: bool = False
+) -> str:
+    value = _get(env, name, default)
+    value = value.upper() if upper else value.lower()
+    if value not in allowed:
+        raise ConfigurationError(f"{name}: {value!r} is not one of {', '.join(allowed)}")
+    return value
+
+
+def _boolean(env: Mapping[str, str], name: str, default: str) -> bool:
+    value = _get(env, name, default).lower()
+    if value in ("1", "true", "yes", "on"):
+        return True
+    if value in ("0", "false", "no", "off"):
+        return False
+    raise ConfigurationError(f"{name}: {value!r} is not a boolean (use true or false)")
+
+
+def _integer(env: Mapping[str, str], name: str, default: int, *, minimum: int) -> int:
+    raw = _get(env, name, str(default))
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigurationError(f"{name}: {raw!r} is not a whole number") from None
+    if value < minimum:
+        raise ConfigurationError(f"{name}: {value} is below the minimum of {minimum}")
+    return value
+
+
+def _check_url(
+    url: str, name: str, schemes: tuple[str, ...], *, needs_host: bool
+) -> None:
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - parsing the port validates it
+    except ValueError as exc:
+        raise ConfigurationError(f"{name}: not a valid URL ({exc})") from None
+    if parts.scheme not in schemes:
+        raise ConfigurationError(
+            f"{name}: scheme {parts.scheme!r} is not supported (use {' or '.join(schemes)})"
+        )
+    if needs_host and not parts.hostname:
+        raise ConfigurationError(f"{name}: the URL has no host")
+
+
+def _ensure_directory(path: Path, name: str) -> None:
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ConfigurationError(f"{name}: cannot create {path} ({exc.strerror})") from None
+
+
+def _secret_key(env: Mapping[str, str], data_dir: Path) -> bytes:
+    given = _optional(env, "INTERLUDE_SECRET_KEY")
+    if given is not None:
+        if len(given) < MIN_SECRET_KEY_LENGTH:
+            raise ConfigurationError(
+                f"INTERLUDE_SECRET_KEY: must be at least {MIN_SECRET_KEY_LENGTH} characters"
+            )
+        return given.encode()
+    key_file = data_dir / SECRET_KEY_FILE
+    if not key_file.exists():
+        descriptor = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "w") as handle:
+            handle.write(secrets.token_urlsafe(48))
+    stored = key_file.read_text().strip()
+    if len(stored) < MIN_SECRET_KEY_LENGTH:
+        raise ConfigurationError(f"INTERLUDE_SECRET_KEY: the key in {key_file} is too short")
+    return stored.encode()

@@ -1,0 +1,1 @@
+"""Test harness: real services brought up for the run, and small test doubles."""

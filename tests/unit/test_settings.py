@@ -1,0 +1,81 @@
+import stat
+from pathlib import Path
+
+import pytest
+
+from messaging.errors import ConfigurationError
+from messaging.settings import load_settings
+
+
+def test_defaults_give_embedded_mode_under_the_data_dir(tmp_path: Path) -> None:
+    settings = load_settings({"INTERLUDE_DATA_DIR": str(tmp_path)})
+
+    assert settings.database_url == f"sqlite+aiosqlite:///{tmp_path}/interlude.db"
+    assert settings.is_sqlite
+    assert settings.in_process_worker
+    assert settings.redis_url is None
+    assert settings.smtp_url is None
+    assert settings.mail_outbox_dir == tmp_path / "mail-outbox"
+    assert settings.public_url == "http://127.0.0.1:8000"
+
+
+def test_secret_key_is_generated_once_and_kept_private(tmp_path: Path) -> None:
+    first = load_settings({"INTERLUDE_DATA_DIR": str(tmp_path)})
+    second = load_settings({"INTERLUDE_DATA_DIR": str(tmp_path)})
+
+    key_file = tmp_path / "secret_key"
+    assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
+    assert first.secret_key == second.secret_key
+    assert len(first.secret_key) >= 32
+
+
+def test_settings_are_frozen(tmp_path: Path) -> None:
+    settings = load_settings({"INTERLUDE_DATA_DIR": str(tmp_path)})
+    with pytest.raises(AttributeError):
+        settings.public_url = "http://elsewhere"  # type: ignore[misc]
+
+
+def test_postgresql_defaults_to_a_separate_worker(tmp_path: Path) -> None:
+    settings = load_settings(
+        {
+            "INTERLUDE_DATA_DIR": str(tmp_path),
+            "INTERLUDE_DATABASE_URL": "postgresql+asyncpg://u:p@db:5432/interlude",
+        }
+    )
+    assert not settings.in_process_worker
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "complaint"),
+    [
+        ("INTERLUDE_DATABASE_URL", "mysql://x/y", "scheme 'mysql' is not supported"),
+        ("INTERLUDE_DATABASE_URL", "postgresql://u@h/db", "scheme 'postgresql' is not supported"),
+        ("INTERLUDE_REDIS_URL", "http://redis:6379", "scheme 'http' is not supported"),
+        ("INTERLUDE_REDIS_URL", "redis://", "the URL has no host"),
+        ("INTERLUDE_SMTP_URL", "smtp://mail:notaport", "not a valid URL"),
+        ("INTERLUDE_SMTP_URL", "imap://mail", "scheme 'imap' is not supported"),
+        ("INTERLUDE_PUBLIC_URL", "ftp://example.org", "scheme 'ftp' is not supported"),
+        ("INTERLUDE_SECRET_KEY", "short", "at least 32 characters"),
+        ("INTERLUDE_LOG_FORMAT", "xml", "'xml' is not one of text, json"),
+        ("INTERLUDE_LOG_LEVEL", "loud", "'LOUD' is not one of"),
+        ("INTERLUDE_IN_PROCESS_WORKER", "maybe", "'maybe' is not a boolean"),
+        ("INTERLUDE_JOB_LEASE_SECONDS", "soon", "'soon' is not a whole number"),
+        ("INTERLUDE_JOB_MAX_ATTEMPTS", "0", "below the minimum of 1"),
+    ],
+)
+def test_a_bad_value_names_the_variable_and_the_problem(
+    tmp_path: Path, variable: str, value: str, complaint: str
+) -> None:
+    with pytest.raises(ConfigurationError) as raised:
+        load_settings({"INTERLUDE_DATA_DIR": str(tmp_path), variable: value})
+
+    message = str(raised.value)
+    assert message.startswith(f"{variable}: ")
+    assert complaint in message
+
+
+def test_an_unusable_data_dir_is_reported(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("not a directory")
+    with pytest.raises(ConfigurationError, match=r"^INTERLUDE_DATA_DIR: cannot create"):
+        load_settings({"INTERLUDE_DATA_DIR": str(blocker / "data")})

@@ -1,0 +1,70 @@
+"""The application factory: Starlette for HTTP, Socket.IO beside it, one lifespan."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import AbstractAsyncContextManager
+
+import socketio
+from starlette.applications import Starlette
+from starlette.routing import BaseRoute, Route
+from starlette.types import ASGIApp
+
+from messaging.clock import Clock, SystemClock
+from messaging.settings import Settings
+from messaging.storage.database import Database
+from web.context import AppContext
+from web.errors import EXCEPTION_HANDLERS
+from web.health import healthz, readyz
+from web.middleware import RequestIdMiddleware, SecurityHeadersMiddleware
+from web.pages import content_security_policy, load_index_page, page_routes
+from web.realtime import create_socket_server
+
+# Something the process runs beside the web app for its lifetime (e.g. the in-process
+# job runner in embedded mode), supplied by the composition root.
+Companion = Callable[[AppContext], AbstractAsyncContextManager[None]]
+
+
+def create_app(
+    settings: Settings,
+    *,
+    clock: Clock | None = None,
+    companions: Sequence[Companion] = (),
+) -> ASGIApp:
+    page = load_index_page()
+    sio = create_socket_server(settings)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        database = Database.from_url(settings.database_url)
+        context = AppContext(settings=settings, database=database, clock=clock or SystemClock())
+        app.state.context = context
+        try:
+            async with contextlib.AsyncExitStack() as stack:
+                for companion in companions:
+                    await stack.enter_async_context(companion(context))
+                yield
+        finally:
+            await database.dispose()
+
+    routes: list[BaseRoute] = [
+        Route("/healthz", healthz, methods=["GET"]),
+        Route("/readyz", readyz, methods=["GET"]),
+        *page_routes(page, settings.node_modules_dir),
+    ]
+    starlette = Starlette(
+        routes=routes,
+        exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
+        lifespan=lifespan,
+    )
+    starlette.state.sio = sio
+    asgi: ASGIApp = socketio.ASGIApp(
+        sio, other_asgi_app=with_http_middleware(starlette, content_security_policy(page))
+    )
+    return asgi
+
+
+def with_http_middleware(app: ASGIApp, content_security_policy: str) -> ASGIApp:
+    """Outermost layers, so even responses to unhandled errors carry the headers."""
+    return SecurityHeadersMiddleware(RequestIdMiddleware(app), content_security_policy)

@@ -1,0 +1,1 @@
+"""The worker: drains the durable job queue (emails, releases, reminders)."""

@@ -1,0 +1,56 @@
+"""Running the job runner as a process (`interlude worker`) or inside the web process."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+from collections.abc import AsyncIterator
+from datetime import timedelta
+
+from messaging.clock import Clock, SystemClock
+from messaging.jobs import JobRunner, RunnerOptions
+from messaging.settings import Settings
+from messaging.storage import schema
+from messaging.storage.database import Database
+from worker.handlers import build_registry
+
+logger = logging.getLogger("interlude.worker")
+
+
+def create_runner(settings: Settings, database: Database, clock: Clock) -> JobRunner:
+    options = RunnerOptions(lease=timedelta(seconds=settings.job_lease_seconds))
+    return JobRunner(database, build_registry(settings, database, clock), clock, options)
+
+
+@contextlib.asynccontextmanager
+async def running_in_background(
+    settings: Settings, database: Database, clock: Clock
+) -> AsyncIterator[JobRunner]:
+    """Run the job runner as a task for the duration of the block (embedded mode)."""
+    runner = create_runner(settings, database, clock)
+    stop = asyncio.Event()
+    task = asyncio.create_task(runner.run_until_stopped(stop), name="job-runner")
+    try:
+        yield runner
+    finally:
+        stop.set()
+        await task
+
+
+async def run_worker_process(settings: Settings) -> int:
+    """Run until SIGTERM or SIGINT, finishing the job in hand. Returns an exit status."""
+    database = Database.from_url(settings.database_url)
+    try:
+        if not await schema.is_at_head(database.engine):
+            logger.error("the database schema is out of date; run `interlude migrate` first")
+            return 3
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(signum, stop.set)
+        await create_runner(settings, database, SystemClock()).run_until_stopped(stop)
+        return 0
+    finally:
+        await database.dispose()
