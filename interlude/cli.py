@@ -76,6 +76,7 @@ async def serve(settings: Settings, host: str, port: int) -> int:
     try:
         if settings.is_sqlite:
             await schema.upgrade(database.engine)
+            logger.info("database schema is at %s", schema.head_revision())
         elif not await schema.is_at_head(database.engine):
             logger.error(
                 "the database schema is not at the newest version (%s); "

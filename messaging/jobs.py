@@ -71,8 +71,9 @@ class Backoff:
 
     def delay(self, attempt: int, rng: random.Random) -> timedelta:
         exponent = min(max(attempt - 1, 0), 30)
-        raw = min(self.base * (2**exponent), self.cap)
-        return raw * (1 - self.jitter * rng.random())
+        raw: timedelta = min(self.base * (2**exponent), self.cap)
+        factor: float = 1 - self.jitter * rng.random()
+        return raw * factor
 
 
 @dataclass(slots=True)
@@ -114,7 +115,7 @@ class JobRunner:
         self._registry = registry
         self._clock = clock
         self._options = options or RunnerOptions()
-        self._rng = rng or random.Random()  # noqa: S311 - jitter needs no secrecy
+        self._rng = rng or random.Random()
         self._wake = asyncio.Event()
 
     def wake(self) -> None:
@@ -200,9 +201,7 @@ class JobRunner:
             )
             return
         delay = self._options.backoff.delay(job.attempts, self._rng)
-        await self._finish(
-            job, token, "queued", error=message, run_at=self._clock.now() + delay
-        )
+        await self._finish(job, token, "queued", error=message, run_at=self._clock.now() + delay)
         logger.info(
             "job failed; will retry",
             extra={"job_id": job.id, "kind": job.kind, "retry_in_seconds": delay.total_seconds()},

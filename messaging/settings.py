@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 
 from messaging.errors import ConfigurationError
 
-SECRET_KEY_FILE = "secret_key"
+SECRET_KEY_FILE = "secret_key"  # noqa: S105 - a file name, not a secret
 MIN_SECRET_KEY_LENGTH = 32
 LOG_FORMATS = ("text", "json")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
@@ -58,7 +58,9 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     data_dir = Path(_get(env, "INTERLUDE_DATA_DIR", "var")).resolve()
     _ensure_directory(data_dir, "INTERLUDE_DATA_DIR")
 
-    database_url = _get(env, "INTERLUDE_DATABASE_URL", f"sqlite+aiosqlite:///{data_dir}/interlude.db")
+    database_url = _get(
+        env, "INTERLUDE_DATABASE_URL", f"sqlite+aiosqlite:///{data_dir}/interlude.db"
+    )
     _check_url(database_url, "INTERLUDE_DATABASE_URL", DATABASE_SCHEMES, needs_host=False)
     redis_url = _optional(env, "INTERLUDE_REDIS_URL")
     if redis_url is not None:
@@ -82,7 +84,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         smtp_url=smtp_url,
         mail_from=_get(env, "INTERLUDE_MAIL_FROM", "Interlude <no-reply@interlude.invalid>"),
         public_url=public_url,
-        secret_key=_secret_key(env, data_dir),
+        secret_key=_secret_key(env, data_dir, shared=not database_url.startswith("sqlite")),
         log_format=log_format,
         log_level=log_level,
         in_process_worker=in_process_worker,
@@ -103,7 +105,12 @@ def _optional(env: Mapping[str, str], name: str) -> str | None:
 
 
 def _choice(
-    env: Mapping[str, str], name: str, default: str, allowed: tuple[str, ...], *, upper: bool = False
+    env: Mapping[str, str],
+    name: str,
+    default: str,
+    allowed: tuple[str, ...],
+    *,
+    upper: bool = False,
 ) -> str:
     value = _get(env, name, default)
     value = value.upper() if upper else value.lower()
@@ -132,9 +139,7 @@ def _integer(env: Mapping[str, str], name: str, default: int, *, minimum: int) -
     return value
 
 
-def _check_url(
-    url: str, name: str, schemes: tuple[str, ...], *, needs_host: bool
-) -> None:
+def _check_url(url: str, name: str, schemes: tuple[str, ...], *, needs_host: bool) -> None:
     try:
         parts = urlsplit(url)
         parts.port  # noqa: B018 - parsing the port validates it
@@ -155,8 +160,13 @@ def _ensure_directory(path: Path, name: str) -> None:
         raise ConfigurationError(f"{name}: cannot create {path} ({exc.strerror})") from None
 
 
-def _secret_key(env: Mapping[str, str], data_dir: Path) -> bytes:
+def _secret_key(env: Mapping[str, str], data_dir: Path, *, shared: bool) -> bytes:
     given = _optional(env, "INTERLUDE_SECRET_KEY")
+    if given is None and shared:
+        raise ConfigurationError(
+            "INTERLUDE_SECRET_KEY: required with PostgreSQL, where several processes must "
+            "share one key (a generated key is only for the embedded SQLite mode)"
+        )
     if given is not None:
         if len(given) < MIN_SECRET_KEY_LENGTH:
             raise ConfigurationError(

@@ -3,7 +3,6 @@ PostgreSQL (test ids end in [sqlite] / [postgresql])."""
 
 from __future__ import annotations
 
-import asyncio
 import shutil
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -16,6 +15,7 @@ from messaging.storage.database import Database, create_engine
 from tests.support.clock import FrozenClock
 from tests.support.postgres import PostgresServer, postgres_server
 from tests.support.redis_server import redis_server
+from tests.support.services import run_coroutine
 from tests.support.smtp import SmtpSink, smtp_sink
 
 DIALECTS = ["sqlite", "postgresql"]
@@ -43,14 +43,14 @@ def postgres() -> Iterator[PostgresServer]:
 def postgres_template(postgres: PostgresServer) -> str:
     """A database migrated to head once per run; each test clones it (fast)."""
     name = postgres.create_database()
-    asyncio.run(_migrate(postgres.url_for(name)))
+    run_coroutine(_migrate(postgres.url_for(name)))
     return name
 
 
 @pytest.fixture(scope="session")
 def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("sqlite-template") / "template.db"
-    asyncio.run(_migrate(sqlite_url(path)))
+    run_coroutine(_migrate(sqlite_url(path)))
     return path
 
 
@@ -89,7 +89,9 @@ def _postgres_clone(request: pytest.FixtureRequest) -> Iterator[str]:
 
 
 @pytest.fixture
-def empty_database_url(dialect: str, request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+def empty_database_url(
+    dialect: str, request: pytest.FixtureRequest, tmp_path: Path
+) -> Iterator[str]:
     """A database with no schema at all, on each dialect in turn."""
     if dialect == "sqlite":
         yield sqlite_url(tmp_path / "empty.db")

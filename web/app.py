@@ -55,7 +55,7 @@ def create_app(
     ]
     starlette = Starlette(
         routes=routes,
-        exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
+        exception_handlers=EXCEPTION_HANDLERS,
         lifespan=lifespan,
     )
     starlette.state.sio = sio

@@ -42,7 +42,7 @@ def error_response(status: int, code: str, message: str) -> JSONResponse:
 def status_for(error: errors.InterludeError) -> int:
     for cls in type(error).__mro__:
         if cls in STATUS_BY_ERROR:
-            return STATUS_BY_ERROR[cls]  # type: ignore[index]
+            return STATUS_BY_ERROR[cls]
     return 400
 
 

@@ -36,7 +36,9 @@ def load_index_page() -> Page:
 
 
 def content_security_policy(page: Page) -> str:
-    script_sources = " ".join(["'self'", "'wasm-unsafe-eval'", *(f"'{h}'" for h in page.import_map_hashes)])
+    script_sources = " ".join(
+        ["'self'", "'wasm-unsafe-eval'", *(f"'{h}'" for h in page.import_map_hashes)]
+    )
     return "; ".join(
         [
             "default-src 'none'",
@@ -64,5 +66,7 @@ def page_routes(page: Page, node_modules: Path) -> list[BaseRoute]:
     ]
     for package in VENDORED_PACKAGES:
         directory = node_modules / package / "dist"
-        routes.append(Mount(f"/vendor/{package}/dist", app=StaticFiles(directory=directory, check_dir=False)))
+        routes.append(
+            Mount(f"/vendor/{package}/dist", app=StaticFiles(directory=directory, check_dir=False))
+        )
     return routes

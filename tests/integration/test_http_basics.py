@@ -29,7 +29,8 @@ def assert_json_error(response: Response | object, status: int, code: str) -> No
     body = response.json()  # type: ignore[attr-defined]
     assert set(body) == {"error"}
     assert body["error"]["code"] == code
-    assert isinstance(body["error"]["message"], str) and body["error"]["message"]
+    assert isinstance(body["error"]["message"], str)
+    assert body["error"]["message"]
     assert "Traceback" not in response.text  # type: ignore[attr-defined]
 
 
@@ -124,7 +125,10 @@ def test_only_the_vendored_packages_are_reachable(client: TestClient) -> None:
 def test_each_response_has_a_request_id_and_a_well_formed_one_is_kept(client: TestClient) -> None:
     generated = client.get("/healthz").headers["x-request-id"]
     assert re.fullmatch(r"[0-9a-f]{16}", generated)
-    assert client.get("/healthz", headers={"X-Request-ID": "abc-123-def"}).headers["x-request-id"] == "abc-123-def"
+    assert (
+        client.get("/healthz", headers={"X-Request-ID": "abc-123-def"}).headers["x-request-id"]
+        == "abc-123-def"
+    )
     forged = client.get("/healthz", headers={"X-Request-ID": "bad id\nwith newline"})
     assert forged.headers["x-request-id"] != "bad id\nwith newline"
 

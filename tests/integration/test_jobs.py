@@ -32,7 +32,9 @@ def runner_for(
     return JobRunner(database, registry, clock, options)
 
 
-async def add_job(database: Database, clock: FrozenClock, kind: str = "test.record", **kw: object) -> int:
+async def add_job(
+    database: Database, clock: FrozenClock, kind: str = "test.record", **kw: object
+) -> int:
     async with database.unit_of_work() as uow:
         job_id = await enqueue(uow, kind, {"n": 1}, now=clock.now(), **kw)  # type: ignore[arg-type]
         await uow.commit()
@@ -51,7 +53,9 @@ async def test_a_job_enqueued_in_a_rolled_back_transaction_never_exists(
     assert recorder.seen == []
 
 
-async def test_a_committed_job_runs_once_and_is_done(database: Database, clock: FrozenClock) -> None:
+async def test_a_committed_job_runs_once_and_is_done(
+    database: Database, clock: FrozenClock
+) -> None:
     job_id = await add_job(database, clock)
     recorder = Recorder()
     runner = runner_for(database, clock, test_record=recorder)
@@ -118,7 +122,9 @@ async def test_a_failing_handler_backs_off_then_ends_dead_keeping_its_last_error
     assert await runner.run_due() == 0
 
 
-async def test_a_permanent_failure_goes_dead_at_once(database: Database, clock: FrozenClock) -> None:
+async def test_a_permanent_failure_goes_dead_at_once(
+    database: Database, clock: FrozenClock
+) -> None:
     async def refuse(job: JobRecord) -> None:
         raise PermanentJobFailure("550 mailbox unavailable")
 
@@ -152,7 +158,9 @@ async def test_jobs_of_kinds_without_a_handler_are_left_for_another_worker(
     assert (await read_job(database, job_id)).state == "queued"
 
 
-async def test_two_runners_never_run_the_same_job_twice(database_url: str, clock: FrozenClock) -> None:
+async def test_two_runners_never_run_the_same_job_twice(
+    database_url: str, clock: FrozenClock
+) -> None:
     databases = [Database.from_url(database_url) for _ in range(2)]
     try:
         job_ids = set()
@@ -196,7 +204,14 @@ async def test_a_worker_killed_mid_job_leaves_it_to_be_retried_after_its_lease(
         marker = tmp_path / "started"
         lease_seconds = 5
         worker = subprocess.Popen(
-            [sys.executable, "-m", "tests.support.hanging_worker", database_url, str(marker), str(lease_seconds)],
+            [
+                sys.executable,
+                "-m",
+                "tests.support.hanging_worker",
+                database_url,
+                str(marker),
+                str(lease_seconds),
+            ],
             cwd=Path(__file__).resolve().parents[2],
         )
         try:
@@ -234,7 +249,9 @@ async def test_a_long_job_keeps_its_lease_while_its_handler_runs(postgres_url: s
         lease = timedelta(seconds=1)
         job_id = await add_job(database, FrozenClock(clock.now()), kind="test.slow")
         stolen = Recorder()
-        rival = JobRunner(database, _registry("test.slow", stolen), clock, RunnerOptions(lease=lease))
+        rival = JobRunner(
+            database, _registry("test.slow", stolen), clock, RunnerOptions(lease=lease)
+        )
 
         async def slow(job: JobRecord) -> None:
             await asyncio.sleep(2.5 * lease.total_seconds())

@@ -7,7 +7,6 @@ user when we are root (initdb refuses root), listening on 127.0.0.1 only.
 
 from __future__ import annotations
 
-import asyncio
 import glob
 import os
 import pwd
@@ -23,7 +22,7 @@ from dataclasses import dataclass
 import asyncpg
 from sqlalchemy.engine import make_url
 
-from tests.support.services import free_port, service_missing
+from tests.support.services import free_port, run_coroutine, service_missing
 
 PG_BIN_GLOB = "/usr/lib/postgresql/*/bin"
 
@@ -40,13 +39,15 @@ class PostgresServer:
 
     def execute(self, sql: str) -> None:
         async def run() -> None:
-            connection = await asyncpg.connect(self.dsn_for(make_url(self.admin_url).database or "postgres"))
+            connection = await asyncpg.connect(
+                self.dsn_for(make_url(self.admin_url).database or "postgres")
+            )
             try:
                 await connection.execute(sql)
             finally:
                 await connection.close()
 
-        asyncio.run(run())
+        run_coroutine(run())
 
     def create_database(self, template: str | None = None) -> str:
         name = f"t_{uuid.uuid4().hex[:16]}"
@@ -91,15 +92,38 @@ def postgres_server() -> Iterator[PostgresServer]:
     os.chmod(root, 0o700)
     port = free_port()
     subprocess.run(
-        [*run_as, f"{bin_dir}/initdb", "-D", data_dir, "-U", "postgres", "-A", "trust", "-E", "UTF8",
-         "--no-sync"],
+        [
+            *run_as,
+            f"{bin_dir}/initdb",
+            "-D",
+            data_dir,
+            "-U",
+            "postgres",
+            "-A",
+            "trust",
+            "-E",
+            "UTF8",
+            "--no-sync",
+        ],
         check=True,
         capture_output=True,
     )
-    options = f"-c listen_addresses=127.0.0.1 -p {port} -k {root} -c fsync=off -c max_connections=200"
+    options = (
+        f"-c listen_addresses=127.0.0.1 -p {port} -k {root} -c fsync=off -c max_connections=200"
+    )
     subprocess.run(
-        [*run_as, f"{bin_dir}/pg_ctl", "-D", data_dir, "-o", options, "-l", f"{root}/log", "-w",
-         "start"],
+        [
+            *run_as,
+            f"{bin_dir}/pg_ctl",
+            "-D",
+            data_dir,
+            "-o",
+            options,
+            "-l",
+            f"{root}/log",
+            "-w",
+            "start",
+        ],
         check=True,
         capture_output=True,
     )

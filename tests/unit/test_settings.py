@@ -40,9 +40,22 @@ def test_postgresql_defaults_to_a_separate_worker(tmp_path: Path) -> None:
         {
             "INTERLUDE_DATA_DIR": str(tmp_path),
             "INTERLUDE_DATABASE_URL": "postgresql+asyncpg://u:p@db:5432/interlude",
+            "INTERLUDE_SECRET_KEY": "k" * 40,
         }
     )
     assert not settings.in_process_worker
+
+
+def test_postgresql_requires_a_shared_secret_key(tmp_path: Path) -> None:
+    with pytest.raises(
+        ConfigurationError, match=r"^INTERLUDE_SECRET_KEY: required with PostgreSQL"
+    ):
+        load_settings(
+            {
+                "INTERLUDE_DATA_DIR": str(tmp_path),
+                "INTERLUDE_DATABASE_URL": "postgresql+asyncpg://u:p@db:5432/interlude",
+            }
+        )
 
 
 @pytest.mark.parametrize(

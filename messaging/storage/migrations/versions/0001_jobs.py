@@ -39,9 +39,7 @@ def upgrade() -> None:
         sa.CheckConstraint(
             "state IN ('queued', 'running', 'done', 'dead')", name=op.f("ck_jobs_state")
         ),
-        sa.CheckConstraint(
-            "attempts >= 0 AND max_attempts >= 1", name=op.f("ck_jobs_attempts")
-        ),
+        sa.CheckConstraint("attempts >= 0 AND max_attempts >= 1", name=op.f("ck_jobs_attempts")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_jobs")),
         sa.UniqueConstraint("dedupe_key", name=op.f("uq_jobs_dedupe_key")),
     )

@@ -1,0 +1,39 @@
+"""`interlude serve` as a real process, on each database."""
+
+import httpx
+import socketio
+
+from tests.support.live_server import LiveServer
+
+
+def test_the_served_process_is_ready_and_serves_the_page(server: LiveServer) -> None:
+    assert httpx.get(server.url + "/readyz").json() == {"status": "ready"}
+    page = httpx.get(server.url + "/")
+    assert page.status_code == 200
+    assert '<script type="module" src="/static/js/app.js">' in page.text
+
+
+async def test_a_socketio_client_connects_over_websocket(server: LiveServer) -> None:
+    client = socketio.AsyncClient()
+    await client.connect(server.url, transports=["websocket"], wait_timeout=10)
+    try:
+        assert client.connected
+        assert client.transport() == "websocket"
+    finally:
+        await client.disconnect()
+
+
+async def test_long_polling_is_refused_so_no_sticky_sessions_are_needed(server: LiveServer) -> None:
+    async with httpx.AsyncClient() as http:
+        response = await http.get(
+            server.url + "/socket.io/", params={"EIO": "4", "transport": "polling"}
+        )
+    assert response.status_code == 400
+
+
+def test_logs_are_json_lines_with_request_ids_in_production_format(server: LiveServer) -> None:
+    httpx.get(server.url + "/healthz", headers={"X-Request-ID": "trace-me-12345"})
+    assert any(
+        "trace-me-12345" in line and "GET /healthz 200" in line
+        for line in server.log().splitlines()
+    )
