@@ -1,0 +1,929 @@
+// Interlude end-to-end crypto core for the browser (spec: docs/crypto.md).
+// The only module that touches libsodium. Produces the same bytes as the Python `crypto`
+// package; every function that needs randomness takes an optional `rng(n) -> Uint8Array`
+// (tests inject a deterministic one). Every failure throws a CryptoError subclass.
+
+import sodium from "libsodium-wrappers-sumo";
+
+/** Resolves once libsodium is initialised; call before anything else. */
+export async function ready() {
+  await sodium.ready;
+}
+
+// ---------------------------------------------------------------- errors
+
+export class CryptoError extends Error {
+  get code() {
+    return "crypto_error";
+  }
+  get name() {
+    return this.constructor.name;
+  }
+}
+export class MalformedError extends CryptoError {
+  get code() {
+    return "crypto_malformed";
+  }
+}
+export class UnsupportedVersionError extends CryptoError {
+  get code() {
+    return "crypto_unsupported_version";
+  }
+}
+export class BadSignatureError extends CryptoError {
+  get code() {
+    return "crypto_bad_signature";
+  }
+}
+export class WrongKeyError extends CryptoError {
+  get code() {
+    return "crypto_wrong_key";
+  }
+}
+export class KeyCommitmentError extends WrongKeyError {
+  get code() {
+    return "crypto_key_commitment";
+  }
+}
+export class KdfParamsError extends CryptoError {
+  get code() {
+    return "crypto_kdf_params";
+  }
+}
+export class KeyDerivationError extends CryptoError {
+  get code() {
+    return "crypto_key_derivation";
+  }
+}
+export class ChainError extends CryptoError {
+  get code() {
+    return "crypto_chain";
+  }
+}
+
+// ---------------------------------------------------------------- constants
+
+const te = new TextEncoder();
+const ascii = (s) => te.encode(s);
+
+const BUNDLE_VERSION = 1;
+const BUNDLE_CONTEXT = ascii("interlude/bundle/v1\0");
+const KEY_ID_CONTEXT = "ilkeyid_";
+const SAFETY_DOMAIN = ascii("interlude/safety-number/v1");
+const SAFETY_GROUPS = 12;
+const KDF_VERSION = 1;
+const PASSWORD_CONTEXT = "ilpasswd";
+const MIB = 1024 * 1024;
+const MAX_OPS = 10;
+const MAX_MEM = 1024 * MIB;
+export const SALT_BYTES = 16;
+export const KDF_MODERATE = Object.freeze({ version: KDF_VERSION, ops: 3, mem: 256 * MIB });
+export const KDF_INTERACTIVE = Object.freeze({ version: KDF_VERSION, ops: 2, mem: 64 * MIB });
+const WRAP_VERSION = 1;
+const WRAP_KIND_PASSWORD = 1;
+const WRAP_KIND_RECOVERY = 2;
+const WRAPPED_ACCOUNT_KEY_BYTES = 74;
+const ACCOUNT_KEY_CONTEXT = ascii("interlude/account-key/v1\0");
+const KEYRING_VERSION = 1;
+const KEYRING_CONTEXT = ascii("interlude/keyring/v1\0");
+const MAX_KEYRING_IDENTITIES = 64;
+const RECOVERY_CONTEXT = "ilrecovr";
+const RECOVERY_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+const RECOVERY_CHARS = 56;
+const EPOCH_CONTEXT = "ilepoch_";
+const MAX_EPOCH = Number.MAX_SAFE_INTEGER;
+const SEAL_BYTES = 16 + 8 + 32 + 48;
+const COMMIT_VERSION = 1;
+const COMMIT_CONTEXT = ascii("interlude/commit/v1\0");
+const COMMIT_HASH_DOMAIN = ascii("interlude/commit-hash/v1");
+const MAX_MEMBERS = 1024;
+const MAX_COMMIT_BYTES = 1 + 16 + 8 + 32 + 16 + 16 + 32 + 2 + MAX_MEMBERS * (35 + SEAL_BYTES) + 64;
+export const GENESIS_PREV_HASH = new Uint8Array(32);
+export const ROLE = Object.freeze({ CLIENT: 1, THERAPIST: 2, MODERATOR: 3, MEMBER: 4 });
+const ENVELOPE_VERSION = 1;
+const SUITE_V1 = 1;
+const HEADER_BYTES = 77;
+const PAD_BLOCK = 256;
+const ENVELOPE_CONTEXT = ascii("interlude/envelope/v1\0");
+const KEY_COMMITMENT_CONTEXT = "ilkeycmt";
+export const KEY_SCOPE = Object.freeze({ EPOCH: 1, MOD: 2 });
+export const CONTENT_TYPE = Object.freeze({ TEXT: 1, JSON: 2 });
+const WRAP_BYTES = { 1: 72, 2: 80 };
+export const MAX_ENVELOPE_BYTES = 256 * 1024;
+export const MAX_PLAINTEXT_BYTES = 255 * 1024;
+
+// ---------------------------------------------------------------- bytes, ids, base64
+
+function concat(...parts) {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let offset = 0;
+  for (const part of parts) {
+    out.set(part, offset);
+    offset += part.length;
+  }
+  return out;
+}
+
+function equal(a, b) {
+  return a.length === b.length && sodium.memcmp(a, b);
+}
+
+function lexCompare(a, b) {
+  for (let i = 0; i < Math.min(a.length, b.length); i++) {
+    if (a[i] !== b[i]) return a[i] - b[i];
+  }
+  return a.length - b.length;
+}
+
+function isZero(a) {
+  return a.every((byte) => byte === 0);
+}
+
+const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/** Canonical lowercase UUID string -> 16 bytes. */
+export function uuidToBytes(id) {
+  if (typeof id !== "string" || !UUID_RE.test(id)) throw new MalformedError("invalid uuid");
+  return sodium.from_hex(id.replaceAll("-", ""));
+}
+
+/** 16 bytes -> canonical lowercase UUID string. */
+export function bytesToUuid(bytes) {
+  const h = sodium.to_hex(bytes);
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+}
+
+const B64_RE = /^[A-Za-z0-9_-]*$/;
+
+/** Bytes -> base64url without padding. */
+export function b64encode(bytes) {
+  return sodium.to_base64(bytes, sodium.base64_variants.URLSAFE_NO_PADDING);
+}
+
+/** Strict base64url without padding -> bytes; anything non-canonical throws MalformedError. */
+export function b64decode(text) {
+  if (typeof text !== "string" || !B64_RE.test(text) || text.length % 4 === 1) {
+    throw new MalformedError("invalid base64url");
+  }
+  let bytes;
+  try {
+    bytes = sodium.from_base64(text, sodium.base64_variants.URLSAFE_NO_PADDING);
+  } catch {
+    throw new MalformedError("invalid base64url");
+  }
+  if (b64encode(bytes) !== text) throw new MalformedError("non-canonical base64url");
+  return bytes;
+}
+
+class Writer {
+  constructor() {
+    this.parts = [];
+  }
+  int(value, size) {
+    if (!Number.isSafeInteger(value) || value < 0 || (size < 8 && value >= 2 ** (8 * size))) {
+      throw new MalformedError(`integer ${value} does not fit in ${size} bytes`);
+    }
+    const out = new Uint8Array(size);
+    let v = BigInt(value);
+    for (let i = size - 1; i >= 0; i--) {
+      out[i] = Number(v & 0xffn);
+      v >>= 8n;
+    }
+    this.parts.push(out);
+    return this;
+  }
+  u8(v) {
+    return this.int(v, 1);
+  }
+  u16(v) {
+    return this.int(v, 2);
+  }
+  u32(v) {
+    return this.int(v, 4);
+  }
+  u64(v) {
+    return this.int(v, 8);
+  }
+  fixed(bytes, size) {
+    if (!(bytes instanceof Uint8Array) || bytes.length !== size) {
+      throw new MalformedError(`expected ${size} bytes`);
+    }
+    this.parts.push(bytes);
+    return this;
+  }
+  uuid(id) {
+    return this.fixed(uuidToBytes(id), 16);
+  }
+  var16(bytes) {
+    return this.u16(bytes.length).fixed(bytes, bytes.length);
+  }
+  var32(bytes) {
+    return this.u32(bytes.length).fixed(bytes, bytes.length);
+  }
+  bytes() {
+    return concat(...this.parts);
+  }
+}
+
+class Reader {
+  constructor(data) {
+    if (!(data instanceof Uint8Array)) throw new MalformedError("expected bytes");
+    this.data = data;
+    this.pos = 0;
+  }
+  fixed(size) {
+    if (this.pos + size > this.data.length) throw new MalformedError("truncated input");
+    const chunk = this.data.slice(this.pos, this.pos + size);
+    this.pos += size;
+    return chunk;
+  }
+  int(size) {
+    let v = 0n;
+    for (const byte of this.fixed(size)) v = (v << 8n) | BigInt(byte);
+    return v;
+  }
+  u8() {
+    return Number(this.int(1));
+  }
+  u16() {
+    return Number(this.int(2));
+  }
+  u32() {
+    return Number(this.int(4));
+  }
+  u64() {
+    const v = this.int(8);
+    if (v > BigInt(MAX_EPOCH)) throw new MalformedError("integer out of range");
+    return Number(v);
+  }
+  uuid() {
+    return bytesToUuid(this.fixed(16));
+  }
+  var16() {
+    return this.fixed(this.u16());
+  }
+  var32() {
+    return this.fixed(this.u32());
+  }
+  end() {
+    if (this.pos !== this.data.length) throw new MalformedError("trailing bytes");
+  }
+}
+
+// ---------------------------------------------------------------- primitives
+
+/** The browser/OS CSPRNG via libsodium. */
+export function osRandom(n) {
+  return sodium.randombytes_buf(n);
+}
+
+function draw(rng, n) {
+  const value = rng(n);
+  if (!(value instanceof Uint8Array) || value.length !== n) {
+    throw new MalformedError(`rng returned the wrong number of bytes (wanted ${n})`);
+  }
+  return value;
+}
+
+/** crypto_kdf_derive_from_key(size, id, ctx, key). */
+export function kdfDerive(size, subkeyId, context, key) {
+  if (context.length !== 8 || !(key instanceof Uint8Array) || key.length !== 32) {
+    throw new MalformedError("invalid kdf input");
+  }
+  // libsodium.js takes ids above 2^32 - 1 only as BigInt.
+  const id = typeof subkeyId === "number" && subkeyId > 0xffffffff ? BigInt(subkeyId) : subkeyId;
+  return sodium.crypto_kdf_derive_from_key(size, id, context, key);
+}
+
+function domainHash(domain, data, size = 32) {
+  return sodium.crypto_generichash(size, data, domain);
+}
+
+function aeadEncrypt(key, nonce, plaintext, ad) {
+  return sodium.crypto_aead_xchacha20poly1305_ietf_encrypt(plaintext, ad, null, nonce, key);
+}
+
+function aeadDecrypt(key, nonce, ciphertext, ad) {
+  try {
+    return sodium.crypto_aead_xchacha20poly1305_ietf_decrypt(null, ciphertext, ad, nonce, key);
+  } catch {
+    throw new WrongKeyError("decryption failed");
+  }
+}
+
+function verifySignature(publicKey, message, signature) {
+  let ok = false;
+  try {
+    ok = sodium.crypto_sign_verify_detached(signature, message, publicKey);
+  } catch {
+    ok = false;
+  }
+  if (!ok) throw new BadSignatureError("signature does not verify");
+}
+
+function boxSeal(message, recipientPk, rng) {
+  if (!(recipientPk instanceof Uint8Array) || recipientPk.length !== 32) {
+    throw new MalformedError("invalid recipient key");
+  }
+  const ephSk = draw(rng, 32);
+  const ephPk = sodium.crypto_scalarmult_base(ephSk);
+  const nonce = sodium.crypto_generichash(24, concat(ephPk, recipientPk), null);
+  let boxed;
+  try {
+    boxed = sodium.crypto_box_easy(message, nonce, recipientPk, ephSk);
+  } catch {
+    throw new WrongKeyError("invalid recipient key");
+  }
+  return concat(ephPk, boxed);
+}
+
+function boxSealOpen(sealed, publicKey, secretKey) {
+  try {
+    return sodium.crypto_box_seal_open(sealed, publicKey, secretKey);
+  } catch {
+    throw new WrongKeyError("cannot open sealed box");
+  }
+}
+
+// ---------------------------------------------------------------- identity
+
+/** 16-byte id of an Ed25519 public key: crypto_kdf(16, 1, "ilkeyid_", signPk). */
+export function keyId(signPk) {
+  return kdfDerive(16, 1, KEY_ID_CONTEXT, signPk);
+}
+
+/** Rebuilds an identity from its two 32-byte secrets. */
+export function identityFromSecrets(userId, signSeed, boxSk) {
+  uuidToBytes(userId);
+  const pair = sodium.crypto_sign_seed_keypair(signSeed);
+  return Object.freeze({
+    userId,
+    signSeed,
+    boxSk,
+    signPk: pair.publicKey,
+    signSk: pair.privateKey,
+    boxPk: sodium.crypto_scalarmult_base(boxSk),
+    keyId: keyId(pair.publicKey),
+  });
+}
+
+/** A fresh identity: signing seed (32) then X25519 secret (32) drawn from rng. */
+export function generateIdentity(userId, rng = osRandom) {
+  const signSeed = draw(rng, 32);
+  const boxSk = draw(rng, 32);
+  return identityFromSecrets(userId, signSeed, boxSk);
+}
+
+function bundleBody(userId, signPk, boxPk) {
+  return new Writer().u8(BUNDLE_VERSION).uuid(userId).fixed(signPk, 32).fixed(boxPk, 32).bytes();
+}
+
+/** The signed public bundle (145 bytes). */
+export function publicBundle(identity) {
+  const body = bundleBody(identity.userId, identity.signPk, identity.boxPk);
+  return concat(body, sodium.crypto_sign_detached(concat(BUNDLE_CONTEXT, body), identity.signSk));
+}
+
+/** Parses a bundle's structure; does not check the signature. */
+export function parsePublicBundle(data) {
+  const r = new Reader(data);
+  const version = r.u8();
+  if (version !== BUNDLE_VERSION) throw new UnsupportedVersionError(`bundle version ${version}`);
+  const bundle = {
+    version,
+    userId: r.uuid(),
+    signPk: r.fixed(32),
+    boxPk: r.fixed(32),
+    signature: r.fixed(64),
+    raw: data,
+  };
+  r.end();
+  bundle.keyId = keyId(bundle.signPk);
+  return Object.freeze(bundle);
+}
+
+/** Throws BadSignatureError unless the bundle is userId's and self-signed. */
+export function verifyPublicBundle(bundle, userId) {
+  if (bundle.userId !== userId) throw new BadSignatureError("bundle is for another user");
+  const body = bundleBody(userId, bundle.signPk, bundle.boxPk);
+  verifySignature(bundle.signPk, concat(BUNDLE_CONTEXT, body), bundle.signature);
+}
+
+/** 60-digit safety number (12 groups of 5), identical for both users of the pair. */
+export function safetyNumber(userA, signPkA, userB, signPkB) {
+  const entries = [concat(uuidToBytes(userA), signPkA), concat(uuidToBytes(userB), signPkB)];
+  entries.sort(lexCompare);
+  const digest = domainHash(SAFETY_DOMAIN, concat(...entries), 5 * SAFETY_GROUPS);
+  const groups = [];
+  for (let i = 0; i < digest.length; i += 5) {
+    let v = 0n;
+    for (const byte of digest.slice(i, i + 5)) v = (v << 8n) | BigInt(byte);
+    groups.push(String(v % 100000n).padStart(5, "0"));
+  }
+  return groups.join(" ");
+}
+
+// ---------------------------------------------------------------- passwords
+
+/** Returns {version, ops, mem} if inside the bounds, else throws KdfParamsError. */
+export function validateKdfParams(ops, mem, { version = KDF_VERSION, allowInteractive = false } = {}) {
+  if (version !== KDF_VERSION) throw new KdfParamsError(`unknown kdf version ${version}`);
+  const minOps = allowInteractive ? KDF_INTERACTIVE.ops : KDF_MODERATE.ops;
+  const minMem = allowInteractive ? KDF_INTERACTIVE.mem : KDF_MODERATE.mem;
+  if (
+    !Number.isSafeInteger(ops) ||
+    !Number.isSafeInteger(mem) ||
+    ops < minOps ||
+    ops > MAX_OPS ||
+    mem < minMem ||
+    mem > MAX_MEM ||
+    mem % 1024 !== 0
+  ) {
+    throw new KdfParamsError(`kdf parameters out of bounds: ops=${ops} mem=${mem}`);
+  }
+  return Object.freeze({ version, ops, mem });
+}
+
+function encodeKdfParams(params) {
+  return new Writer().u8(params.version).u32(params.ops).u64(params.mem).bytes();
+}
+
+/** Argon2id once, then {kek, authKey}; all-zero output throws KeyDerivationError. */
+export function derivePasswordKeys(password, salt, params = KDF_MODERATE, { allowInteractive = false } = {}) {
+  validateKdfParams(params.ops, params.mem, { version: params.version, allowInteractive });
+  if (!(salt instanceof Uint8Array) || salt.length !== SALT_BYTES) {
+    throw new MalformedError("salt must be 16 bytes");
+  }
+  let master;
+  try {
+    master = sodium.crypto_pwhash(
+      32,
+      te.encode(password.normalize("NFC")),
+      salt,
+      params.ops,
+      params.mem,
+      sodium.crypto_pwhash_ALG_ARGON2ID13,
+    );
+  } catch {
+    throw new KeyDerivationError("argon2id failed");
+  }
+  if (isZero(master)) throw new KeyDerivationError("argon2id returned an all-zero key");
+  return Object.freeze({
+    kek: kdfDerive(32, 1, PASSWORD_CONTEXT, master),
+    authKey: kdfDerive(32, 2, PASSWORD_CONTEXT, master),
+  });
+}
+
+// ---------------------------------------------------------------- recovery code
+
+function recoveryChecksum(secret) {
+  return kdfDerive(16, 3, RECOVERY_CONTEXT, secret).slice(0, 3);
+}
+
+/** 32-byte secret -> "XXXX-XXXX-..." (14 groups of 4 Crockford base32 characters). */
+export function formatRecoveryCode(secret) {
+  if (!(secret instanceof Uint8Array) || secret.length !== 32) {
+    throw new MalformedError("recovery secret must be 32 bytes");
+  }
+  let n = 0n;
+  for (const byte of concat(secret, recoveryChecksum(secret))) n = (n << 8n) | BigInt(byte);
+  let text = "";
+  for (let i = RECOVERY_CHARS - 1; i >= 0; i--) text += RECOVERY_ALPHABET[Number((n >> BigInt(5 * i)) & 31n)];
+  return text.match(/.{4}/g).join("-");
+}
+
+/** A fresh recovery code (32 bytes from rng). */
+export function generateRecoveryCode(rng = osRandom) {
+  return formatRecoveryCode(draw(rng, 32));
+}
+
+/** Typed code -> 32-byte secret; typos (checksum) throw MalformedError. */
+export function parseRecoveryCode(text) {
+  const cleaned = String(text).toUpperCase().replaceAll("-", "").replaceAll(" ", "");
+  const alias = { O: 0, I: 1, L: 1 };
+  if (cleaned.length !== RECOVERY_CHARS) throw new MalformedError("recovery code has the wrong length");
+  let n = 0n;
+  for (const char of cleaned) {
+    const value = char in alias ? alias[char] : RECOVERY_ALPHABET.indexOf(char);
+    if (value < 0) throw new MalformedError("recovery code has an invalid character");
+    n = (n << 5n) | BigInt(value);
+  }
+  const raw = new Uint8Array(35);
+  for (let i = 34; i >= 0; i--) {
+    raw[i] = Number(n & 0xffn);
+    n >>= 8n;
+  }
+  const secret = raw.slice(0, 32);
+  if (!equal(raw.slice(32), recoveryChecksum(secret))) {
+    throw new MalformedError("recovery code checksum mismatch (typo?)");
+  }
+  return secret;
+}
+
+/** {kek, authKey} of a recovery code. */
+export function deriveRecoveryKeys(code) {
+  const secret = parseRecoveryCode(code);
+  return Object.freeze({
+    kek: kdfDerive(32, 1, RECOVERY_CONTEXT, secret),
+    authKey: kdfDerive(32, 2, RECOVERY_CONTEXT, secret),
+  });
+}
+
+// ---------------------------------------------------------------- account key, keyring
+
+/** A fresh random 32-byte account key. */
+export function generateAccountKey(rng = osRandom) {
+  return draw(rng, 32);
+}
+
+function wrapAd(kind, userId, params) {
+  const w = new Writer().fixed(ACCOUNT_KEY_CONTEXT, ACCOUNT_KEY_CONTEXT.length);
+  w.u8(WRAP_VERSION).u8(kind).uuid(userId);
+  if (params) w.fixed(encodeKdfParams(params), 13);
+  return w.bytes();
+}
+
+function wrapKey(kind, accountKey, kek, ad, rng) {
+  if (!(accountKey instanceof Uint8Array) || accountKey.length !== 32) {
+    throw new MalformedError("account key must be 32 bytes");
+  }
+  const nonce = draw(rng, 24);
+  return concat(Uint8Array.of(WRAP_VERSION, kind), nonce, aeadEncrypt(kek, nonce, accountKey, ad));
+}
+
+function unwrapKey(kind, wrapped, kek, ad) {
+  if (!(wrapped instanceof Uint8Array) || wrapped.length !== WRAPPED_ACCOUNT_KEY_BYTES) {
+    throw new MalformedError("wrapped account key has the wrong size");
+  }
+  if (wrapped[0] !== WRAP_VERSION) throw new UnsupportedVersionError(`wrap version ${wrapped[0]}`);
+  if (wrapped[1] !== kind) throw new MalformedError("wrapped account key is of another kind");
+  return aeadDecrypt(kek, wrapped.slice(2, 26), wrapped.slice(26), ad);
+}
+
+/** Account key under a password's kek (74 bytes). */
+export function wrapAccountKey(accountKey, kek, userId, params, rng = osRandom) {
+  return wrapKey(WRAP_KIND_PASSWORD, accountKey, kek, wrapAd(WRAP_KIND_PASSWORD, userId, params), rng);
+}
+
+/** Wrong password -> WrongKeyError. */
+export function unwrapAccountKey(wrapped, kek, userId, params) {
+  return unwrapKey(WRAP_KIND_PASSWORD, wrapped, kek, wrapAd(WRAP_KIND_PASSWORD, userId, params));
+}
+
+/** Account key under a recovery code's kek (74 bytes). */
+export function wrapAccountKeyWithRecovery(accountKey, recoveryKek, userId, rng = osRandom) {
+  return wrapKey(WRAP_KIND_RECOVERY, accountKey, recoveryKek, wrapAd(WRAP_KIND_RECOVERY, userId, null), rng);
+}
+
+/** Wrong recovery code -> WrongKeyError. */
+export function unwrapAccountKeyWithRecovery(wrapped, recoveryKek, userId) {
+  return unwrapKey(WRAP_KIND_RECOVERY, wrapped, recoveryKek, wrapAd(WRAP_KIND_RECOVERY, userId, null));
+}
+
+function keyringAd(userId) {
+  return concat(KEYRING_CONTEXT, Uint8Array.of(KEYRING_VERSION), uuidToBytes(userId));
+}
+
+/** Encrypts identities (current first) under the account key. */
+export function encryptKeyring(identities, accountKey, rng = osRandom) {
+  if (identities.length < 1 || identities.length > MAX_KEYRING_IDENTITIES) {
+    throw new MalformedError("a keyring holds 1..64 identities");
+  }
+  const userId = identities[0].userId;
+  if (identities.some((i) => i.userId !== userId)) throw new MalformedError("mixed users in keyring");
+  const w = new Writer().u8(KEYRING_VERSION).uuid(userId).u16(identities.length);
+  for (const identity of identities) w.fixed(identity.signSeed, 32).fixed(identity.boxSk, 32);
+  const nonce = draw(rng, 24);
+  return concat(Uint8Array.of(KEYRING_VERSION), nonce, aeadEncrypt(accountKey, nonce, w.bytes(), keyringAd(userId)));
+}
+
+/** Decrypts a keyring into identities (current first). */
+export function decryptKeyring(blob, accountKey, userId) {
+  const r = new Reader(blob);
+  const version = r.u8();
+  if (version !== KEYRING_VERSION) throw new UnsupportedVersionError(`keyring version ${version}`);
+  const nonce = r.fixed(24);
+  const plain = new Reader(aeadDecrypt(accountKey, nonce, blob.slice(r.pos), keyringAd(userId)));
+  if (plain.u8() !== KEYRING_VERSION || plain.uuid() !== userId) {
+    throw new MalformedError("keyring content does not match its header");
+  }
+  const count = plain.u16();
+  if (count < 1 || count > MAX_KEYRING_IDENTITIES) throw new MalformedError("keyring holds no identity");
+  const identities = [];
+  for (let i = 0; i < count; i++) identities.push(identityFromSecrets(userId, plain.fixed(32), plain.fixed(32)));
+  plain.end();
+  return identities;
+}
+
+// ---------------------------------------------------------------- epochs
+
+/** A fresh random 32-byte epoch key. */
+export function createEpochKey(rng = osRandom) {
+  return draw(rng, 32);
+}
+
+/** crypto_kdf(32, 2, "ilepoch_", epochKey), published in the commit. */
+export function epochKeyCommitment(epochKey) {
+  return kdfDerive(32, 2, EPOCH_CONTEXT, epochKey);
+}
+
+function messageWrapKey(epochKey) {
+  return kdfDerive(32, 1, EPOCH_CONTEXT, epochKey);
+}
+
+/** crypto_box_seal(threadId ‖ epoch ‖ key) to one member (104 bytes). */
+export function sealEpochKey(epochKey, threadId, epoch, recipientBoxPk, rng = osRandom) {
+  const plaintext = new Writer().uuid(threadId).u64(epoch).fixed(epochKey, 32).bytes();
+  return boxSeal(plaintext, recipientBoxPk, rng);
+}
+
+/** Opens a seal for identity; another thread/epoch or recipient -> WrongKeyError. */
+export function openEpochSeal(seal, threadId, epoch, identity) {
+  if (!(seal instanceof Uint8Array) || seal.length !== SEAL_BYTES) {
+    throw new MalformedError("epoch seal has the wrong size");
+  }
+  const r = new Reader(boxSealOpen(seal, identity.boxPk, identity.boxSk));
+  if (r.uuid() !== threadId || r.u64() !== epoch) {
+    throw new WrongKeyError("epoch seal is for another thread or epoch");
+  }
+  const key = r.fixed(32);
+  r.end();
+  return key;
+}
+
+// ---------------------------------------------------------------- commits
+
+/** BLAKE2b-256 of the whole signed commit, keyed with "interlude/commit-hash/v1". */
+export function commitHash(commitBytes) {
+  return domainHash(COMMIT_HASH_DOMAIN, commitBytes, 32);
+}
+
+const compareIds = (a, b) => (a < b ? -1 : a > b ? 1 : 0);
+
+/**
+ * Seals epochKey to every member and returns the commit signed by author.
+ * members: [{userId, role, keyId, boxPk}]; sorted by user id, seals drawn in that order.
+ */
+export function createCommit(author, threadId, epoch, prevHash, members, epochKey, rng = osRandom) {
+  const ordered = [...members].sort((a, b) => compareIds(a.userId, b.userId));
+  if (ordered.length < 1 || ordered.length > MAX_MEMBERS) throw new MalformedError("a commit has 1..1024 members");
+  if (new Set(ordered.map((m) => m.userId)).size !== ordered.length) throw new MalformedError("duplicate member");
+  const w = new Writer().u8(COMMIT_VERSION).uuid(threadId).u64(epoch).fixed(prevHash, 32);
+  w.uuid(author.userId).fixed(author.keyId, 16).fixed(epochKeyCommitment(epochKey), 32).u16(ordered.length);
+  for (const m of ordered) {
+    if (!Object.values(ROLE).includes(m.role)) throw new MalformedError(`unknown role ${m.role}`);
+    const seal = sealEpochKey(epochKey, threadId, epoch, m.boxPk, rng);
+    w.uuid(m.userId).u8(m.role).fixed(m.keyId, 16).var16(seal);
+  }
+  const body = w.bytes();
+  return concat(body, sodium.crypto_sign_detached(concat(COMMIT_CONTEXT, body), author.signSk));
+}
+
+/** Parses and validates a commit's structure (not its signature). */
+export function parseCommit(data) {
+  if (!(data instanceof Uint8Array) || data.length > MAX_COMMIT_BYTES) throw new MalformedError("commit too large");
+  const r = new Reader(data);
+  const version = r.u8();
+  if (version !== COMMIT_VERSION) throw new UnsupportedVersionError(`commit version ${version}`);
+  const threadId = r.uuid();
+  const epoch = r.u64();
+  const prevHash = r.fixed(32);
+  const authorId = r.uuid();
+  const authorKeyId = r.fixed(16);
+  const epochKeyCommitmentValue = r.fixed(32);
+  const count = r.u16();
+  if (count < 1 || count > MAX_MEMBERS) throw new MalformedError("a commit has 1..1024 members");
+  const members = [];
+  for (let i = 0; i < count; i++) {
+    const userId = r.uuid();
+    const role = r.u8();
+    const memberKeyId = r.fixed(16);
+    const seal = r.var16();
+    if (!Object.values(ROLE).includes(role)) throw new MalformedError(`unknown role ${role}`);
+    if (seal.length !== SEAL_BYTES) throw new MalformedError("seal has the wrong size");
+    if (members.length && compareIds(members[members.length - 1].userId, userId) >= 0) {
+      throw new MalformedError("members are not sorted and unique");
+    }
+    members.push(Object.freeze({ userId, role, keyId: memberKeyId, seal }));
+  }
+  const bodyEnd = r.pos;
+  const signature = r.fixed(64);
+  r.end();
+  if (epoch === 0 && !isZero(prevHash)) throw new MalformedError("epoch 0 must name an all-zero previous hash");
+  return Object.freeze({
+    version,
+    threadId,
+    epoch,
+    prevHash,
+    authorId,
+    authorKeyId,
+    epochKeyCommitment: epochKeyCommitmentValue,
+    members: Object.freeze(members),
+    signature,
+    body: data.slice(0, bodyEnd),
+    raw: data,
+    hash: commitHash(data),
+    member(userId) {
+      return members.find((m) => m.userId === userId) ?? null;
+    },
+  });
+}
+
+/** Throws BadSignatureError unless authorSignPk (with the named key id) signed the commit. */
+export function verifyCommit(commit, authorSignPk) {
+  if (!equal(keyId(authorSignPk), commit.authorKeyId)) {
+    throw new BadSignatureError("author key id does not match the given key");
+  }
+  verifySignature(authorSignPk, concat(COMMIT_CONTEXT, commit.body), commit.signature);
+}
+
+/** Throws ChainError unless commit directly extends previous (null: commit must be epoch 0). */
+export function checkChainLink(previous, commit) {
+  if (previous === null) {
+    if (commit.epoch !== 0 || !isZero(commit.prevHash)) {
+      throw new ChainError("the first commit must be epoch 0 with a zero previous hash");
+    }
+    if (!commit.member(commit.authorId)) throw new ChainError("the author of epoch 0 must be a member");
+    return;
+  }
+  if (commit.threadId !== previous.threadId) throw new ChainError("commit belongs to another thread");
+  if (commit.epoch !== previous.epoch + 1) throw new ChainError("commit does not follow the previous epoch");
+  if (!equal(commit.prevHash, previous.hash)) throw new ChainError("commit does not name the previous hash");
+  if (!previous.member(commit.authorId)) throw new ChainError("the author was not a member of the previous epoch");
+}
+
+/**
+ * Parses and verifies a chain from epoch 0. signKeys: Map from b64(keyId) to signPk.
+ * Returns the parsed commits; throws the first error.
+ */
+export function verifyCommitChain(commits, signKeys) {
+  const verified = [];
+  for (const data of commits) {
+    const commit = parseCommit(data);
+    const authorPk = signKeys.get(b64encode(commit.authorKeyId));
+    if (!authorPk) throw new BadSignatureError("commit signed by an unknown key");
+    verifyCommit(commit, authorPk);
+    checkChainLink(verified.length ? verified[verified.length - 1] : null, commit);
+    verified.push(commit);
+  }
+  return verified;
+}
+
+/** Opens identity's seal in a parsed commit and checks the epoch key commitment. */
+export function openCommitSeal(commit, identity) {
+  const member = commit.member(identity.userId);
+  if (!member) throw new WrongKeyError("not a member of this epoch");
+  const key = openEpochSeal(member.seal, commit.threadId, commit.epoch, identity);
+  if (!equal(epochKeyCommitment(key), commit.epochKeyCommitment)) {
+    throw new WrongKeyError("epoch key does not match the commit's commitment");
+  }
+  return key;
+}
+
+// ---------------------------------------------------------------- envelopes
+
+/** crypto_kdf(32, 1, "ilkeycmt", messageKey). */
+export function keyCommitment(messageKey) {
+  return kdfDerive(32, 1, KEY_COMMITMENT_CONTEXT, messageKey);
+}
+
+/**
+ * Encrypts and signs one message. options: {epochKey} or {moderatorPk}, contentType, rng.
+ * Randomness order: client message id (16), message key (32), nonce (24), wrap nonce (24) or
+ * seal ephemeral secret (32).
+ */
+export function sealMessage(sender, threadId, epoch, plaintext, options = {}) {
+  const { epochKey = null, moderatorPk = null, contentType = CONTENT_TYPE.TEXT, rng = osRandom } = options;
+  if ((epochKey === null) === (moderatorPk === null)) {
+    throw new MalformedError("give exactly one of epochKey and moderatorPk");
+  }
+  if (!(plaintext instanceof Uint8Array)) throw new MalformedError("plaintext must be bytes");
+  if (plaintext.length > MAX_PLAINTEXT_BYTES) throw new MalformedError("plaintext too large");
+  const scope = epochKey !== null ? KEY_SCOPE.EPOCH : KEY_SCOPE.MOD;
+  const clientMessageId = draw(rng, 16);
+  const messageKey = draw(rng, 32);
+  const nonce = draw(rng, 24);
+  const header = new Writer()
+    .u8(ENVELOPE_VERSION)
+    .u8(SUITE_V1)
+    .uuid(threadId)
+    .u64(epoch)
+    .uuid(sender.userId)
+    .fixed(sender.keyId, 16)
+    .fixed(clientMessageId, 16)
+    .u16(contentType)
+    .u8(scope)
+    .bytes();
+  const ciphertext = aeadEncrypt(messageKey, nonce, sodium.pad(plaintext, PAD_BLOCK), header);
+  let wrap;
+  if (epochKey !== null) {
+    const wrapNonce = draw(rng, 24);
+    wrap = concat(wrapNonce, aeadEncrypt(messageWrapKey(epochKey), wrapNonce, messageKey, header));
+  } else {
+    wrap = boxSeal(messageKey, moderatorPk, rng);
+  }
+  const unsigned = new Writer()
+    .fixed(header, HEADER_BYTES)
+    .fixed(nonce, 24)
+    .var16(wrap)
+    .fixed(keyCommitment(messageKey), 32)
+    .var32(ciphertext)
+    .bytes();
+  return concat(unsigned, sodium.crypto_sign_detached(concat(ENVELOPE_CONTEXT, unsigned), sender.signSk));
+}
+
+/** Parses and validates an envelope's structure and sizes. */
+export function parseEnvelope(data) {
+  if (!(data instanceof Uint8Array) || data.length > MAX_ENVELOPE_BYTES) throw new MalformedError("envelope too large");
+  const r = new Reader(data);
+  const version = r.u8();
+  const suite = r.u8();
+  if (version !== ENVELOPE_VERSION || suite !== SUITE_V1) {
+    throw new UnsupportedVersionError(`envelope version ${version} suite ${suite}`);
+  }
+  const threadId = r.uuid();
+  const epoch = r.u64();
+  const senderId = r.uuid();
+  const senderKeyId = r.fixed(16);
+  const clientMessageId = r.fixed(16);
+  const contentType = r.u16();
+  const keyScope = r.u8();
+  if (!(keyScope in WRAP_BYTES)) throw new MalformedError(`unknown key scope ${keyScope}`);
+  const nonce = r.fixed(24);
+  const wrap = r.var16();
+  if (wrap.length !== WRAP_BYTES[keyScope]) throw new MalformedError("wrap has the wrong size for its scope");
+  const commitment = r.fixed(32);
+  const ciphertext = r.var32();
+  const padded = ciphertext.length - 16;
+  if (padded < PAD_BLOCK || padded % PAD_BLOCK !== 0) {
+    throw new MalformedError("ciphertext is not a whole number of pad blocks");
+  }
+  const signature = r.fixed(64);
+  r.end();
+  return Object.freeze({
+    version,
+    suite,
+    threadId,
+    epoch,
+    senderId,
+    senderKeyId,
+    clientMessageId,
+    contentType,
+    keyScope,
+    header: data.slice(0, HEADER_BYTES),
+    nonce,
+    wrap,
+    keyCommitment: commitment,
+    ciphertext,
+    signature,
+    raw: data,
+  });
+}
+
+/** Throws BadSignatureError unless signPk (with the named key id) signed the envelope. */
+export function verifyEnvelope(envelope, signPk) {
+  if (!equal(keyId(signPk), envelope.senderKeyId)) {
+    throw new BadSignatureError("sender key id does not match the given key");
+  }
+  verifySignature(signPk, concat(ENVELOPE_CONTEXT, envelope.raw.slice(0, -64)), envelope.signature);
+}
+
+function decryptEnvelope(envelope, messageKey) {
+  if (!(messageKey instanceof Uint8Array) || !equal(keyCommitment(messageKey), envelope.keyCommitment)) {
+    throw new KeyCommitmentError("message key does not match the key commitment");
+  }
+  const padded = aeadDecrypt(messageKey, envelope.nonce, envelope.ciphertext, envelope.header);
+  try {
+    return sodium.unpad(padded, PAD_BLOCK);
+  } catch {
+    throw new MalformedError("invalid padding");
+  }
+}
+
+const asEnvelope = (data) => (data instanceof Uint8Array ? parseEnvelope(data) : data);
+
+/**
+ * Verifies, unwraps and decrypts. options: {epochKey} for scope epoch, {moderator} (an identity
+ * holding the moderators' X25519 key) for scope mod. Returns {envelope, plaintext, messageKey}.
+ */
+export function openMessage(data, senderSignPk, { epochKey = null, moderator = null } = {}) {
+  const envelope = asEnvelope(data);
+  verifyEnvelope(envelope, senderSignPk);
+  let messageKey;
+  if (envelope.keyScope === KEY_SCOPE.EPOCH) {
+    if (!epochKey) throw new MalformedError("scope epoch needs the epoch key");
+    messageKey = aeadDecrypt(messageWrapKey(epochKey), envelope.wrap.slice(0, 24), envelope.wrap.slice(24), envelope.header);
+  } else {
+    if (!moderator) throw new MalformedError("scope mod needs the moderator key");
+    messageKey = boxSealOpen(envelope.wrap, moderator.boxPk, moderator.boxSk);
+  }
+  if (messageKey.length !== 32) throw new MalformedError("wrapped message key has the wrong size");
+  return Object.freeze({ envelope, plaintext: decryptEnvelope(envelope, messageKey), messageKey });
+}
+
+/** Opens a reported message from the revealed per-message key (KeyCommitmentError otherwise). */
+export function openReportedMessage(data, senderSignPk, messageKey) {
+  const envelope = asEnvelope(data);
+  verifyEnvelope(envelope, senderSignPk);
+  return decryptEnvelope(envelope, messageKey);
+}
