@@ -19,7 +19,9 @@ def test_delays_are_capped() -> None:
 
 
 @given(attempt=st.integers(min_value=1, max_value=200), seed=st.integers())
-def test_jitter_keeps_each_delay_within_half_and_full_of_the_raw_delay(attempt: int, seed: int) -> None:
+def test_jitter_keeps_each_delay_within_half_and_full_of_the_raw_delay(
+    attempt: int, seed: int
+) -> None:
     backoff = Backoff(base=timedelta(seconds=10), cap=timedelta(hours=1), jitter=0.5)
     raw = min(timedelta(seconds=10) * 2 ** min(attempt - 1, 30), timedelta(hours=1))
     delay = backoff.delay(attempt, random.Random(seed))
