@@ -5,6 +5,10 @@ Everything that needs randomness takes `rng` (default: the OS CSPRNG); every fai
 """
 
 from crypto.account import (
+    WRAP_KIND_PASSWORD,
+    WRAP_KIND_RECOVERY,
+    check_keyring_structure,
+    check_wrapped_account_key,
     decrypt_keyring,
     encrypt_keyring,
     generate_account_key,
@@ -90,6 +94,8 @@ __all__ = [
     "MAX_ENVELOPE_BYTES",
     "MAX_PLAINTEXT_BYTES",
     "SALT_BYTES",
+    "WRAP_KIND_PASSWORD",
+    "WRAP_KIND_RECOVERY",
     "BadSignatureError",
     "ChainError",
     "Commit",
@@ -115,6 +121,8 @@ __all__ = [
     "b64decode",
     "b64encode",
     "check_chain_link",
+    "check_keyring_structure",
+    "check_wrapped_account_key",
     "commit_hash",
     "create_commit",
     "create_epoch_key",

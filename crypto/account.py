@@ -134,3 +134,30 @@ def decrypt_keyring(blob: bytes, account_key: bytes, user_id: uuid.UUID) -> tupl
     )
     plain.end()
     return identities
+
+
+def check_wrapped_account_key(wrapped: bytes, kind: int) -> None:
+    """Server-side structural check of a wrapped account key (size, version, kind).
+
+    The server cannot open it; this only refuses blobs no client could use.
+    """
+    if len(wrapped) != WRAPPED_ACCOUNT_KEY_BYTES:
+        raise MalformedError("wrapped account key has the wrong size")
+    if wrapped[0] != WRAP_VERSION:
+        raise UnsupportedVersionError(f"account key wrap version {wrapped[0]}")
+    if wrapped[1] != kind:
+        raise MalformedError("wrapped account key is of another kind")
+
+
+KEYRING_OVERHEAD = 1 + primitives.AEAD_NONCE_BYTES + 16 + 1 + 16 + 2
+KEYRING_ENTRY_BYTES = 64
+
+
+def check_keyring_structure(blob: bytes) -> None:
+    """Server-side structural check of an encrypted keyring: version and a size that holds
+    1..64 identities. The contents stay opaque to the server."""
+    if not blob or blob[0] != KEYRING_VERSION:
+        raise UnsupportedVersionError("keyring version")
+    entries, remainder = divmod(len(blob) - KEYRING_OVERHEAD, KEYRING_ENTRY_BYTES)
+    if remainder or not 1 <= entries <= MAX_KEYRING_IDENTITIES:
+        raise MalformedError("keyring has an impossible size")

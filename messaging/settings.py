@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 
 from messaging.errors import ConfigurationError
 
-SECRET_KEY_FILE = "secret_key"  # noqa: S105 - a file name, not a secret
+SECRET_KEY_FILE = "secret_key"
 MIN_SECRET_KEY_LENGTH = 32
 LOG_FORMATS = ("text", "json")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
@@ -38,6 +38,10 @@ class Settings:
     job_lease_seconds: int
     job_max_attempts: int
     node_modules_dir: Path
+    session_lifetime_days: int
+    session_idle_hours: int
+    invitation_days: int
+    allow_interactive_kdf: bool
 
     @property
     def is_sqlite(self) -> bool:
@@ -91,6 +95,10 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         job_lease_seconds=_integer(env, "INTERLUDE_JOB_LEASE_SECONDS", 60, minimum=5),
         job_max_attempts=_integer(env, "INTERLUDE_JOB_MAX_ATTEMPTS", 8, minimum=1),
         node_modules_dir=Path(_get(env, "INTERLUDE_NODE_MODULES", str(node_modules_default))),
+        session_lifetime_days=_integer(env, "INTERLUDE_SESSION_LIFETIME_DAYS", 30, minimum=1),
+        session_idle_hours=_integer(env, "INTERLUDE_SESSION_IDLE_HOURS", 168, minimum=1),
+        invitation_days=_integer(env, "INTERLUDE_INVITATION_DAYS", 7, minimum=1),
+        allow_interactive_kdf=_boolean(env, "INTERLUDE_ALLOW_INTERACTIVE_KDF", "false"),
     )
 
 

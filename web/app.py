@@ -12,6 +12,7 @@ from starlette.routing import BaseRoute, Route
 from starlette.types import ASGIApp
 
 from messaging.clock import Clock, SystemClock
+from messaging.context import ServiceContext
 from messaging.settings import Settings
 from messaging.storage.database import Database
 from web.context import AppContext
@@ -20,6 +21,7 @@ from web.health import healthz, readyz
 from web.middleware import RequestIdMiddleware, SecurityHeadersMiddleware
 from web.pages import content_security_policy, load_index_page, page_routes
 from web.realtime import create_socket_server
+from web.routes import accounts, clinic
 
 # Something the process runs beside the web app for its lifetime (e.g. the in-process
 # job runner in embedded mode), supplied by the composition root.
@@ -38,7 +40,13 @@ def create_app(
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         database = Database.from_url(settings.database_url)
-        context = AppContext(settings=settings, database=database, clock=clock or SystemClock())
+        the_clock = clock or SystemClock()
+        context = AppContext(
+            settings=settings,
+            database=database,
+            clock=the_clock,
+            services=ServiceContext.from_settings(settings, the_clock),
+        )
         app.state.context = context
         try:
             async with contextlib.AsyncExitStack() as stack:
@@ -51,6 +59,8 @@ def create_app(
     routes: list[BaseRoute] = [
         Route("/healthz", healthz, methods=["GET"]),
         Route("/readyz", readyz, methods=["GET"]),
+        *accounts.routes,
+        *clinic.routes,
         *page_routes(page, settings.node_modules_dir),
     ]
     starlette = Starlette(

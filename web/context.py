@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from starlette.requests import HTTPConnection
 
 from messaging.clock import Clock
+from messaging.context import ServiceContext
 from messaging.settings import Settings
 from messaging.storage.database import Database
 
@@ -16,6 +17,7 @@ class AppContext:
     settings: Settings
     database: Database
     clock: Clock
+    services: ServiceContext
 
 
 def app_context(connection: HTTPConnection) -> AppContext:

@@ -7,12 +7,15 @@ from sqlalchemy import (
     BigInteger,
     CheckConstraint,
     Column,
+    ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
     Text,
+    Uuid,
 )
 
 from messaging.storage.types import UTCDateTime
@@ -53,3 +56,134 @@ jobs = Table(
 )
 # Claiming scans due queued jobs and expired leases in run_at order.
 Index("ix_jobs_state_run_at", jobs.c.state, jobs.c.run_at)
+
+ROLES = ("admin", "therapist", "client")
+USER_STATUSES = ("active", "disabled")
+
+clinics = Table(
+    "clinics",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("sender_name", String(100), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
+users = Table(
+    "users",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("clinic_id", Uuid, ForeignKey("clinics.id"), nullable=False, index=True),
+    Column("email", String(320), nullable=False, unique=True),
+    Column("display_name", String(200), nullable=False),
+    Column("role", String(16), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("disabled_at", UTCDateTime, nullable=True),
+    CheckConstraint(f"role IN {ROLES!r}", name="role"),
+    CheckConstraint(f"status IN {USER_STATUSES!r}", name="status"),
+)
+
+credentials = Table(
+    "credentials",
+    metadata,
+    Column("user_id", Uuid, ForeignKey("users.id"), primary_key=True),
+    Column("auth_key_hash", LargeBinary(32), nullable=False),
+    Column("kdf_version", Integer, nullable=False),
+    Column("kdf_ops", Integer, nullable=False),
+    Column("kdf_mem", BigInteger, nullable=False),
+    Column("kdf_salt", LargeBinary(16), nullable=False),
+    Column("wrapped_account_key", LargeBinary, nullable=False),
+    Column("recovery_auth_hash", LargeBinary(32), nullable=False),
+    Column("recovery_wrapped_account_key", LargeBinary, nullable=False),
+    Column("keyring", LargeBinary, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+)
+
+identity_keys = Table(
+    "identity_keys",
+    metadata,
+    Column("user_id", Uuid, ForeignKey("users.id"), primary_key=True),
+    Column("key_id", LargeBinary(16), primary_key=True),
+    Column("public_bundle", LargeBinary, nullable=False),
+    Column("sign_pk", LargeBinary(32), nullable=False),
+    Column("box_pk", LargeBinary(32), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("retired_at", UTCDateTime, nullable=True),
+)
+
+invitations = Table(
+    "invitations",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("clinic_id", Uuid, ForeignKey("clinics.id"), nullable=False, index=True),
+    Column("email", String(320), nullable=False),
+    Column("display_name", String(200), nullable=False),
+    Column("role", String(16), nullable=False),
+    Column("token_salt", LargeBinary(16), nullable=False),
+    Column("token_hash", LargeBinary(32), nullable=False, unique=True),
+    Column("user_id", Uuid, nullable=False, unique=True),
+    Column("invited_by", Uuid, ForeignKey("users.id"), nullable=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("expires_at", UTCDateTime, nullable=False),
+    Column("accepted_at", UTCDateTime, nullable=True),
+    Column("revoked_at", UTCDateTime, nullable=True),
+    CheckConstraint(f"role IN {ROLES!r}", name="role"),
+)
+
+sessions = Table(
+    "sessions",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("user_id", Uuid, ForeignKey("users.id"), nullable=False, index=True),
+    Column("token_hash", LargeBinary(32), nullable=False, unique=True),
+    Column("device_label", String(100), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("last_seen_at", UTCDateTime, nullable=False),
+    Column("expires_at", UTCDateTime, nullable=False),
+    Column("ended_at", UTCDateTime, nullable=True),
+)
+
+care_team = Table(
+    "care_team",
+    metadata,
+    Column("therapist_id", Uuid, ForeignKey("users.id"), primary_key=True),
+    Column("client_id", Uuid, ForeignKey("users.id"), primary_key=True, index=True),
+    Column("clinic_id", Uuid, ForeignKey("clinics.id"), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
+audit_events = Table(
+    "audit_events",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("clinic_id", Uuid, nullable=True),
+    Column("actor_id", Uuid, nullable=True),
+    Column("action", String(64), nullable=False),
+    Column("target_type", String(32), nullable=True),
+    Column("target_id", String(64), nullable=True),
+    Column("detail", JSON, nullable=False),
+    Column("ip", String(64), nullable=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("prev_hash", LargeBinary(32), nullable=False),
+    Column("hash", LargeBinary(32), nullable=False),
+)
+Index("ix_audit_events_clinic_id_id", audit_events.c.clinic_id, audit_events.c.id)
+
+# One row: the chain's head. Writers lock it, so concurrent appends cannot fork the chain.
+audit_head = Table(
+    "audit_head",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("last_event_id", BigInteger, nullable=False),
+    Column("last_hash", LargeBinary(32), nullable=False),
+)
+
+login_throttle = Table(
+    "login_throttle",
+    metadata,
+    Column("key_hash", LargeBinary(32), primary_key=True),
+    Column("window_started_at", UTCDateTime, nullable=False),
+    Column("failures", Integer, nullable=False),
+    Column("locked_until", UTCDateTime, nullable=True),
+)

@@ -1,0 +1,254 @@
+"""Zero-knowledge login and sessions.
+
+The client derives an auth key from the password with Argon2id; the server compares a keyed
+hash of it and never sees the password or the key-encryption key. Sessions are opaque
+256-bit tokens stored only as hashes, with an absolute lifetime and an idle timeout.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from crypto import KDF_INTERACTIVE, KDF_MODERATE, KdfParams
+from messaging import audit, jobs, throttle
+from messaging.actors import Actor, RequestOrigin, Role
+from messaging.audit import AuditEntry
+from messaging.context import ServiceContext
+from messaging.emails import normalize_email
+from messaging.errors import NotAuthenticated, NotFound
+from messaging.policy import Action, authorize, own
+from messaging.server_keys import equal, new_token
+from messaging.storage import accounts, sessions
+from messaging.storage.database import UnitOfWork
+from messaging.storage.records import (
+    ClinicRecord,
+    CredentialsRecord,
+    IdentityKeyRecord,
+    SessionRecord,
+    UserRecord,
+)
+
+LAST_SEEN_GRANULARITY = timedelta(minutes=1)
+WRONG_LOGIN = "That email and password didn't match. Check them, or use your recovery code."
+DISABLED_ACCOUNT = "This account has been disabled. Please contact your clinic."
+SESSION_ENDED = "Your session has ended. Please log in again."
+DEFAULT_DEVICE_LABEL = "Unnamed device"
+
+
+@dataclass(frozen=True, slots=True)
+class PreloginAnswer:
+    salt: bytes
+    kdf: KdfParams
+
+
+@dataclass(frozen=True, slots=True)
+class SessionGrant:
+    token: str
+    session: SessionRecord
+    user: UserRecord
+
+
+def default_kdf(ctx: ServiceContext) -> KdfParams:
+    return KDF_INTERACTIVE if ctx.rules.allow_interactive_kdf else KDF_MODERATE
+
+
+async def prelogin(uow: UnitOfWork, ctx: ServiceContext, raw_email: str) -> PreloginAnswer:
+    """Salt and KDF parameters for an email; an email without an account gets a stable
+    fake answer of the same shape, so prelogin reveals nothing about who has an account."""
+    email = normalize_email(raw_email)
+    user = await accounts.find_user_by_email(uow.session, email)
+    stored = None if user is None else await accounts.get_credentials(uow.session, user.id)
+    if stored is None:
+        return PreloginAnswer(ctx.keys.fake_salt(email), default_kdf(ctx))
+    return PreloginAnswer(
+        stored.kdf_salt, KdfParams(stored.kdf_version, stored.kdf_ops, stored.kdf_mem)
+    )
+
+
+async def login(
+    uow: UnitOfWork,
+    ctx: ServiceContext,
+    raw_email: str,
+    auth_key: bytes,
+    origin: RequestOrigin,
+) -> SessionGrant:
+    """Start a session for the right auth key. Failures count against the account and the
+    client address alike (429 once locked), whether or not the account exists."""
+    now = ctx.clock.now()
+    email = normalize_email(raw_email)
+    user, _ = await check_secret(
+        uow, ctx, email, origin, lambda found: found.auth_key_hash, auth_key, WRONG_LOGIN
+    )
+    grant = await start_session(uow, ctx, user, origin, now)
+    await jobs.enqueue(
+        uow,
+        "email.security_notice",
+        {"user_id": str(user.id), "notice": "new_login", "session_id": str(grant.session.id)},
+        now=now,
+    )
+    await audit.record(
+        uow,
+        AuditEntry(
+            "session.login",
+            user.clinic_id,
+            user.id,
+            "session",
+            str(grant.session.id),
+            {"device": grant.session.device_label},
+            origin.ip,
+        ),
+        now,
+    )
+    await uow.commit()
+    return grant
+
+
+async def check_secret(
+    uow: UnitOfWork,
+    ctx: ServiceContext,
+    email: str,
+    origin: RequestOrigin,
+    stored_hash_of: Callable[[CredentialsRecord], bytes],
+    presented: bytes,
+    wrong_message: str,
+) -> tuple[UserRecord, CredentialsRecord]:
+    """Verify a presented auth key (password or recovery) under the login rate limits.
+
+    On failure the failure is committed before raising, so it counts even though the
+    request fails. The work done is the same whether or not the account exists.
+    """
+    now = ctx.clock.now()
+    account_key = ctx.keys.throttle_key("account", email)
+    address_key = ctx.keys.throttle_key("address", origin.ip or "unknown")
+    await throttle.ensure_not_locked(uow, account_key, now)
+    await throttle.ensure_not_locked(uow, address_key, now)
+    user = await accounts.find_user_by_email(uow.session, email)
+    stored = None if user is None else await accounts.get_credentials(uow.session, user.id)
+    presented_hash = ctx.keys.hash_auth_key(presented)
+    expected = stored_hash_of(stored) if stored is not None else bytes(32)
+    if user is None or stored is None or not equal(presented_hash, expected):
+        await throttle.record_failure(uow, account_key, throttle.PER_ACCOUNT, now)
+        await throttle.record_failure(uow, address_key, throttle.PER_ADDRESS, now)
+        await uow.commit()
+        raise NotAuthenticated(wrong_message)
+    if user.status != "active":
+        raise NotAuthenticated(DISABLED_ACCOUNT)
+    await throttle.clear(uow, account_key)
+    return user, stored
+
+
+async def start_session(
+    uow: UnitOfWork, ctx: ServiceContext, user: UserRecord, origin: RequestOrigin, now: datetime
+) -> SessionGrant:
+    token = new_token()
+    record = SessionRecord(
+        id=uuid.uuid4(),
+        user_id=user.id,
+        token_hash=ctx.keys.hash_token(token),
+        device_label=(origin.device_label or DEFAULT_DEVICE_LABEL)[:100],
+        created_at=now,
+        last_seen_at=now,
+        expires_at=now + ctx.rules.session_lifetime,
+        ended_at=None,
+    )
+    await sessions.insert_session(uow.session, record)
+    return SessionGrant(token, record, user)
+
+
+async def authenticate(uow: UnitOfWork, ctx: ServiceContext, token: str) -> Actor:
+    """The actor behind a session token, or NotAuthenticated if the session has ended,
+    expired, sat idle too long, or its user is disabled."""
+    now = ctx.clock.now()
+    found = await sessions.find_live_session(uow.session, ctx.keys.hash_token(token), now)
+    if found is None:
+        raise NotAuthenticated(SESSION_ENDED)
+    session, user = found
+    if user.status != "active":
+        raise NotAuthenticated(SESSION_ENDED)
+    if now - session.last_seen_at > ctx.rules.session_idle_timeout:
+        await sessions.end_session(uow.session, session.id, user.id, now)
+        await uow.commit()
+        raise NotAuthenticated(SESSION_ENDED)
+    if now - session.last_seen_at >= LAST_SEEN_GRANULARITY:
+        await sessions.touch_session(uow.session, session.id, now)
+        await uow.commit()
+    return Actor(user.id, user.clinic_id, Role(user.role), session.id)
+
+
+async def logout(uow: UnitOfWork, ctx: ServiceContext, actor: Actor | None) -> None:
+    """End the session the request came with."""
+    allowed = authorize(actor, Action.END_OWN_SESSION, own(actor))
+    await sessions.end_session(uow.session, allowed.session_id, allowed.user_id, ctx.clock.now())
+    await uow.commit()
+
+
+async def list_sessions(
+    uow: UnitOfWork, ctx: ServiceContext, actor: Actor | None
+) -> list[SessionRecord]:
+    allowed = authorize(actor, Action.LIST_OWN_SESSIONS, own(actor))
+    return await sessions.list_live_sessions(uow.session, allowed.user_id, ctx.clock.now())
+
+
+async def end_session(
+    uow: UnitOfWork, ctx: ServiceContext, actor: Actor | None, session_id: uuid.UUID
+) -> None:
+    """End one of the actor's own sessions (another user's session id is not found)."""
+    allowed = authorize(actor, Action.END_OWN_SESSION, own(actor))
+    now = ctx.clock.now()
+    if not await sessions.end_session(uow.session, session_id, allowed.user_id, now):
+        raise NotFound("That session is not active.")
+    await audit.record(
+        uow,
+        AuditEntry(
+            "session.revoked", allowed.clinic_id, allowed.user_id, "session", str(session_id)
+        ),
+        now,
+    )
+    await uow.commit()
+
+
+async def end_other_sessions(
+    uow: UnitOfWork, ctx: ServiceContext, actor: Actor | None
+) -> list[uuid.UUID]:
+    """End every session of the actor except the current one; returns those ended."""
+    allowed = authorize(actor, Action.END_OWN_SESSION, own(actor))
+    now = ctx.clock.now()
+    ended = await sessions.end_sessions_of_user(
+        uow.session, allowed.user_id, now, keep=allowed.session_id
+    )
+    await audit.record(
+        uow,
+        AuditEntry(
+            "session.revoked_others",
+            allowed.clinic_id,
+            allowed.user_id,
+            detail={"count": len(ended)},
+        ),
+        now,
+    )
+    await uow.commit()
+    return ended
+
+
+@dataclass(frozen=True, slots=True)
+class AccountView:
+    """What a logged-in client downloads to unlock: its wrapped keys and public identity."""
+
+    user: UserRecord
+    clinic: ClinicRecord
+    credentials: CredentialsRecord
+    identity: IdentityKeyRecord
+
+
+async def my_account(uow: UnitOfWork, actor: Actor | None) -> AccountView:
+    allowed = authorize(actor, Action.READ_OWN_ACCOUNT, own(actor))
+    user = await accounts.get_user(uow.session, allowed.user_id)
+    clinic = await accounts.get_clinic(uow.session, allowed.clinic_id)
+    stored = await accounts.get_credentials(uow.session, allowed.user_id)
+    identity = await accounts.current_identity_key(uow.session, allowed.user_id)
+    if user is None or clinic is None or stored is None or identity is None:
+        raise NotAuthenticated(SESSION_ENDED)
+    return AccountView(user, clinic, stored, identity)

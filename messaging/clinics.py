@@ -1,0 +1,307 @@
+"""Clinics and their people: invitations, care teams, disabling accounts."""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+from dataclasses import dataclass
+
+from messaging import audit, jobs
+from messaging.actors import Actor, RequestOrigin, Role
+from messaging.audit import AuditEntry
+from messaging.context import ServiceContext
+from messaging.emails import normalize_email
+from messaging.errors import Conflict, InvalidInput, NotFound
+from messaging.policy import Action, Target, authorize, clinic_of
+from messaging.storage import accounts, invitations, sessions
+from messaging.storage.database import UnitOfWork
+from messaging.storage.records import (
+    CareAssignmentRecord,
+    ClinicRecord,
+    InvitationRecord,
+    UserRecord,
+)
+
+MAX_NAME_LENGTH = 200
+MAX_SENDER_NAME_LENGTH = 100
+MAX_PAGE = 200
+DEFAULT_SENDER_NAME = "Interlude"
+
+
+@dataclass(frozen=True, slots=True)
+class IssuedInvitation:
+    invitation: InvitationRecord
+    link: str
+
+
+def invitation_link(ctx: ServiceContext, invitation: InvitationRecord) -> str:
+    """The accept link. The token travels in the fragment, which browsers never send to a
+    server, so it stays out of access logs and Referer headers."""
+    return f"{ctx.public_url}/#/invite/{ctx.keys.invitation_token(invitation.token_salt)}"
+
+
+def _clean_name(raw: str, field: str, limit: int = MAX_NAME_LENGTH) -> str:
+    name = " ".join(raw.split())
+    if not name or len(name) > limit:
+        raise InvalidInput(f"{field}: give a name of 1 to {limit} characters.")
+    return name
+
+
+async def create_clinic(
+    uow: UnitOfWork,
+    ctx: ServiceContext,
+    name: str,
+    admin_email: str,
+    admin_name: str,
+    sender_name: str = DEFAULT_SENDER_NAME,
+) -> tuple[ClinicRecord, IssuedInvitation]:
+    """An operator's command: a new clinic and the invitation of its first admin."""
+    now = ctx.clock.now()
+    clinic = ClinicRecord(
+        id=uuid.uuid4(),
+        name=_clean_name(name, "name"),
+        sender_name=_clean_name(sender_name, "sender_name", MAX_SENDER_NAME_LENGTH),
+        created_at=now,
+    )
+    await accounts.insert_clinic(uow.session, clinic)
+    await audit.record(
+        uow, AuditEntry("clinic.created", clinic.id, None, "clinic", str(clinic.id)), now
+    )
+    issued = await _issue_invitation(
+        uow, ctx, clinic.id, None, admin_email, admin_name, Role.ADMIN, None
+    )
+    await uow.commit()
+    return clinic, issued
+
+
+async def invite(
+    uow: UnitOfWork,
+    ctx: ServiceContext,
+    actor: Actor | None,
+    email: str,
+    display_name: str,
+    role: str,
+    origin: RequestOrigin,
+) -> IssuedInvitation:
+    """Invite someone to the admin's clinic with a role; the email goes out as a job."""
+    allowed = authorize(actor, Action.INVITE_PEOPLE, clinic_of(actor))
+    try:
+        parsed_role = Role(role)
+    except ValueError:
+        raise InvalidInput("role: must be admin, therapist or client.") from None
+    issued = await _issue_invitation(
+        uow, ctx, allowed.clinic_id, allowed.user_id, email, display_name, parsed_role, origin.ip
+    )
+    await uow.commit()
+    return issued
+
+
+async def _issue_invitation(
+    uow: UnitOfWork,
+    ctx: ServiceContext,
+    clinic_id: uuid.UUID,
+    invited_by: uuid.UUID | None,
+    raw_email: str,
+    display_name: str,
+    role: Role,
+    ip: str | None,
+) -> IssuedInvitation:
+    now = ctx.clock.now()
+    email = normalize_email(raw_email)
+    if await accounts.email_in_use(uow.session, email):
+        raise Conflict("Someone with that email already has an account.")
+    if await invitations.pending_invitation_for_email(uow.session, email, now) is not None:
+        raise Conflict("That email already has an open invitation. Revoke it to send a new one.")
+    salt = secrets.token_bytes(16)
+    invitation = InvitationRecord(
+        id=uuid.uuid4(),
+        clinic_id=clinic_id,
+        email=email,
+        display_name=_clean_name(display_name, "display_name"),
+        role=role.value,
+        token_salt=salt,
+        token_hash=ctx.keys.hash_token(ctx.keys.invitation_token(salt)),
+        user_id=uuid.uuid4(),
+        invited_by=invited_by,
+        created_at=now,
+        expires_at=now + ctx.rules.invitation_lifetime,
+        accepted_at=None,
+        revoked_at=None,
+    )
+    await invitations.insert_invitation(uow.session, invitation)
+    await jobs.enqueue(uow, "email.invitation", {"invitation_id": str(invitation.id)}, now=now)
+    await audit.record(
+        uow,
+        AuditEntry(
+            "invitation.created",
+            clinic_id,
+            invited_by,
+            "invitation",
+            str(invitation.id),
+            {"role": role.value, "email": email},
+            ip,
+        ),
+        now,
+    )
+    return IssuedInvitation(invitation, invitation_link(ctx, invitation))
+
+
+async def list_invitations(
+    uow: UnitOfWork, ctx: ServiceContext, actor: Actor | None
+) -> list[InvitationRecord]:
+    """Open invitations of the admin's clinic, oldest first."""
+    allowed = authorize(actor, Action.LIST_INVITATIONS, clinic_of(actor))
+    return await invitations.list_pending_invitations(
+        uow.session, allowed.clinic_id, ctx.clock.now(), limit=MAX_PAGE
+    )
+
+
+async def revoke_invitation(
+    uow: UnitOfWork,
+    ctx: ServiceContext,
+    actor: Actor | None,
+    invitation_id: uuid.UUID,
+    origin: RequestOrigin,
+) -> None:
+    """Withdraw an open invitation; its link stops working at once."""
+    invitation = await invitations.get_invitation(uow.session, invitation_id)
+    if invitation is None:
+        raise NotFound("No such invitation.")
+    allowed = authorize(actor, Action.REVOKE_INVITATION, Target(invitation.clinic_id))
+    now = ctx.clock.now()
+    if not await invitations.mark_revoked(uow.session, invitation_id, now):
+        raise Conflict("That invitation was already used or withdrawn.")
+    await audit.record(
+        uow,
+        AuditEntry(
+            "invitation.revoked",
+            allowed.clinic_id,
+            allowed.user_id,
+            "invitation",
+            str(invitation_id),
+            ip=origin.ip,
+        ),
+        now,
+    )
+    await uow.commit()
+
+
+async def list_people(
+    uow: UnitOfWork, actor: Actor | None, *, after_email: str = "", limit: int = MAX_PAGE
+) -> list[UserRecord]:
+    """People of the admin's clinic in email order, keyset-paginated."""
+    allowed = authorize(actor, Action.LIST_PEOPLE, clinic_of(actor))
+    return await accounts.list_users(
+        uow.session, allowed.clinic_id, after_email=after_email, limit=min(max(limit, 1), MAX_PAGE)
+    )
+
+
+async def _clinic_member(
+    uow: UnitOfWork, actor: Actor | None, user_id: uuid.UUID, action: Action
+) -> tuple[Actor, UserRecord]:
+    user = await accounts.get_user(uow.session, user_id)
+    if user is None:
+        raise NotFound("No such person.")
+    allowed = authorize(actor, action, Target(user.clinic_id, user.id))
+    return allowed, user
+
+
+async def assign_therapist(
+    uow: UnitOfWork,
+    ctx: ServiceContext,
+    actor: Actor | None,
+    therapist_id: uuid.UUID,
+    client_id: uuid.UUID,
+    origin: RequestOrigin,
+) -> CareAssignmentRecord:
+    """Put a therapist on a client's care team (idempotent)."""
+    allowed, therapist = await _clinic_member(uow, actor, therapist_id, Action.MANAGE_CARE_TEAM)
+    _, client = await _clinic_member(uow, actor, client_id, Action.MANAGE_CARE_TEAM)
+    if therapist.role != Role.THERAPIST or client.role != Role.CLIENT:
+        raise InvalidInput("A care team pairs a therapist with a client.")
+    now = ctx.clock.now()
+    record = CareAssignmentRecord(therapist.id, client.id, allowed.clinic_id, now)
+    if await accounts.care_assignment_exists(uow.session, therapist.id, client.id):
+        return record
+    await accounts.insert_care_assignment(uow.session, record)
+    await audit.record(
+        uow,
+        AuditEntry(
+            "care_team.assigned",
+            allowed.clinic_id,
+            allowed.user_id,
+            "user",
+            str(client.id),
+            {"therapist_id": str(therapist.id)},
+            origin.ip,
+        ),
+        now,
+    )
+    await uow.commit()
+    return record
+
+
+async def unassign_therapist(
+    uow: UnitOfWork,
+    ctx: ServiceContext,
+    actor: Actor | None,
+    therapist_id: uuid.UUID,
+    client_id: uuid.UUID,
+    origin: RequestOrigin,
+) -> None:
+    """Take a therapist off a client's care team."""
+    allowed, therapist = await _clinic_member(uow, actor, therapist_id, Action.MANAGE_CARE_TEAM)
+    _, client = await _clinic_member(uow, actor, client_id, Action.MANAGE_CARE_TEAM)
+    now = ctx.clock.now()
+    if not await accounts.delete_care_assignment(uow.session, therapist.id, client.id):
+        raise NotFound("That therapist is not on that client's care team.")
+    await audit.record(
+        uow,
+        AuditEntry(
+            "care_team.unassigned",
+            allowed.clinic_id,
+            allowed.user_id,
+            "user",
+            str(client.id),
+            {"therapist_id": str(therapist.id)},
+            origin.ip,
+        ),
+        now,
+    )
+    await uow.commit()
+
+
+async def list_care_team(uow: UnitOfWork, actor: Actor | None) -> list[CareAssignmentRecord]:
+    allowed = authorize(actor, Action.MANAGE_CARE_TEAM, clinic_of(actor))
+    return await accounts.list_care_assignments(uow.session, allowed.clinic_id)
+
+
+async def disable_user(
+    uow: UnitOfWork,
+    ctx: ServiceContext,
+    actor: Actor | None,
+    user_id: uuid.UUID,
+    origin: RequestOrigin,
+) -> list[uuid.UUID]:
+    """Disable an account of the admin's clinic; all its sessions end at once. Returns the
+    ended session ids (so live sockets can be closed)."""
+    allowed, user = await _clinic_member(uow, actor, user_id, Action.DISABLE_USER)
+    now = ctx.clock.now()
+    if not await accounts.disable_user(uow.session, user.id, now):
+        raise Conflict("That account is already disabled.")
+    ended = await sessions.end_sessions_of_user(uow.session, user.id, now)
+    await audit.record(
+        uow,
+        AuditEntry(
+            "user.disabled",
+            allowed.clinic_id,
+            allowed.user_id,
+            "user",
+            str(user.id),
+            {"sessions_ended": len(ended)},
+            origin.ip,
+        ),
+        now,
+    )
+    await uow.commit()
+    return ended

@@ -1,0 +1,103 @@
+"""The one place that decides who may do what.
+
+Services call `authorize` before acting; routes and socket handlers never decide access.
+`RULES` maps every action to the roles allowed and the relation the actor must have to the
+target. Objects in another clinic are reported as not found, so their existence is not
+revealed. `tests/integration/test_authz_matrix.py` walks every route and socket event
+registered in the app as every role and checks these answers.
+"""
+
+from __future__ import annotations
+
+import enum
+import uuid
+from dataclasses import dataclass
+
+from messaging.actors import Actor, Role
+from messaging.errors import Forbidden, NotAuthenticated, NotFound
+
+
+class Action(enum.StrEnum):
+    READ_OWN_ACCOUNT = "account.read"
+    CHANGE_OWN_PASSWORD = "account.change_password"
+    LIST_OWN_SESSIONS = "sessions.list"
+    END_OWN_SESSION = "sessions.end"
+    INVITE_PEOPLE = "clinic.invite"
+    LIST_INVITATIONS = "clinic.list_invitations"
+    REVOKE_INVITATION = "clinic.revoke_invitation"
+    LIST_PEOPLE = "clinic.list_people"
+    MANAGE_CARE_TEAM = "clinic.manage_care_team"
+    DISABLE_USER = "clinic.disable_user"
+    READ_AUDIT = "clinic.read_audit"
+
+
+class Relation(enum.Enum):
+    SELF = "the actor's own account or session"
+    SAME_CLINIC = "an object of the actor's clinic"
+    SAME_CLINIC_OTHER_USER = "another user of the actor's clinic"
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    roles: frozenset[Role]
+    relation: Relation
+
+
+EVERYONE = frozenset(Role)
+ADMINS = frozenset({Role.ADMIN})
+
+RULES: dict[Action, Rule] = {
+    Action.READ_OWN_ACCOUNT: Rule(EVERYONE, Relation.SELF),
+    Action.CHANGE_OWN_PASSWORD: Rule(EVERYONE, Relation.SELF),
+    Action.LIST_OWN_SESSIONS: Rule(EVERYONE, Relation.SELF),
+    Action.END_OWN_SESSION: Rule(EVERYONE, Relation.SELF),
+    Action.INVITE_PEOPLE: Rule(ADMINS, Relation.SAME_CLINIC),
+    Action.LIST_INVITATIONS: Rule(ADMINS, Relation.SAME_CLINIC),
+    Action.REVOKE_INVITATION: Rule(ADMINS, Relation.SAME_CLINIC),
+    Action.LIST_PEOPLE: Rule(ADMINS, Relation.SAME_CLINIC),
+    Action.MANAGE_CARE_TEAM: Rule(ADMINS, Relation.SAME_CLINIC),
+    Action.DISABLE_USER: Rule(ADMINS, Relation.SAME_CLINIC_OTHER_USER),
+    Action.READ_AUDIT: Rule(ADMINS, Relation.SAME_CLINIC),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """What an action is done to: its clinic, and the user it concerns, if any."""
+
+    clinic_id: uuid.UUID
+    user_id: uuid.UUID | None = None
+
+
+def authorize(actor: Actor | None, action: Action, target: Target) -> Actor:
+    """Return the actor if it may do `action` to `target`; raise otherwise.
+
+    NotAuthenticated without an actor; NotFound for another clinic's objects (existence is
+    not revealed across clinics); Forbidden for a role or relation that is not allowed.
+    """
+    if actor is None:
+        raise NotAuthenticated()
+    rule = RULES[action]
+    if target.clinic_id != actor.clinic_id:
+        raise NotFound()
+    if actor.role not in rule.roles:
+        raise Forbidden()
+    if rule.relation is Relation.SELF and target.user_id != actor.user_id:
+        raise Forbidden()
+    if rule.relation is Relation.SAME_CLINIC_OTHER_USER and target.user_id == actor.user_id:
+        raise Forbidden("You cannot do that to your own account.")
+    return actor
+
+
+def own(actor: Actor | None) -> Target:
+    """The target for actions on the actor's own account (sessions, password, profile)."""
+    if actor is None:
+        raise NotAuthenticated()
+    return Target(actor.clinic_id, actor.user_id)
+
+
+def clinic_of(actor: Actor | None) -> Target:
+    """The target for clinic-wide actions (lists, invitations) on the actor's clinic."""
+    if actor is None:
+        raise NotAuthenticated()
+    return Target(actor.clinic_id)

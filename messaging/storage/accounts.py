@@ -1,0 +1,171 @@
+"""Queries for clinics, users, credentials, identity keys and care teams."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import delete, exists, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from messaging.storage.records import (
+    CareAssignmentRecord,
+    ClinicRecord,
+    CredentialsRecord,
+    IdentityKeyRecord,
+    UserRecord,
+)
+from messaging.storage.tables import care_team, clinics, credentials, identity_keys, users
+
+
+async def insert_clinic(session: AsyncSession, clinic: ClinicRecord) -> None:
+    await session.execute(clinics.insert().values(clinic.columns()))
+
+
+async def get_clinic(session: AsyncSession, clinic_id: uuid.UUID) -> ClinicRecord | None:
+    row = (
+        (await session.execute(select(clinics).where(clinics.c.id == clinic_id))).mappings().first()
+    )
+    return None if row is None else ClinicRecord.from_row(row)
+
+
+async def insert_user(session: AsyncSession, user: UserRecord) -> None:
+    await session.execute(users.insert().values(user.columns()))
+
+
+async def get_user(session: AsyncSession, user_id: uuid.UUID) -> UserRecord | None:
+    row = (await session.execute(select(users).where(users.c.id == user_id))).mappings().first()
+    return None if row is None else UserRecord.from_row(row)
+
+
+async def find_user_by_email(session: AsyncSession, email: str) -> UserRecord | None:
+    row = (await session.execute(select(users).where(users.c.email == email))).mappings().first()
+    return None if row is None else UserRecord.from_row(row)
+
+
+async def email_in_use(session: AsyncSession, email: str) -> bool:
+    return bool(await session.scalar(select(exists().where(users.c.email == email))))
+
+
+async def list_users(
+    session: AsyncSession, clinic_id: uuid.UUID, *, after_email: str, limit: int
+) -> list[UserRecord]:
+    rows = await session.execute(
+        select(users)
+        .where(users.c.clinic_id == clinic_id, users.c.email > after_email)
+        .order_by(users.c.email)
+        .limit(limit)
+    )
+    return [UserRecord.from_row(row) for row in rows.mappings()]
+
+
+async def disable_user(session: AsyncSession, user_id: uuid.UUID, now: datetime) -> bool:
+    result = await session.execute(
+        update(users)
+        .where(users.c.id == user_id, users.c.status == "active")
+        .values(status="disabled", disabled_at=now)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def insert_credentials(session: AsyncSession, record: CredentialsRecord) -> None:
+    await session.execute(credentials.insert().values(record.columns()))
+
+
+async def get_credentials(session: AsyncSession, user_id: uuid.UUID) -> CredentialsRecord | None:
+    row = (
+        (await session.execute(select(credentials).where(credentials.c.user_id == user_id)))
+        .mappings()
+        .first()
+    )
+    return None if row is None else CredentialsRecord.from_row(row)
+
+
+async def replace_password_credentials(
+    session: AsyncSession,
+    user_id: uuid.UUID,
+    *,
+    expected_auth_key_hash: bytes,
+    auth_key_hash: bytes,
+    kdf_version: int,
+    kdf_ops: int,
+    kdf_mem: int,
+    kdf_salt: bytes,
+    wrapped_account_key: bytes,
+    now: datetime,
+) -> bool:
+    """Swap the password material, only if it is still what the caller proved it knew
+    (two concurrent password changes cannot both win)."""
+    result = await session.execute(
+        update(credentials)
+        .where(
+            credentials.c.user_id == user_id,
+            credentials.c.auth_key_hash == expected_auth_key_hash,
+        )
+        .values(
+            auth_key_hash=auth_key_hash,
+            kdf_version=kdf_version,
+            kdf_ops=kdf_ops,
+            kdf_mem=kdf_mem,
+            kdf_salt=kdf_salt,
+            wrapped_account_key=wrapped_account_key,
+            updated_at=now,
+        )
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def insert_identity_key(session: AsyncSession, record: IdentityKeyRecord) -> None:
+    await session.execute(identity_keys.insert().values(record.columns()))
+
+
+async def current_identity_key(
+    session: AsyncSession, user_id: uuid.UUID
+) -> IdentityKeyRecord | None:
+    row = (
+        (
+            await session.execute(
+                select(identity_keys).where(
+                    identity_keys.c.user_id == user_id, identity_keys.c.retired_at.is_(None)
+                )
+            )
+        )
+        .mappings()
+        .first()
+    )
+    return None if row is None else IdentityKeyRecord.from_row(row)
+
+
+async def insert_care_assignment(session: AsyncSession, record: CareAssignmentRecord) -> None:
+    await session.execute(care_team.insert().values(record.columns()))
+
+
+async def care_assignment_exists(
+    session: AsyncSession, therapist_id: uuid.UUID, client_id: uuid.UUID
+) -> bool:
+    query = select(
+        exists().where(care_team.c.therapist_id == therapist_id, care_team.c.client_id == client_id)
+    )
+    return bool(await session.scalar(query))
+
+
+async def delete_care_assignment(
+    session: AsyncSession, therapist_id: uuid.UUID, client_id: uuid.UUID
+) -> bool:
+    result = await session.execute(
+        delete(care_team).where(
+            care_team.c.therapist_id == therapist_id, care_team.c.client_id == client_id
+        )
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def list_care_assignments(
+    session: AsyncSession, clinic_id: uuid.UUID
+) -> list[CareAssignmentRecord]:
+    rows = await session.execute(
+        select(care_team)
+        .where(care_team.c.clinic_id == clinic_id)
+        .order_by(care_team.c.client_id, care_team.c.therapist_id)
+    )
+    return [CareAssignmentRecord.from_row(row) for row in rows.mappings()]

@@ -1,0 +1,124 @@
+"""Plain records read from storage (no ORM objects leave the storage layer)."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Self
+
+from sqlalchemy.engine import RowMapping
+
+
+class Record:
+    """Build a slotted dataclass from a row mapping with the same column names."""
+
+    __slots__ = ()
+
+    @classmethod
+    def from_row(cls, row: RowMapping) -> Self:
+        fields: Any = cls.__slots__
+        return cls(**{name: row[name] for name in fields})
+
+    def columns(self) -> dict[str, Any]:
+        """The record as column values, for an INSERT."""
+        fields: Any = self.__slots__
+        return {name: getattr(self, name) for name in fields}
+
+
+@dataclass(frozen=True, slots=True)
+class ClinicRecord(Record):
+    id: uuid.UUID
+    name: str
+    sender_name: str
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class UserRecord(Record):
+    id: uuid.UUID
+    clinic_id: uuid.UUID
+    email: str
+    display_name: str
+    role: str
+    status: str
+    created_at: datetime
+    disabled_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class CredentialsRecord(Record):
+    user_id: uuid.UUID
+    auth_key_hash: bytes
+    kdf_version: int
+    kdf_ops: int
+    kdf_mem: int
+    kdf_salt: bytes
+    wrapped_account_key: bytes
+    recovery_auth_hash: bytes
+    recovery_wrapped_account_key: bytes
+    keyring: bytes
+    updated_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class IdentityKeyRecord(Record):
+    user_id: uuid.UUID
+    key_id: bytes
+    public_bundle: bytes
+    sign_pk: bytes
+    box_pk: bytes
+    created_at: datetime
+    retired_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class InvitationRecord(Record):
+    id: uuid.UUID
+    clinic_id: uuid.UUID
+    email: str
+    display_name: str
+    role: str
+    token_salt: bytes
+    token_hash: bytes
+    user_id: uuid.UUID
+    invited_by: uuid.UUID | None
+    created_at: datetime
+    expires_at: datetime
+    accepted_at: datetime | None
+    revoked_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class SessionRecord(Record):
+    id: uuid.UUID
+    user_id: uuid.UUID
+    token_hash: bytes
+    device_label: str
+    created_at: datetime
+    last_seen_at: datetime
+    expires_at: datetime
+    ended_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class CareAssignmentRecord(Record):
+    therapist_id: uuid.UUID
+    client_id: uuid.UUID
+    clinic_id: uuid.UUID
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class AuditEventRecord(Record):
+    id: int
+    clinic_id: uuid.UUID | None
+    actor_id: uuid.UUID | None
+    action: str
+    target_type: str | None
+    target_id: str | None
+    detail: dict[str, Any]
+    ip: str | None
+    created_at: datetime
+    prev_hash: bytes
+    hash: bytes

@@ -1,0 +1,1 @@
+"""HTTP routes, one module per topic. Each route: authenticate, parse, one service, serialize."""
