@@ -11,7 +11,7 @@ from collections.abc import AsyncIterator, Sequence
 
 import uvicorn
 
-from interlude import __version__
+from interlude import __version__, admin_commands
 from interlude.logs import configure_logging
 from messaging.errors import ConfigurationError
 from messaging.settings import Settings, load_settings
@@ -40,6 +40,19 @@ def build_parser() -> argparse.ArgumentParser:
     commands.add_parser("worker", help="run the job worker until SIGTERM/SIGINT")
     commands.add_parser("migrate", help="upgrade the database schema to the newest version")
     commands.add_parser("version", help="print the version")
+    admin = commands.add_parser("admin", help="operator commands").add_subparsers(
+        dest="admin_command", required=True, metavar="ADMIN_COMMAND"
+    )
+    create = admin.add_parser(
+        "create-clinic", help="create a clinic and print its first admin's invitation link"
+    )
+    create.add_argument("--name", required=True, help="the clinic's name")
+    create.add_argument("--admin-email", required=True, help="email of the first admin")
+    create.add_argument("--admin-name", default="Clinic administrator", help="the admin's name")
+    create.add_argument(
+        "--sender-name", default="Interlude", help="neutral sender name on the clinic's emails"
+    )
+    admin.add_parser("verify-audit", help="check the audit trail's hash chain")
     return parser
 
 
@@ -58,6 +71,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return asyncio.run(migrate(settings))
     if args.command == "worker":
         return asyncio.run(run_worker_process(settings))
+    if args.command == "admin":
+        return asyncio.run(run_admin_command(settings, args))
     return asyncio.run(serve(settings, args.host, args.port))
 
 
@@ -93,6 +108,22 @@ async def serve(settings: Settings, host: str, port: int) -> int:
     )
     await uvicorn.Server(config).serve()
     return 0
+
+
+async def run_admin_command(settings: Settings, args: argparse.Namespace) -> int:
+    database = Database.from_url(settings.database_url)
+    try:
+        if not await schema.is_at_head(database.engine):
+            print(
+                "interlude: the database schema is out of date; run `interlude migrate`",
+                file=sys.stderr,
+            )
+            return EXIT_SCHEMA
+        if args.admin_command == "create-clinic":
+            return await admin_commands.create_clinic(settings, database, args)
+        return await admin_commands.verify_audit(database)
+    finally:
+        await database.dispose()
 
 
 @contextlib.asynccontextmanager

@@ -59,15 +59,15 @@ async def begin_recovery(
     raw_email: str,
     recovery_auth_key: bytes,
     origin: RequestOrigin,
-) -> bytes:
-    """The account key wrapped by the recovery code, for a client that proves the code.
-    Rate-limited like a login."""
+) -> tuple[uuid.UUID, bytes]:
+    """The user id and the account key wrapped by the recovery code, for a client that
+    proves the code. Rate-limited like a login."""
     email = normalize_email(raw_email)
-    _, stored = await check_secret(
+    user, stored = await check_secret(
         uow, ctx, email, origin, _recovery_hash, recovery_auth_key, WRONG_RECOVERY
     )
     await uow.commit()
-    return stored.recovery_wrapped_account_key
+    return user.id, stored.recovery_wrapped_account_key
 
 
 async def complete_recovery(

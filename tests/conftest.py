@@ -7,16 +7,21 @@ import shutil
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 
+from messaging.context import ServiceContext
 from messaging.settings import Settings, load_settings
 from messaging.storage import schema
 from messaging.storage.database import Database, create_engine
+from tests.support.asgi import lifespan
 from tests.support.clock import FrozenClock
 from tests.support.postgres import PostgresServer, postgres_server
 from tests.support.redis_server import redis_server
 from tests.support.services import run_coroutine
 from tests.support.smtp import SmtpSink, smtp_sink
+from tests.support.world import Api, api_for
+from web.app import create_app
 
 DIALECTS = ["sqlite", "postgresql"]
 
@@ -142,3 +147,31 @@ def redis_url() -> Iterator[str]:
 def smtp() -> Iterator[SmtpSink]:
     with smtp_sink() as sink:
         yield sink
+
+
+@pytest.fixture
+async def api(
+    settings_env: dict[str, str], database_url: str, clock: FrozenClock
+) -> AsyncIterator[Api]:
+    """The real app in-process on each dialect, with a factory of SDK clients."""
+    settings = load_settings(
+        {
+            **settings_env,
+            "INTERLUDE_DATABASE_URL": database_url,
+            "INTERLUDE_ALLOW_INTERACTIVE_KDF": "true",
+        }
+    )
+    app = create_app(settings, clock=clock)
+    database = Database.from_url(database_url)
+    try:
+        async with (
+            lifespan(app),
+            api_for(
+                httpx.ASGITransport(app=app),
+                database,
+                ServiceContext.from_settings(settings, clock),
+            ) as running,
+        ):
+            yield running
+    finally:
+        await database.dispose()

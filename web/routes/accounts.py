@@ -135,10 +135,12 @@ async def begin_recovery(request: Request) -> Response:
     recovery_auth_key = parsing.binary(body, "recovery_auth_key", size=KEY)
     context = app_context(request)
     async with context.database.unit_of_work() as uow:
-        wrapped = await credentials.begin_recovery(
+        user_id, wrapped = await credentials.begin_recovery(
             uow, context.services, email, recovery_auth_key, request_origin(request)
         )
-    return JSONResponse({"recovery_wrapped_account_key": b64encode(wrapped)})
+    return JSONResponse(
+        {"user_id": str(user_id), "recovery_wrapped_account_key": b64encode(wrapped)}
+    )
 
 
 async def complete_recovery(request: Request) -> Response:

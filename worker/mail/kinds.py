@@ -10,7 +10,7 @@ class MailKind(StrEnum):
     NEW_MESSAGE_NOTICE = "new_message_notice"
     DIGEST = "digest"
     SECURITY_NEW_LOGIN = "security_new_login"
-    SECURITY_PASSWORD_CHANGED = "security_password_changed"  # noqa: S105 - a kind name
+    SECURITY_PASSWORD_CHANGED = "security_password_changed"
     SECURITY_RECOVERY_USED = "security_recovery_used"
     OVERDUE_REPLY_REMINDER = "overdue_reply_reminder"
     LIVE_SESSION_SOON = "live_session_soon"

@@ -21,11 +21,9 @@ import aiosmtplib
 from aiosmtplib import (
     SMTPDataError,
     SMTPException,
-    SMTPNotSupported,
     SMTPRecipientRefused,
     SMTPRecipientsRefused,
     SMTPResponseException,
-    SMTPServerDisconnected,
 )
 
 from messaging.errors import ConfigurationError
@@ -144,7 +142,7 @@ class SmtpMailer:
                 reused = self._connected()
                 try:
                     await self._send_once(sender, recipients, data, options)
-                except SMTPServerDisconnected:
+                except ConnectionError:  # includes SMTPServerDisconnected
                     if not reused:
                         raise
                     logger.info("the SMTP server closed the idle connection; reconnecting")
@@ -222,8 +220,8 @@ def classify(error: Exception) -> MailError:
         return TemporaryMailError(f"SMTP server replied {error.code} {error.message}")
     if isinstance(error, TimeoutError):
         return TemporaryMailError(f"SMTP server timed out: {error}")
-    if isinstance(error, SMTPNotSupported):
-        return TemporaryMailError(f"SMTP server lacks a needed feature: {error}")
+    if isinstance(error, SMTPException) and not isinstance(error, ConnectionError):
+        return TemporaryMailError(f"SMTP session failed: {error}")
     return TemporaryMailError(f"SMTP server unreachable: {error}")
 
 

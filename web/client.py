@@ -1,0 +1,288 @@
+"""The Python client SDK: what a real client does, over HTTP, with all crypto local.
+
+Scripts and tests use it exactly as the browser client uses the API: passwords and private
+keys never leave this process; only auth keys, public bundles and wrapped blobs are sent.
+"""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+
+import crypto
+from crypto import KDF_MODERATE, Identity, KdfParams, b64decode, b64encode
+
+Json = dict[str, Any]
+
+
+class ApiError(Exception):
+    """An error answer from the server: HTTP status plus the stable error code."""
+
+    def __init__(self, status: int, code: str, message: str) -> None:
+        super().__init__(f"{status} {code}: {message}")
+        self.status = status
+        self.code = code
+        self.message = message
+
+
+@dataclass
+class Unlocked:
+    """What exists only in this process after login: the account key and private keys."""
+
+    user: Json
+    account_key: bytes = field(repr=False)
+    identities: tuple[Identity, ...] = field(repr=False)
+
+    @property
+    def identity(self) -> Identity:
+        return self.identities[0]
+
+
+@dataclass(frozen=True)
+class Registration:
+    user: Json
+    recovery_code: str
+
+
+class InterludeClient:
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        kdf: KdfParams = KDF_MODERATE,
+        allow_interactive_kdf: bool = False,
+        transport: httpx.AsyncBaseTransport | None = None,
+        device_label: str = "Interlude Python SDK",
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.kdf = kdf
+        self.allow_interactive_kdf = allow_interactive_kdf
+        self.device_label = device_label
+        self.token: str | None = None
+        self.unlocked: Unlocked | None = None
+        self._http = httpx.AsyncClient(base_url=self.base_url, transport=transport, timeout=30)
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+    async def __aenter__(self) -> InterludeClient:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+    # -- transport -----------------------------------------------------------------------
+
+    async def request(
+        self, method: str, path: str, body: Json | None = None, params: Json | None = None
+    ) -> Any:
+        headers = {"Authorization": f"Bearer {self.token}"} if self.token else {}
+        response = await self._http.request(method, path, json=body, headers=headers, params=params)
+        if response.status_code >= 400:
+            try:
+                error = response.json()["error"]
+                raise ApiError(response.status_code, error["code"], error["message"])
+            except (ValueError, KeyError, TypeError):
+                raise ApiError(response.status_code, "http_error", response.text) from None
+        if response.status_code == 204:
+            return None
+        return response.json()
+
+    # -- accounts ------------------------------------------------------------------------
+
+    def _password_material(self, user_id: uuid.UUID, password: str, account_key: bytes) -> Json:
+        salt = secrets.token_bytes(crypto.SALT_BYTES)
+        keys = crypto.derive_password_keys(
+            password, salt, self.kdf, allow_interactive=self.allow_interactive_kdf
+        )
+        return {
+            "auth_key": b64encode(keys.auth_key),
+            "salt": b64encode(salt),
+            "kdf": {"version": self.kdf.version, "ops": self.kdf.ops, "mem": self.kdf.mem},
+            "wrapped_account_key": b64encode(
+                crypto.wrap_account_key(account_key, keys.kek, user_id, self.kdf)
+            ),
+        }
+
+    async def invitation(self, token: str) -> Json:
+        result: Json = await self.request("GET", f"/api/invitations/{token}")
+        return result
+
+    async def register(self, invitation_token: str, password: str) -> Registration:
+        """Accept an invitation: make identity keys, wrap them, send only public material."""
+        invitation = await self.invitation(invitation_token)
+        user_id = uuid.UUID(invitation["user_id"])
+        identity = crypto.generate_identity(user_id)
+        account_key = crypto.generate_account_key()
+        recovery_code = crypto.generate_recovery_code()
+        recovery_keys = crypto.derive_recovery_keys(recovery_code)
+        body = {
+            **self._password_material(user_id, password, account_key),
+            "recovery_auth_key": b64encode(recovery_keys.auth_key),
+            "recovery_wrapped_account_key": b64encode(
+                crypto.wrap_account_key_with_recovery(account_key, recovery_keys.kek, user_id)
+            ),
+            "public_bundle": b64encode(crypto.public_bundle(identity)),
+            "keyring": b64encode(crypto.encrypt_keyring([identity], account_key)),
+            "device_label": self.device_label,
+        }
+        grant = await self.request("POST", f"/api/invitations/{invitation_token}/accept", body)
+        self.token = grant["token"]
+        self.unlocked = Unlocked(grant["user"], account_key, (identity,))
+        return Registration(grant["user"], recovery_code)
+
+    async def prelogin(self, email: str) -> tuple[bytes, KdfParams]:
+        answer = await self.request("POST", "/api/prelogin", {"email": email})
+        kdf = answer["kdf"]
+        params = crypto.validate_kdf_params(
+            kdf["ops"],
+            kdf["mem"],
+            version=kdf["version"],
+            allow_interactive=self.allow_interactive_kdf,
+        )
+        return b64decode(answer["salt"]), params
+
+    async def login(self, email: str, password: str) -> Unlocked:
+        """Log in and unlock: derive keys locally, send the auth key, open the keyring."""
+        salt, params = await self.prelogin(email)
+        keys = crypto.derive_password_keys(
+            password, salt, params, allow_interactive=self.allow_interactive_kdf
+        )
+        grant = await self.request(
+            "POST",
+            "/api/login",
+            {
+                "email": email,
+                "auth_key": b64encode(keys.auth_key),
+                "device_label": self.device_label,
+            },
+        )
+        self.token = grant["token"]
+        account = await self.me()
+        user_id = uuid.UUID(account["user"]["id"])
+        account_key = crypto.unwrap_account_key(
+            b64decode(account["wrapped_account_key"]), keys.kek, user_id, params
+        )
+        return self._unlock(account, account_key)
+
+    def _unlock(self, account: Json, account_key: bytes) -> Unlocked:
+        user_id = uuid.UUID(account["user"]["id"])
+        identities = crypto.decrypt_keyring(b64decode(account["keyring"]), account_key, user_id)
+        self.unlocked = Unlocked(account["user"], account_key, identities)
+        return self.unlocked
+
+    async def me(self) -> Json:
+        result: Json = await self.request("GET", "/api/me")
+        return result
+
+    async def logout(self) -> None:
+        await self.request("POST", "/api/logout")
+        self.token = None
+        self.unlocked = None
+
+    async def sessions(self) -> list[Json]:
+        result: list[Json] = (await self.request("GET", "/api/sessions"))["sessions"]
+        return result
+
+    async def end_session(self, session_id: str) -> None:
+        await self.request("DELETE", f"/api/sessions/{session_id}")
+
+    async def end_other_sessions(self) -> int:
+        result: int = (await self.request("POST", "/api/sessions/end-others"))["ended"]
+        return result
+
+    async def change_password(self, current_password: str, new_password: str) -> int:
+        """Re-wrap the account key under the new password; other sessions end."""
+        if self.unlocked is None:
+            raise RuntimeError("log in first")
+        account = await self.me()
+        user_id = uuid.UUID(account["user"]["id"])
+        kdf = account["kdf"]
+        current_params = KdfParams(kdf["version"], kdf["ops"], kdf["mem"])
+        current = crypto.derive_password_keys(
+            current_password,
+            b64decode(account["salt"]),
+            current_params,
+            allow_interactive=self.allow_interactive_kdf,
+        )
+        body = {
+            "current_auth_key": b64encode(current.auth_key),
+            "new": self._password_material(user_id, new_password, self.unlocked.account_key),
+        }
+        result: int = (await self.request("POST", "/api/me/password", body))["other_sessions_ended"]
+        return result
+
+    async def recover(self, email: str, recovery_code: str, new_password: str) -> Unlocked:
+        """Set a new password with the recovery code, keeping every key and all history."""
+        recovery_keys = crypto.derive_recovery_keys(recovery_code)
+        begun = await self.request(
+            "POST",
+            "/api/recovery/begin",
+            {"email": email, "recovery_auth_key": b64encode(recovery_keys.auth_key)},
+        )
+        wrapped = b64decode(begun["recovery_wrapped_account_key"])
+        user_id = uuid.UUID(begun["user_id"])
+        account_key = crypto.unwrap_account_key_with_recovery(wrapped, recovery_keys.kek, user_id)
+        body = {
+            "email": email,
+            "recovery_auth_key": b64encode(recovery_keys.auth_key),
+            "recovery_wrapped_account_key": b64encode(wrapped),
+            "new": self._password_material(user_id, new_password, account_key),
+            "device_label": self.device_label,
+        }
+        grant = await self.request("POST", "/api/recovery/complete", body)
+        self.token = grant["token"]
+        return self._unlock(await self.me(), account_key)
+
+    # -- clinic administration -----------------------------------------------------------
+
+    async def invite(self, email: str, display_name: str, role: str) -> Json:
+        body = {"email": email, "display_name": display_name, "role": role}
+        result: Json = await self.request("POST", "/api/clinic/invitations", body)
+        return result
+
+    async def invitations(self) -> list[Json]:
+        result: list[Json] = (await self.request("GET", "/api/clinic/invitations"))["invitations"]
+        return result
+
+    async def revoke_invitation(self, invitation_id: str) -> None:
+        await self.request("DELETE", f"/api/clinic/invitations/{invitation_id}")
+
+    async def people(self) -> list[Json]:
+        result: list[Json] = (await self.request("GET", "/api/clinic/people"))["people"]
+        return result
+
+    async def assign(self, therapist_id: str, client_id: str) -> Json:
+        result: Json = await self.request(
+            "PUT", f"/api/clinic/care-team/{therapist_id}/{client_id}"
+        )
+        return result
+
+    async def unassign(self, therapist_id: str, client_id: str) -> None:
+        await self.request("DELETE", f"/api/clinic/care-team/{therapist_id}/{client_id}")
+
+    async def care_team(self) -> list[Json]:
+        result: list[Json] = (await self.request("GET", "/api/clinic/care-team"))["assignments"]
+        return result
+
+    async def disable(self, user_id: str) -> int:
+        result: int = (await self.request("POST", f"/api/clinic/people/{user_id}/disable"))[
+            "sessions_ended"
+        ]
+        return result
+
+    async def audit_trail(self, before: int | None = None) -> list[Json]:
+        params = {"before": before} if before else None
+        result: list[Json] = (await self.request("GET", "/api/clinic/audit", params=params))[
+            "events"
+        ]
+        return result
+
+
+def invitation_token(link: str) -> str:
+    """The token in an invitation link (`.../#/invite/<token>`)."""
+    return link.rsplit("/", 1)[-1]
