@@ -19,7 +19,7 @@ from web.context import AppContext
 from web.errors import EXCEPTION_HANDLERS
 from web.health import healthz, readyz
 from web.middleware import RequestIdMiddleware, SecurityHeadersMiddleware
-from web.pages import content_security_policy, load_index_page, page_routes
+from web.pages import Page, content_security_policy, load_index_page, page_routes
 from web.realtime import create_socket_server
 from web.routes import accounts, clinic
 
@@ -56,15 +56,8 @@ def create_app(
         finally:
             await database.dispose()
 
-    routes: list[BaseRoute] = [
-        Route("/healthz", healthz, methods=["GET"]),
-        Route("/readyz", readyz, methods=["GET"]),
-        *accounts.routes,
-        *clinic.routes,
-        *page_routes(page, settings.node_modules_dir),
-    ]
     starlette = Starlette(
-        routes=routes,
+        routes=http_routes(settings, page),
         exception_handlers=EXCEPTION_HANDLERS,
         lifespan=lifespan,
     )
@@ -73,6 +66,17 @@ def create_app(
         sio, other_asgi_app=with_http_middleware(starlette, content_security_policy(page))
     )
     return asgi
+
+
+def http_routes(settings: Settings, page: Page) -> list[BaseRoute]:
+    """Every HTTP route of the app (the authorization matrix test walks this list)."""
+    return [
+        Route("/healthz", healthz, methods=["GET"]),
+        Route("/readyz", readyz, methods=["GET"]),
+        *accounts.routes,
+        *clinic.routes,
+        *page_routes(page, settings.node_modules_dir),
+    ]
 
 
 def with_http_middleware(app: ASGIApp, content_security_policy: str) -> ASGIApp:

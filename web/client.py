@@ -90,7 +90,9 @@ class InterludeClient:
                 raise ApiError(response.status_code, "http_error", response.text) from None
         if response.status_code == 204:
             return None
-        return response.json()
+        if response.headers.get("content-type", "").startswith("application/json"):
+            return response.json()
+        return response.text
 
     # -- accounts ------------------------------------------------------------------------
 
@@ -195,24 +197,28 @@ class InterludeClient:
         result: int = (await self.request("POST", "/api/sessions/end-others"))["ended"]
         return result
 
-    async def change_password(self, current_password: str, new_password: str) -> int:
-        """Re-wrap the account key under the new password; other sessions end."""
+    async def password_change_body(self, current_password: str, new_password: str) -> Json:
+        """The request body that changes the password: proof of the current one and the
+        account key re-wrapped under the new one (all derived here, none of it secret)."""
         if self.unlocked is None:
             raise RuntimeError("log in first")
         account = await self.me()
         user_id = uuid.UUID(account["user"]["id"])
         kdf = account["kdf"]
-        current_params = KdfParams(kdf["version"], kdf["ops"], kdf["mem"])
         current = crypto.derive_password_keys(
             current_password,
             b64decode(account["salt"]),
-            current_params,
+            KdfParams(kdf["version"], kdf["ops"], kdf["mem"]),
             allow_interactive=self.allow_interactive_kdf,
         )
-        body = {
+        return {
             "current_auth_key": b64encode(current.auth_key),
             "new": self._password_material(user_id, new_password, self.unlocked.account_key),
         }
+
+    async def change_password(self, current_password: str, new_password: str) -> int:
+        """Re-wrap the account key under the new password; other sessions end."""
+        body = await self.password_change_body(current_password, new_password)
         result: int = (await self.request("POST", "/api/me/password", body))["other_sessions_ended"]
         return result
 

@@ -10,12 +10,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, Response
+from starlette.exceptions import HTTPException
+from starlette.responses import FileResponse, HTMLResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 VENDORED_PACKAGES = ("libsodium-wrappers-sumo", "libsodium-sumo", "socket.io-client")
+SODIUM_WRAPPERS_DIR = "/vendor/libsodium-wrappers-sumo/dist/modules-sumo-esm"
 INLINE_SCRIPT = re.compile(r"<script type=\"importmap\">(.*?)</script>", re.DOTALL)
 
 
@@ -60,8 +62,21 @@ def page_routes(page: Page, node_modules: Path) -> list[BaseRoute]:
     async def index(request: Request) -> Response:
         return HTMLResponse(page.html, headers={"Cache-Control": "no-cache"})
 
+    sodium_core = (
+        node_modules / "libsodium-sumo" / "dist" / "modules-sumo-esm" / "libsodium-sumo.mjs"
+    )
+
+    async def libsodium_core(request: Request) -> Response:
+        # libsodium-wrappers' ESM build imports "./libsodium-sumo.mjs" beside itself, but npm
+        # installs it in the libsodium-sumo package. Serving it there too lets module
+        # workers (which have no import map) load libsodium by URL.
+        if not sodium_core.is_file():
+            raise HTTPException(404)
+        return FileResponse(sodium_core, media_type="text/javascript")
+
     routes: list[BaseRoute] = [
         Route("/", index, methods=["GET"]),
+        Route(f"{SODIUM_WRAPPERS_DIR}/libsodium-sumo.mjs", libsodium_core, methods=["GET"]),
         Mount("/static", app=StaticFiles(directory=STATIC_DIR), name="static"),
     ]
     for package in VENDORED_PACKAGES:

@@ -3,11 +3,19 @@
 from __future__ import annotations
 
 from messaging.clock import Clock
+from messaging.context import ServiceContext
 from messaging.jobs import JobRegistry
 from messaging.settings import Settings
 from messaging.storage.database import Database
+from worker.account_emails import AccountEmails
+from worker.mail import Mailer
 
 
-def build_registry(settings: Settings, database: Database, clock: Clock) -> JobRegistry:
+def build_registry(
+    settings: Settings, database: Database, clock: Clock, mailer: Mailer
+) -> JobRegistry:
     """Every job kind the system enqueues has its handler registered here."""
-    return JobRegistry()
+    registry = JobRegistry()
+    context = ServiceContext.from_settings(settings, clock)
+    AccountEmails(settings, database, context, mailer).register(registry)
+    return registry

@@ -15,13 +15,16 @@ from messaging.settings import Settings
 from messaging.storage import schema
 from messaging.storage.database import Database
 from worker.handlers import build_registry
+from worker.mail import Mailer, mailer_from_settings
 
 logger = logging.getLogger("interlude.worker")
 
 
-def create_runner(settings: Settings, database: Database, clock: Clock) -> JobRunner:
+def create_runner(
+    settings: Settings, database: Database, clock: Clock, mailer: Mailer
+) -> JobRunner:
     options = RunnerOptions(lease=timedelta(seconds=settings.job_lease_seconds))
-    return JobRunner(database, build_registry(settings, database, clock), clock, options)
+    return JobRunner(database, build_registry(settings, database, clock, mailer), clock, options)
 
 
 @contextlib.asynccontextmanager
@@ -29,7 +32,8 @@ async def running_in_background(
     settings: Settings, database: Database, clock: Clock
 ) -> AsyncIterator[JobRunner]:
     """Run the job runner as a task for the duration of the block (embedded mode)."""
-    runner = create_runner(settings, database, clock)
+    mailer = mailer_from_settings(settings)
+    runner = create_runner(settings, database, clock, mailer)
     stop = asyncio.Event()
     task = asyncio.create_task(runner.run_until_stopped(stop), name="job-runner")
     try:
@@ -37,6 +41,7 @@ async def running_in_background(
     finally:
         stop.set()
         await task
+        await mailer.close()
 
 
 async def run_worker_process(settings: Settings) -> int:
@@ -50,7 +55,11 @@ async def run_worker_process(settings: Settings) -> int:
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(signum, stop.set)
-        await create_runner(settings, database, SystemClock()).run_until_stopped(stop)
+        mailer = mailer_from_settings(settings)
+        try:
+            await create_runner(settings, database, SystemClock(), mailer).run_until_stopped(stop)
+        finally:
+            await mailer.close()
         return 0
     finally:
         await database.dispose()

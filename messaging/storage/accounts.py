@@ -15,7 +15,14 @@ from messaging.storage.records import (
     IdentityKeyRecord,
     UserRecord,
 )
-from messaging.storage.tables import care_team, clinics, credentials, identity_keys, users
+from messaging.storage.tables import (
+    care_team,
+    clinics,
+    credentials,
+    identity_keys,
+    sessions,
+    users,
+)
 
 
 async def insert_clinic(session: AsyncSession, clinic: ClinicRecord) -> None:
@@ -169,3 +176,8 @@ async def list_care_assignments(
         .order_by(care_team.c.client_id, care_team.c.therapist_id)
     )
     return [CareAssignmentRecord.from_row(row) for row in rows.mappings()]
+
+
+async def session_device_label(session: AsyncSession, session_id: uuid.UUID) -> str | None:
+    label = await session.scalar(select(sessions.c.device_label).where(sessions.c.id == session_id))
+    return None if label is None else str(label)

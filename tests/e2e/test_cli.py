@@ -68,3 +68,64 @@ def test_serve_on_sqlite_migrates_itself(tmp_path: Path, empty_database_url: str
     with live_server(tmp_path, empty_database_url) as server:
         assert httpx.get(server.url + "/readyz").json() == {"status": "ready"}
         assert "database schema is at" in server.log()
+
+
+@pytest.mark.parametrize("dialect", ["sqlite", "postgresql"], indirect=True)
+def test_admin_create_clinic_prints_a_working_invitation_and_verify_audit_checks_the_chain(
+    tmp_path: Path, database_url: str
+) -> None:
+    env = interlude_env(tmp_path, database_url, INTERLUDE_PUBLIC_URL="https://care.example.org")
+    created = run_interlude(
+        "admin",
+        "create-clinic",
+        "--name",
+        "Harbour Clinic",
+        "--admin-email",
+        "Boss@Example.org",
+        env=env,
+    )
+    assert created.returncode == 0, created.stderr
+    assert "Created clinic 'Harbour Clinic'" in created.stdout
+    assert "Invitation for boss@example.org" in created.stdout
+    link = created.stdout.strip().splitlines()[-1]
+    assert link.startswith("https://care.example.org/#/invite/")
+
+    verified = run_interlude("admin", "verify-audit", env=env)
+    assert verified.returncode == 0, verified.stderr
+    assert "Audit trail intact: 2 events verified." in verified.stdout
+
+
+@pytest.mark.parametrize("dialect", ["sqlite"], indirect=True)
+def test_verify_audit_reports_the_first_broken_row(tmp_path: Path, database_url: str) -> None:
+    import sqlite3
+
+    env = interlude_env(tmp_path, database_url)
+    for name in ("One", "Two"):
+        result = run_interlude(
+            "admin",
+            "create-clinic",
+            "--name",
+            name,
+            "--admin-email",
+            f"{name}@example.org",
+            env=env,
+        )
+        assert result.returncode == 0, result.stderr
+    with sqlite3.connect(database_url.split("///", 1)[1]) as connection:
+        connection.execute("UPDATE audit_events SET action = 'nothing.happened' WHERE id = 3")
+
+    broken = run_interlude("admin", "verify-audit", env=env)
+    assert broken.returncode == 1
+    assert "Audit trail BROKEN at event 3: its contents were changed" in broken.stderr
+
+
+def test_create_clinic_with_a_bad_email_fails_clearly(
+    tmp_path: Path, empty_database_url: str
+) -> None:
+    env = interlude_env(tmp_path, empty_database_url)
+    assert run_interlude("migrate", env=env).returncode == 0
+    result = run_interlude(
+        "admin", "create-clinic", "--name", "X", "--admin-email", "nope", env=env
+    )
+    assert result.returncode == 1
+    assert "does not look like an email address" in result.stderr

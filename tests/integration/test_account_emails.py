@@ -1,0 +1,101 @@
+"""Invitation and security-notice emails, end to end through the job runner and a real
+SMTP server. They carry a working link and nothing personal."""
+
+from email.message import EmailMessage
+
+from messaging.jobs import JobRunner
+from tests.support.clock import FrozenClock
+from tests.support.smtp import SmtpSink
+from tests.support.world import PASSWORD, Api, unique_email
+from web.client import invitation_token
+from worker.handlers import build_registry
+from worker.mail import SmtpMailer
+
+CANARY_NAME = "Canary-Name-7f3a"
+
+
+async def deliver(api: Api, smtp: SmtpSink, clock: FrozenClock) -> None:
+    from messaging.settings import load_settings
+
+    settings = load_settings(
+        {
+            "INTERLUDE_DATA_DIR": "/tmp/interlude-unused",
+            "INTERLUDE_SECRET_KEY": "test-secret-key-" + "s" * 32,
+            "INTERLUDE_PUBLIC_URL": api.context.public_url,
+            "INTERLUDE_SMTP_URL": smtp.url,
+        }
+    )
+    mailer = SmtpMailer.from_url(smtp.url)
+    try:
+        runner = JobRunner(
+            api.database, build_registry(settings, api.database, clock, mailer), clock
+        )
+        while await runner.run_due():
+            pass
+    finally:
+        await mailer.close()
+
+
+def text_of(message: EmailMessage) -> str:
+    parts = [part.get_content() for part in message.walk() if part.get_content_maintype() == "text"]
+    return "\n".join([str(message["Subject"]), *parts])
+
+
+async def test_the_invitation_email_carries_a_working_link_and_no_name(
+    api: Api, smtp: SmtpSink, clock: FrozenClock
+) -> None:
+    admin = await api.create_clinic()
+    email = unique_email("client")
+    await admin.client.invite(email, CANARY_NAME, "client")
+    await deliver(api, smtp, clock)
+
+    invitation = next(m for m in smtp.messages if m["To"] == email)
+    assert invitation["Subject"] == "You're invited to Interlude"
+    assert invitation["Auto-Submitted"] == "auto-generated"
+    assert invitation["Message-ID"].startswith("<job-")
+    assert CANARY_NAME not in text_of(invitation)
+    body = invitation.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+    link = next(word for word in body.split() if "/#/invite/" in word)
+
+    person = await api.register(invitation_token(link), email)
+    assert (await person.client.me())["user"]["display_name"] == CANARY_NAME
+
+
+async def test_a_revoked_invitation_sends_no_email(
+    api: Api, smtp: SmtpSink, clock: FrozenClock
+) -> None:
+    admin = await api.create_clinic()
+    await deliver(api, smtp, clock)
+    before = len(smtp.messages)
+    invitation = await admin.client.invite("withdrawn@example.org", "W", "client")
+    await admin.client.revoke_invitation(invitation["id"])
+    await deliver(api, smtp, clock)
+    assert len(smtp.messages) == before
+
+
+async def test_a_new_login_sends_a_security_notice_naming_only_the_device(
+    api: Api, smtp: SmtpSink, clock: FrozenClock
+) -> None:
+    admin = await api.create_clinic()
+    await api.new_client("Firefox on a library computer").login(admin.email, PASSWORD)
+    await deliver(api, smtp, clock)
+
+    # The admin's invitation was accepted before the worker ran, so it is not sent.
+    [login_notice] = [m for m in smtp.messages if m["To"] == admin.email]
+    assert "Firefox on a library computer" in text_of(login_notice)
+    assert "List-Unsubscribe" not in login_notice, "security notices cannot be turned off"
+
+
+async def test_password_change_and_recovery_send_security_notices(
+    api: Api, smtp: SmtpSink, clock: FrozenClock
+) -> None:
+    admin = await api.create_clinic()
+    await admin.client.change_password(PASSWORD, "another long passphrase")
+    await api.new_client().recover(admin.email, admin.recovery_code, "a third long passphrase")
+    await deliver(api, smtp, clock)
+
+    subjects = [m["Subject"] for m in smtp.messages if m["To"] == admin.email]
+    assert subjects == [
+        "Your Interlude password was changed",
+        "Your Interlude recovery key was used",
+    ]
