@@ -19,6 +19,7 @@ from messaging.audit import AuditEntry
 from messaging.context import ServiceContext
 from messaging.emails import normalize_email
 from messaging.errors import NotAuthenticated, NotFound
+from messaging.events import tell_sessions_after_commit
 from messaging.policy import Action, authorize, own
 from messaging.server_keys import equal, new_token
 from messaging.storage import accounts, sessions
@@ -182,6 +183,7 @@ async def logout(uow: UnitOfWork, ctx: ServiceContext, actor: Actor | None) -> N
     """End the session the request came with."""
     allowed = authorize(actor, Action.END_OWN_SESSION, own(actor))
     await sessions.end_session(uow.session, allowed.session_id, allowed.user_id, ctx.clock.now())
+    await sessions_ended(uow, ctx, [allowed.session_id], "logged_out")
     await uow.commit()
 
 
@@ -200,6 +202,7 @@ async def end_session(
     now = ctx.clock.now()
     if not await sessions.end_session(uow.session, session_id, allowed.user_id, now):
         raise NotFound("That session is not active.")
+    await sessions_ended(uow, ctx, [session_id], "revoked")
     await audit.record(
         uow,
         AuditEntry(
@@ -219,6 +222,7 @@ async def end_other_sessions(
     ended = await sessions.end_sessions_of_user(
         uow.session, allowed.user_id, now, keep=allowed.session_id
     )
+    await sessions_ended(uow, ctx, ended, "revoked")
     await audit.record(
         uow,
         AuditEntry(
@@ -231,6 +235,16 @@ async def end_other_sessions(
     )
     await uow.commit()
     return ended
+
+
+async def sessions_ended(
+    uow: UnitOfWork, ctx: ServiceContext, session_ids: list[uuid.UUID], reason: str
+) -> None:
+    """Tell those sessions' sockets, once committed, that they ended (they receive nothing
+    else from then on: events only go to live sessions)."""
+    await tell_sessions_after_commit(
+        uow, ctx.events, "session_ended", {"reason": reason}, session_ids
+    )
 
 
 @dataclass(frozen=True, slots=True)

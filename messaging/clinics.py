@@ -6,9 +6,10 @@ import secrets
 import uuid
 from dataclasses import dataclass
 
-from messaging import audit, jobs
+from messaging import audit, jobs, threads
 from messaging.actors import Actor, RequestOrigin, Role
 from messaging.audit import AuditEntry
+from messaging.authentication import sessions_ended
 from messaging.context import ServiceContext
 from messaging.emails import normalize_email
 from messaging.errors import Conflict, InvalidInput, NotFound
@@ -224,6 +225,7 @@ async def assign_therapist(
     if await accounts.care_assignment_exists(uow.session, therapist.id, client.id):
         return record
     await accounts.insert_care_assignment(uow.session, record)
+    await threads.care_team_changed(uow, ctx, client.id, removed=None)
     await audit.record(
         uow,
         AuditEntry(
@@ -255,6 +257,7 @@ async def unassign_therapist(
     now = ctx.clock.now()
     if not await accounts.delete_care_assignment(uow.session, therapist.id, client.id):
         raise NotFound("That therapist is not on that client's care team.")
+    await threads.care_team_changed(uow, ctx, client.id, removed=therapist.id)
     await audit.record(
         uow,
         AuditEntry(
@@ -290,6 +293,7 @@ async def disable_user(
     if not await accounts.disable_user(uow.session, user.id, now):
         raise Conflict("That account is already disabled.")
     ended = await sessions.end_sessions_of_user(uow.session, user.id, now)
+    await sessions_ended(uow, ctx, ended, "account_disabled")
     await audit.record(
         uow,
         AuditEntry(

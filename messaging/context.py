@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 from messaging.clock import Clock
+from messaging.events import EventPublisher, NoRealtime
 from messaging.server_keys import ServerKeys
 from messaging.settings import Settings
 
@@ -25,11 +26,15 @@ class ServiceContext:
     keys: ServerKeys
     rules: AccountRules
     public_url: str
+    events: EventPublisher = field(default_factory=NoRealtime)
 
     @classmethod
-    def from_settings(cls, settings: Settings, clock: Clock) -> ServiceContext:
+    def from_settings(
+        cls, settings: Settings, clock: Clock, events: EventPublisher | None = None
+    ) -> ServiceContext:
         return cls(
             clock=clock,
+            events=events or NoRealtime(),
             keys=ServerKeys.from_secret(settings.secret_key),
             rules=AccountRules(
                 session_lifetime=timedelta(days=settings.session_lifetime_days),

@@ -11,7 +11,7 @@ import uuid
 from messaging import audit, jobs
 from messaging.actors import Actor, RequestOrigin
 from messaging.audit import AuditEntry
-from messaging.authentication import SessionGrant, check_secret, start_session
+from messaging.authentication import SessionGrant, check_secret, sessions_ended, start_session
 from messaging.context import ServiceContext
 from messaging.emails import normalize_email
 from messaging.errors import Conflict, NotAuthenticated
@@ -46,6 +46,7 @@ async def change_password(
     ended = await sessions.end_sessions_of_user(
         uow.session, allowed.user_id, now, keep=allowed.session_id
     )
+    await sessions_ended(uow, ctx, ended, "password_changed")
     await _notify_and_audit(
         uow, ctx, allowed.user_id, allowed.clinic_id, "password_changed", origin
     )
@@ -87,7 +88,9 @@ async def complete_recovery(
     )
     now = ctx.clock.now()
     await _replace_password(uow, ctx, stored, new)
-    await sessions.end_sessions_of_user(uow.session, user.id, now)
+    await sessions_ended(
+        uow, ctx, await sessions.end_sessions_of_user(uow.session, user.id, now), "recovery"
+    )
     grant = await start_session(uow, ctx, user, origin, now)
     await _notify_and_audit(uow, ctx, user.id, user.clinic_id, "recovery_used", origin)
     await uow.commit()

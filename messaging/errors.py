@@ -44,6 +44,16 @@ class Conflict(InterludeError):
     default_message = "That changed meanwhile; reload and try again."
 
 
+class RekeyRequired(Conflict):
+    code = "rekey_required"
+    default_message = "This conversation's keys must be renewed before sending."
+
+
+class StaleEpoch(Conflict):
+    code = "stale_epoch"
+    default_message = "This conversation moved to new keys. Reload it and send again."
+
+
 class Gone(InterludeError):
     code = "gone"
     default_message = "That is no longer available."

@@ -29,12 +29,20 @@ class Action(enum.StrEnum):
     MANAGE_CARE_TEAM = "clinic.manage_care_team"
     DISABLE_USER = "clinic.disable_user"
     READ_AUDIT = "clinic.read_audit"
+    READ_PUBLIC_KEYS = "keys.read"
+    OPEN_DIRECT_THREAD = "threads.open_direct"
+    READ_THREAD = "threads.read"
+    WRITE_THREAD = "threads.write"
+    CHANGE_OWN_MESSAGE = "messages.change_own"
 
 
 class Relation(enum.Enum):
     SELF = "the actor's own account or session"
     SAME_CLINIC = "an object of the actor's clinic"
     SAME_CLINIC_OTHER_USER = "another user of the actor's clinic"
+    CARE_TEAM = "the client themself or a therapist on the client's care team"
+    THREAD_MEMBER = "a current member of the thread"
+    AUTHOR = "the member who sent the message"
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +53,7 @@ class Rule:
 
 EVERYONE = frozenset(Role)
 ADMINS = frozenset({Role.ADMIN})
+CARE = frozenset({Role.THERAPIST, Role.CLIENT})
 
 RULES: dict[Action, Rule] = {
     Action.READ_OWN_ACCOUNT: Rule(EVERYONE, Relation.SELF),
@@ -58,15 +67,24 @@ RULES: dict[Action, Rule] = {
     Action.MANAGE_CARE_TEAM: Rule(ADMINS, Relation.SAME_CLINIC),
     Action.DISABLE_USER: Rule(ADMINS, Relation.SAME_CLINIC_OTHER_USER),
     Action.READ_AUDIT: Rule(ADMINS, Relation.SAME_CLINIC),
+    Action.READ_PUBLIC_KEYS: Rule(EVERYONE, Relation.SAME_CLINIC),
+    Action.OPEN_DIRECT_THREAD: Rule(CARE, Relation.CARE_TEAM),
+    Action.READ_THREAD: Rule(EVERYONE, Relation.THREAD_MEMBER),
+    Action.WRITE_THREAD: Rule(EVERYONE, Relation.THREAD_MEMBER),
+    Action.CHANGE_OWN_MESSAGE: Rule(EVERYONE, Relation.AUTHOR),
 }
 
 
 @dataclass(frozen=True, slots=True)
 class Target:
-    """What an action is done to: its clinic, and the user it concerns, if any."""
+    """What an action is done to: its clinic, the user it concerns, and the facts about
+    the actor's relation to it that storage looked up (membership, care team, authorship)."""
 
     clinic_id: uuid.UUID
     user_id: uuid.UUID | None = None
+    actor_is_member: bool = False
+    actor_on_care_team: bool = False
+    actor_is_author: bool = False
 
 
 def authorize(actor: Actor | None, action: Action, target: Target) -> Actor:
@@ -86,6 +104,14 @@ def authorize(actor: Actor | None, action: Action, target: Target) -> Actor:
         raise Forbidden()
     if rule.relation is Relation.SAME_CLINIC_OTHER_USER and target.user_id == actor.user_id:
         raise Forbidden("You cannot do that to your own account.")
+    if rule.relation is Relation.CARE_TEAM and not (
+        target.user_id == actor.user_id or target.actor_on_care_team
+    ):
+        raise NotFound()
+    if rule.relation in (Relation.THREAD_MEMBER, Relation.AUTHOR) and not target.actor_is_member:
+        raise NotFound()
+    if rule.relation is Relation.AUTHOR and not target.actor_is_author:
+        raise Forbidden("Only the sender can change a message.")
     return actor
 
 

@@ -7,14 +7,13 @@ import shutil
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 
 from messaging.context import ServiceContext
 from messaging.settings import Settings, load_settings
 from messaging.storage import schema
 from messaging.storage.database import Database, create_engine
-from tests.support.asgi import lifespan
+from tests.support.asgi import serving
 from tests.support.clock import FrozenClock
 from tests.support.postgres import PostgresServer, postgres_server
 from tests.support.redis_server import redis_server
@@ -161,16 +160,11 @@ async def api(
             "INTERLUDE_ALLOW_INTERACTIVE_KDF": "true",
         }
     )
-    app = create_app(settings, clock=clock)
     database = Database.from_url(database_url)
     try:
         async with (
-            lifespan(app),
-            api_for(
-                httpx.ASGITransport(app=app),
-                database,
-                ServiceContext.from_settings(settings, clock),
-            ) as running,
+            serving(create_app(settings, clock=clock)) as base_url,
+            api_for(base_url, database, ServiceContext.from_settings(settings, clock)) as running,
         ):
             yield running
     finally:

@@ -20,8 +20,8 @@ from web.errors import EXCEPTION_HANDLERS
 from web.health import healthz, readyz
 from web.middleware import RequestIdMiddleware, SecurityHeadersMiddleware
 from web.pages import Page, content_security_policy, load_index_page, page_routes
-from web.realtime import create_socket_server
-from web.routes import accounts, clinic
+from web.realtime import SocketIOPublisher, create_socket_server
+from web.routes import accounts, clinic, threads
 
 # Something the process runs beside the web app for its lifetime (e.g. the in-process
 # job runner in embedded mode), supplied by the composition root.
@@ -35,7 +35,8 @@ def create_app(
     companions: Sequence[Companion] = (),
 ) -> ASGIApp:
     page = load_index_page()
-    sio = create_socket_server(settings)
+    holder: dict[str, AppContext] = {}
+    sio = create_socket_server(settings, lambda: holder["context"])
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -45,9 +46,9 @@ def create_app(
             settings=settings,
             database=database,
             clock=the_clock,
-            services=ServiceContext.from_settings(settings, the_clock),
+            services=ServiceContext.from_settings(settings, the_clock, SocketIOPublisher(sio)),
         )
-        app.state.context = context
+        app.state.context = holder["context"] = context
         try:
             async with contextlib.AsyncExitStack() as stack:
                 for companion in companions:
@@ -75,6 +76,7 @@ def http_routes(settings: Settings, page: Page) -> list[BaseRoute]:
         Route("/readyz", readyz, methods=["GET"]),
         *accounts.routes,
         *clinic.routes,
+        *threads.routes,
         *page_routes(page, settings.node_modules_dir),
     ]
 

@@ -15,18 +15,11 @@ import httpx
 
 import crypto
 from crypto import KDF_MODERATE, Identity, KdfParams, b64decode, b64encode
+from web.sdk_errors import ApiError
+from web.sdk_realtime import Realtime
+from web.sdk_threads import Conversations
 
 Json = dict[str, Any]
-
-
-class ApiError(Exception):
-    """An error answer from the server: HTTP status plus the stable error code."""
-
-    def __init__(self, status: int, code: str, message: str) -> None:
-        super().__init__(f"{status} {code}: {message}")
-        self.status = status
-        self.code = code
-        self.message = message
 
 
 @dataclass
@@ -65,6 +58,13 @@ class InterludeClient:
         self.token: str | None = None
         self.unlocked: Unlocked | None = None
         self._http = httpx.AsyncClient(base_url=self.base_url, transport=transport, timeout=30)
+        self.threads = Conversations(self)
+
+    def realtime(self) -> Realtime:
+        """A Socket.IO connection for live events (connect it with `await rt.connect()`)."""
+        if self.token is None:
+            raise RuntimeError("log in first")
+        return Realtime(self.base_url, self.token)
 
     async def aclose(self) -> None:
         await self._http.aclose()

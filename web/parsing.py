@@ -89,6 +89,24 @@ def path_uuid(request: Request, name: str) -> uuid.UUID:
         raise InvalidInput(f"{name}: not a valid id.") from None
 
 
+def uuid_field(body: Body, name: str) -> uuid.UUID:
+    value = body.get(name)
+    if isinstance(value, str):
+        try:
+            return uuid.UUID(value)
+        except ValueError:
+            pass
+    raise InvalidInput(f"{name}: a valid id is required.")
+
+
+def optional_query_int(
+    request: Request, name: str, *, minimum: int = 0, maximum: int = 2**53
+) -> int | None:
+    if name not in request.query_params:
+        return None
+    return query_int(request, name, minimum, minimum=minimum, maximum=maximum)
+
+
 def query_int(
     request: Request, name: str, default: int, *, minimum: int = 0, maximum: int = 2**53
 ) -> int:

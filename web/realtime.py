@@ -1,32 +1,159 @@
 """Socket.IO: one namespace, one handler per event.
 
+A socket authenticates on connect with its session token and joins its session's room;
+events reach it only while its session lives and it belongs to the thread (recipients are
+resolved per event by `messaging.events`). Every event a socket sends is re-authenticated
+and goes through the same services as HTTP. Acknowledgements are `{"ok": ...}` or
+`{"error": {"code", "message"}}`.
+
 With a Redis URL the server fans out through `AsyncRedisManager`, so any number of web
-processes serve the same rooms. Origins must match the page (the engine.io default,
-which honours X-Forwarded-Proto/Host from the proxy). Only websockets are offered, so a load
+processes serve the same rooms. Origins must match the page (the engine.io default, which
+honours X-Forwarded-Proto/Host from the proxy). Only websockets are offered, so a load
 balancer needs no sticky sessions.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 import socketio
 
+from crypto import MAX_ENVELOPE_BYTES
+from messaging import authentication, messages, presence, threads
+from messaging.actors import Actor
+from messaging.errors import InterludeError, InvalidInput, NotAuthenticated
+from messaging.events import session_room
 from messaging.settings import Settings
+from web import parsing
+from web.context import AppContext
 
 logger = logging.getLogger("interlude.realtime")
 
+Json = dict[str, Any]
+
+
+class SocketIOPublisher:
+    """The event port over Socket.IO: a server, or a write-only Redis manager in processes
+    that serve no sockets (the worker)."""
+
+    def __init__(self, emitter: socketio.AsyncServer | socketio.AsyncRedisManager) -> None:
+        self._emitter = emitter
+
+    async def publish(self, event: str, data: dict[str, Any], rooms: Sequence[str]) -> None:
+        await self._emitter.emit(event, data, room=list(rooms), namespace="/")
+
 
 class RealtimeNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
-    async def on_connect(self, sid: str, environ: dict[str, Any], auth: Any = None) -> None:
-        logger.debug("socket connected", extra={"sid": sid})
+    def __init__(self, context: Callable[[], AppContext]) -> None:
+        super().__init__("/")
+        self._context = context
+
+    async def on_connect(self, sid: str, environ: Json, auth: Any = None) -> None:
+        token = auth.get("token") if isinstance(auth, dict) else None
+        context = self._context()
+        try:
+            if not isinstance(token, str) or not token:
+                raise NotAuthenticated()
+            async with context.database.unit_of_work() as uow:
+                actor = await authentication.authenticate(uow, context.services, token)
+        except InterludeError as error:
+            raise ConnectionRefusedError({"code": error.code, "message": error.message}) from None
+        await self.save_session(sid, {"token": token})
+        await self.enter_room(sid, session_room(actor.session_id))
+        async with context.database.unit_of_work() as uow:
+            await presence.announce_presence(uow, context.services, actor, online=True)
 
     async def on_disconnect(self, sid: str, reason: Any = None) -> None:
-        logger.debug("socket disconnected", extra={"sid": sid})
+        try:
+            actor = await self._actor(sid)
+        except InterludeError:
+            return
+        context = self._context()
+        async with context.database.unit_of_work() as uow:
+            await presence.announce_presence(uow, context.services, actor, online=False)
+
+    async def on_send(self, sid: str, data: Any) -> Json:
+        async def send(actor: Actor, body: Json) -> Json:
+            thread_id = parsing.uuid_field(body, "thread_id")
+            envelope = parsing.binary(body, "envelope", max_size=MAX_ENVELOPE_BYTES + 1)
+            context = self._context()
+            async with context.database.unit_of_work() as uow:
+                sent = await messages.send_message(
+                    uow, context.services, actor, thread_id, envelope
+                )
+            return {"message": messages.message_payload(sent.message), "duplicate": sent.duplicate}
+
+        return await self._answer(sid, data, send)
+
+    async def on_sync(self, sid: str, data: Any) -> Json:
+        async def sync(actor: Actor, body: Json) -> Json:
+            positions = parsing.obj(body, "threads")
+            wanted = {
+                parsing.uuid_field({"id": key}, "id"): parsing.integer(positions, key)
+                for key in positions
+            }
+            context = self._context()
+            async with context.database.unit_of_work() as uow:
+                gaps = await messages.sync(uow, actor, wanted)
+            return {
+                "threads": {
+                    str(thread_id): {
+                        "messages": [messages.message_payload(m) for m in page],
+                        "more": more,
+                    }
+                    for thread_id, (page, more) in gaps.items()
+                }
+            }
+
+        return await self._answer(sid, data, sync)
+
+    async def on_read(self, sid: str, data: Any) -> Json:
+        async def read(actor: Actor, body: Json) -> Json:
+            thread_id = parsing.uuid_field(body, "thread_id")
+            seq = parsing.integer(body, "seq")
+            context = self._context()
+            async with context.database.unit_of_work() as uow:
+                await threads.mark_read(uow, context.services, actor, thread_id, seq)
+            return {}
+
+        return await self._answer(sid, data, read)
+
+    async def on_typing(self, sid: str, data: Any) -> Json:
+        async def typing(actor: Actor, body: Json) -> Json:
+            thread_id = parsing.uuid_field(body, "thread_id")
+            context = self._context()
+            async with context.database.unit_of_work() as uow:
+                await presence.typing(uow, context.services, actor, thread_id)
+            return {}
+
+        return await self._answer(sid, data, typing)
+
+    async def _actor(self, sid: str) -> Actor:
+        """Re-authenticate on every event: a socket whose session ended can do nothing."""
+        stored = await self.get_session(sid)
+        context = self._context()
+        async with context.database.unit_of_work() as uow:
+            return await authentication.authenticate(uow, context.services, stored["token"])
+
+    async def _answer(
+        self, sid: str, data: Any, handle: Callable[[Actor, Json], Awaitable[Json]]
+    ) -> Json:
+        try:
+            if not isinstance(data, dict):
+                raise InvalidInput("Send an object.")
+            result = await handle(await self._actor(sid), data)
+        except InterludeError as error:
+            if isinstance(error, NotAuthenticated):
+                await self.disconnect(sid)
+            return {"error": {"code": error.code, "message": error.message}}
+        return {"ok": True, **result}
 
 
-def create_socket_server(settings: Settings) -> socketio.AsyncServer:
+def create_socket_server(
+    settings: Settings, context: Callable[[], AppContext]
+) -> socketio.AsyncServer:
     manager = (
         socketio.AsyncRedisManager(settings.redis_url) if settings.redis_url is not None else None
     )
@@ -37,5 +164,5 @@ def create_socket_server(settings: Settings) -> socketio.AsyncServer:
         logger=False,
         engineio_logger=False,
     )
-    server.register_namespace(RealtimeNamespace("/"))
+    server.register_namespace(RealtimeNamespace(context))
     return server

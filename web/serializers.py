@@ -3,24 +3,27 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 from typing import Any
 
 from crypto import b64encode
 from messaging.authentication import AccountView, SessionGrant
+from messaging.clock import iso_utc
 from messaging.storage.records import (
     AuditEventRecord,
     CareAssignmentRecord,
+    IdentityKeyRecord,
     InvitationRecord,
     SessionRecord,
+    ThreadMemberRecord,
+    ThreadRecord,
     UserRecord,
 )
+from messaging.threads import Roster, SignedCommit, ThreadSummary
 
 Json = dict[str, Any]
 
 
-def timestamp(moment: datetime | None) -> str | None:
-    return None if moment is None else moment.isoformat().replace("+00:00", "Z")
+timestamp = iso_utc
 
 
 def user_json(user: UserRecord) -> Json:
@@ -96,4 +99,74 @@ def audit_json(event: AuditEventRecord) -> Json:
         "ip": event.ip,
         "created_at": timestamp(event.created_at),
         "hash": b64encode(event.hash),
+    }
+
+
+def thread_json(summary: ThreadSummary) -> Json:
+    thread, member = summary.thread, summary.membership
+    return {
+        **thread_core_json(thread),
+        "read_seq": member.read_seq,
+        "unread": summary.unread,
+        "my_role": member.role,
+    }
+
+
+def thread_core_json(thread: ThreadRecord) -> Json:
+    return {
+        "id": str(thread.id),
+        "kind": thread.kind,
+        "client_id": str(thread.client_id) if thread.client_id else None,
+        "epoch": thread.current_epoch,
+        "needs_rekey": thread.needs_rekey,
+        "last_seq": thread.last_seq,
+        "last_message_at": timestamp(thread.last_message_at),
+        "created_at": timestamp(thread.created_at),
+        "title_envelope": b64encode(thread.title_envelope) if thread.title_envelope else None,
+    }
+
+
+def member_json(member: ThreadMemberRecord) -> Json:
+    return {
+        "user_id": str(member.user_id),
+        "role": member.role,
+        "joined_epoch": member.joined_epoch,
+        "read_seq": member.read_seq,
+    }
+
+
+def roster_json(roster: Roster) -> Json:
+    return {
+        "client_id": str(roster.client.id),
+        "thread_id": str(roster.thread.id) if roster.thread else None,
+        "epoch": roster.thread.current_epoch if roster.thread else None,
+        "members": [
+            {
+                "user_id": str(m.user.id),
+                "role": m.role,
+                "display_name": m.user.display_name,
+                "public_bundle": b64encode(m.key.public_bundle),
+            }
+            for m in roster.members
+        ],
+    }
+
+
+def commit_json(signed: SignedCommit) -> Json:
+    commit, key = signed.record, signed.author_key
+    return {
+        "epoch": commit.epoch,
+        "commit": b64encode(commit.commit),
+        "author_id": str(commit.author_id),
+        "author_bundle": b64encode(key.public_bundle) if key else None,
+        "created_at": timestamp(commit.created_at),
+    }
+
+
+def public_key_json(key: IdentityKeyRecord) -> Json:
+    return {
+        "user_id": str(key.user_id),
+        "key_id": b64encode(key.key_id),
+        "public_bundle": b64encode(key.public_bundle),
+        "created_at": timestamp(key.created_at),
     }

@@ -181,3 +181,63 @@ async def list_care_assignments(
 async def session_device_label(session: AsyncSession, session_id: uuid.UUID) -> str | None:
     label = await session.scalar(select(sessions.c.device_label).where(sessions.c.id == session_id))
     return None if label is None else str(label)
+
+
+async def therapists_of_client(session: AsyncSession, client_id: uuid.UUID) -> list[UserRecord]:
+    """Active therapists on a client's care team."""
+    rows = await session.execute(
+        select(users)
+        .join(care_team, care_team.c.therapist_id == users.c.id)
+        .where(care_team.c.client_id == client_id, users.c.status == "active")
+        .order_by(users.c.id)
+    )
+    return [UserRecord.from_row(row) for row in rows.mappings()]
+
+
+async def current_identity_keys(
+    session: AsyncSession, user_ids: list[uuid.UUID]
+) -> dict[uuid.UUID, IdentityKeyRecord]:
+    if not user_ids:
+        return {}
+    rows = await session.execute(
+        select(identity_keys).where(
+            identity_keys.c.user_id.in_(user_ids), identity_keys.c.retired_at.is_(None)
+        )
+    )
+    records = [IdentityKeyRecord.from_row(row) for row in rows.mappings()]
+    return {record.user_id: record for record in records}
+
+
+async def identity_key(
+    session: AsyncSession, user_id: uuid.UUID, key_id: bytes
+) -> IdentityKeyRecord | None:
+    row = (
+        (
+            await session.execute(
+                select(identity_keys).where(
+                    identity_keys.c.user_id == user_id, identity_keys.c.key_id == key_id
+                )
+            )
+        )
+        .mappings()
+        .first()
+    )
+    return None if row is None else IdentityKeyRecord.from_row(row)
+
+
+async def retire_identity_key(session: AsyncSession, user_id: uuid.UUID, now: datetime) -> None:
+    await session.execute(
+        update(identity_keys)
+        .where(identity_keys.c.user_id == user_id, identity_keys.c.retired_at.is_(None))
+        .values(retired_at=now)
+    )
+
+
+async def replace_keyring(
+    session: AsyncSession, user_id: uuid.UUID, keyring: bytes, now: datetime
+) -> None:
+    await session.execute(
+        update(credentials)
+        .where(credentials.c.user_id == user_id)
+        .values(keyring=keyring, updated_at=now)
+    )

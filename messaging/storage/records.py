@@ -122,3 +122,54 @@ class AuditEventRecord(Record):
     created_at: datetime
     prev_hash: bytes
     hash: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class ThreadRecord(Record):
+    id: uuid.UUID
+    clinic_id: uuid.UUID
+    kind: str
+    client_id: uuid.UUID | None
+    created_by: uuid.UUID
+    created_at: datetime
+    current_epoch: int
+    needs_rekey: bool
+    title_envelope: bytes | None
+    last_seq: int
+    last_message_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class ThreadMemberRecord(Record):
+    thread_id: uuid.UUID
+    user_id: uuid.UUID
+    role: str
+    joined_epoch: int
+    left_at: datetime | None
+    read_seq: int
+
+
+@dataclass(frozen=True, slots=True)
+class CommitRecord(Record):
+    thread_id: uuid.UUID
+    epoch: int
+    commit: bytes
+    commit_hash: bytes
+    author_id: uuid.UUID
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class MessageRecord(Record):
+    id: uuid.UUID
+    thread_id: uuid.UUID
+    seq: int | None
+    sender_id: uuid.UUID
+    client_message_id: bytes
+    epoch: int
+    envelope: bytes | None
+    state: str
+    created_at: datetime
+    deliver_at: datetime | None
+    edited_at: datetime | None
+    deleted_at: datetime | None

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Boolean,
     CheckConstraint,
     Column,
     ForeignKey,
@@ -15,6 +16,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    UniqueConstraint,
     Uuid,
 )
 
@@ -186,4 +188,72 @@ login_throttle = Table(
     Column("window_started_at", UTCDateTime, nullable=False),
     Column("failures", Integer, nullable=False),
     Column("locked_until", UTCDateTime, nullable=True),
+)
+
+THREAD_KINDS = ("direct", "group")
+MESSAGE_STATES = ("visible", "held", "scheduled", "removed")
+
+threads = Table(
+    "threads",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("clinic_id", Uuid, ForeignKey("clinics.id"), nullable=False),
+    Column("kind", String(16), nullable=False),
+    # For a direct thread, its client: one direct thread per client and their care team.
+    Column("client_id", Uuid, ForeignKey("users.id"), nullable=True, unique=True),
+    Column("created_by", Uuid, ForeignKey("users.id"), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("current_epoch", BigInteger, nullable=False),
+    # Set when membership or a member's key changed and no member has rekeyed yet: sends
+    # in the old epoch are refused until a new commit lands.
+    Column("needs_rekey", Boolean, nullable=False),
+    Column("title_envelope", LargeBinary, nullable=True),
+    Column("last_seq", BigInteger, nullable=False),
+    Column("last_message_at", UTCDateTime, nullable=True),
+    CheckConstraint(f"kind IN {THREAD_KINDS!r}", name="kind"),
+)
+
+thread_members = Table(
+    "thread_members",
+    metadata,
+    Column("thread_id", Uuid, ForeignKey("threads.id"), primary_key=True),
+    Column("user_id", Uuid, ForeignKey("users.id"), primary_key=True, index=True),
+    Column("role", String(16), nullable=False),
+    Column("joined_epoch", BigInteger, nullable=False),
+    Column("left_at", UTCDateTime, nullable=True),
+    Column("read_seq", BigInteger, nullable=False),
+)
+
+thread_commits = Table(
+    "thread_commits",
+    metadata,
+    Column("thread_id", Uuid, ForeignKey("threads.id"), primary_key=True),
+    Column("epoch", BigInteger, primary_key=True),
+    Column("commit", LargeBinary, nullable=False),
+    Column("commit_hash", LargeBinary(32), nullable=False),
+    Column("author_id", Uuid, ForeignKey("users.id"), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
+messages = Table(
+    "messages",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("thread_id", Uuid, ForeignKey("threads.id"), nullable=False),
+    # Gap-free per thread; NULL while a message is scheduled (assigned at release).
+    Column("seq", BigInteger, nullable=True),
+    Column("sender_id", Uuid, ForeignKey("users.id"), nullable=False),
+    Column("client_message_id", LargeBinary(16), nullable=False),
+    Column("epoch", BigInteger, nullable=False),
+    Column("envelope", LargeBinary, nullable=True),
+    Column("state", String(16), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("deliver_at", UTCDateTime, nullable=True),
+    Column("edited_at", UTCDateTime, nullable=True),
+    Column("deleted_at", UTCDateTime, nullable=True),
+    CheckConstraint(f"state IN {MESSAGE_STATES!r}", name="state"),
+    UniqueConstraint("thread_id", "seq", name="uq_messages_thread_id_seq"),
+    UniqueConstraint(
+        "sender_id", "client_message_id", name="uq_messages_sender_id_client_message_id"
+    ),
 )

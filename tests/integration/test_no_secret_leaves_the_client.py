@@ -63,7 +63,7 @@ def test_recording_catches_a_leak() -> None:
 
 async def test_no_password_kek_account_key_or_private_key_is_ever_sent(api: Api) -> None:
     admin = await api.create_clinic()
-    recorder = RecordingTransport(api.transport)
+    recorder = RecordingTransport(httpx.AsyncHTTPTransport())
     client = InterludeClient(
         api.base_url, kdf=crypto.KDF_INTERACTIVE, allow_interactive_kdf=True, transport=recorder
     )

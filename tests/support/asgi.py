@@ -1,29 +1,34 @@
-"""Run the real app in-process: drive its ASGI lifespan, talk to it with httpx."""
+"""Serve the real app in-process over real sockets (uvicorn on a free loopback port), so
+tests can use HTTP, websockets and the database from the same event loop and clock."""
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
 
-from starlette.types import ASGIApp, Message
+import uvicorn
+from starlette.types import ASGIApp
+
+from tests.support.services import free_port
 
 
 @asynccontextmanager
-async def lifespan(app: ASGIApp) -> AsyncIterator[None]:
-    """Start the app's lifespan, yield while it runs, then shut it down."""
-    to_app: asyncio.Queue[Message] = asyncio.Queue()
-    from_app: asyncio.Queue[Message] = asyncio.Queue()
-    scope: dict[str, Any] = {"type": "lifespan", "asgi": {"version": "3.0"}, "state": {}}
-    task = asyncio.create_task(app(scope, to_app.get, from_app.put))  # type: ignore[arg-type]
-    await to_app.put({"type": "lifespan.startup"})
-    started = await from_app.get()
-    if started["type"] != "lifespan.startup.complete":
-        raise RuntimeError(f"app failed to start: {started}")
+async def serving(app: ASGIApp) -> AsyncIterator[str]:
+    """Run `app` until the block ends; yields its base URL."""
+    port = free_port()
+    config = uvicorn.Config(
+        app, host="127.0.0.1", port=port, log_config=None, log_level="warning", lifespan="on"
+    )
+    server = uvicorn.Server(config)
+    task = asyncio.create_task(server.serve())
+    while not server.started:
+        if task.done():
+            task.result()
+            raise RuntimeError("the server stopped before it started")
+        await asyncio.sleep(0.01)
     try:
-        yield
+        yield f"http://127.0.0.1:{port}"
     finally:
-        await to_app.put({"type": "lifespan.shutdown"})
-        await from_app.get()
+        server.should_exit = True
         await task

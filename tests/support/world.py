@@ -8,8 +8,6 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 
-import httpx
-
 from crypto import KDF_INTERACTIVE
 from messaging import clinics
 from messaging.context import ServiceContext
@@ -36,10 +34,9 @@ class Person:
 class Api:
     """An in-process app with a factory of SDK clients talking to it."""
 
-    transport: httpx.AsyncBaseTransport
+    base_url: str
     database: Database
     context: ServiceContext
-    base_url: str = "http://interlude.test"
     clients: list[InterludeClient] = field(default_factory=list)
 
     def new_client(self, device_label: str = "test device") -> InterludeClient:
@@ -47,7 +44,6 @@ class Api:
             self.base_url,
             kdf=KDF_INTERACTIVE,
             allow_interactive_kdf=True,
-            transport=self.transport,
             device_label=device_label,
         )
         self.clients.append(client)
@@ -76,10 +72,8 @@ class Api:
 
 
 @asynccontextmanager
-async def api_for(
-    transport: httpx.AsyncBaseTransport, database: Database, context: ServiceContext
-) -> AsyncIterator[Api]:
-    api = Api(transport, database, context)
+async def api_for(base_url: str, database: Database, context: ServiceContext) -> AsyncIterator[Api]:
+    api = Api(base_url, database, context)
     try:
         yield api
     finally:

@@ -1,0 +1,243 @@
+"""Sending, reading, editing and deleting messages (ciphertext only).
+
+`send_message` is the one path for a new message, whether it arrives over HTTP or the
+socket. It checks the envelope against the thread (member, current epoch, registered key,
+valid signature, size), makes retries idempotent by client message id, assigns the next
+gap-free sequence number and publishes the event after the commit.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+import crypto
+from crypto import CryptoError, Envelope
+from messaging.actors import Actor
+from messaging.clock import iso_utc
+from messaging.context import ServiceContext
+from messaging.errors import (
+    Forbidden,
+    Gone,
+    InvalidInput,
+    NotFound,
+    PayloadTooLarge,
+    RekeyRequired,
+    StaleEpoch,
+)
+from messaging.events import publish_after_commit
+from messaging.policy import Action, Target, authorize
+from messaging.storage import accounts
+from messaging.storage import messages as store
+from messaging.storage import threads as thread_store
+from messaging.storage.database import UnitOfWork
+from messaging.storage.records import MessageRecord, ThreadRecord
+from messaging.threads import thread_for_member
+
+MAX_PAGE = 100
+MAX_SYNC_THREADS = 200
+
+
+@dataclass(frozen=True, slots=True)
+class Sent:
+    message: MessageRecord
+    duplicate: bool
+
+
+def parse_sized_envelope(raw: bytes) -> Envelope:
+    if len(raw) > crypto.MAX_ENVELOPE_BYTES:
+        raise PayloadTooLarge("That message is too long to send.")
+    try:
+        return crypto.parse_envelope(raw)
+    except CryptoError:
+        raise InvalidInput("envelope: not a valid message envelope.") from None
+
+
+async def verify_sender(uow: UnitOfWork, actor: Actor, envelope: Envelope) -> None:
+    """The envelope names the actor as sender and is signed by the actor's current key."""
+    if envelope.sender_id != actor.user_id:
+        raise Forbidden("You can only send messages as yourself.")
+    key = await accounts.current_identity_key(uow.session, actor.user_id)
+    if key is None or key.key_id != envelope.sender_key_id:
+        raise InvalidInput("envelope: not signed with your current key.")
+    try:
+        crypto.verify_envelope(envelope, key.sign_pk)
+    except CryptoError:
+        raise InvalidInput("envelope: the signature does not verify.") from None
+
+
+def check_epoch(thread: ThreadRecord, envelope: Envelope) -> None:
+    if thread.needs_rekey:
+        raise RekeyRequired()
+    if envelope.epoch != thread.current_epoch:
+        raise StaleEpoch()
+
+
+async def send_message(
+    uow: UnitOfWork,
+    ctx: ServiceContext,
+    actor: Actor | None,
+    thread_id: uuid.UUID,
+    raw_envelope: bytes,
+) -> Sent:
+    """Store a message and tell the thread. A retry with the same client message id returns
+    the original and stores nothing new; a rejected message stores nothing at all."""
+    envelope = parse_sized_envelope(raw_envelope)
+    allowed, thread = await thread_for_member(uow, actor, thread_id, Action.WRITE_THREAD, lock=True)
+    if envelope.thread_id != thread.id:
+        raise InvalidInput("envelope: sealed for another conversation.")
+    await verify_sender(uow, allowed, envelope)
+    original = await store.find_by_client_id(
+        uow.session, allowed.user_id, envelope.client_message_id
+    )
+    if original is not None:
+        if original.thread_id != thread.id:
+            raise InvalidInput("envelope: that client message id was used elsewhere.")
+        return Sent(original, duplicate=True)
+    check_epoch(thread, envelope)
+    now = ctx.clock.now()
+    message = MessageRecord(
+        id=uuid.uuid4(),
+        thread_id=thread.id,
+        seq=await thread_store.allocate_seq(uow.session, thread.id, now),
+        sender_id=allowed.user_id,
+        client_message_id=envelope.client_message_id,
+        epoch=envelope.epoch,
+        envelope=raw_envelope,
+        state="visible",
+        created_at=now,
+        deliver_at=None,
+        edited_at=None,
+        deleted_at=None,
+    )
+    await store.insert_message(uow.session, message)
+    assert message.seq is not None
+    await thread_store.advance_read(uow.session, thread.id, allowed.user_id, message.seq)
+    await publish_message_event(uow, ctx, "message", message)
+    await uow.commit()
+    return Sent(message, duplicate=False)
+
+
+async def publish_message_event(
+    uow: UnitOfWork, ctx: ServiceContext, event: str, message: MessageRecord
+) -> None:
+    members = [
+        m.user_id for m in await thread_store.current_members(uow.session, message.thread_id)
+    ]
+    await publish_after_commit(
+        uow, ctx.events, event, message_payload(message), members, now=ctx.clock.now()
+    )
+
+
+def message_payload(message: MessageRecord) -> dict[str, object]:
+    """The JSON form of a message, the same over HTTP and the socket."""
+    return {
+        "id": str(message.id),
+        "thread_id": str(message.thread_id),
+        "seq": message.seq,
+        "sender_id": str(message.sender_id),
+        "client_message_id": crypto.b64encode(message.client_message_id),
+        "epoch": message.epoch,
+        "envelope": crypto.b64encode(message.envelope) if message.envelope else None,
+        "state": message.state,
+        "created_at": iso_utc(message.created_at),
+        "edited_at": iso_utc(message.edited_at),
+        "deleted_at": iso_utc(message.deleted_at),
+    }
+
+
+async def history(
+    uow: UnitOfWork,
+    actor: Actor | None,
+    thread_id: uuid.UUID,
+    *,
+    before_seq: int | None = None,
+    after_seq: int | None = None,
+    limit: int = 50,
+) -> list[MessageRecord]:
+    """A page of the thread by seq (keyset, never OFFSET), oldest first."""
+    await thread_for_member(uow, actor, thread_id, Action.READ_THREAD)
+    return await store.history(
+        uow.session,
+        thread_id,
+        before_seq=before_seq,
+        after_seq=after_seq,
+        limit=min(max(limit, 1), MAX_PAGE),
+    )
+
+
+async def sync(
+    uow: UnitOfWork, actor: Actor | None, positions: dict[uuid.UUID, int], *, limit: int = MAX_PAGE
+) -> dict[uuid.UUID, tuple[list[MessageRecord], bool]]:
+    """For each thread, the messages after the client's last seq (up to `limit`) and
+    whether more remain: after a reconnect a client gets exactly the gap."""
+    if len(positions) > MAX_SYNC_THREADS:
+        raise InvalidInput("threads: too many at once.")
+    result = {}
+    for thread_id, after in positions.items():
+        page = await history(uow, actor, thread_id, after_seq=after, limit=limit + 1)
+        result[thread_id] = (page[:limit], len(page) > limit)
+    return result
+
+
+async def _own_message(
+    uow: UnitOfWork, actor: Actor | None, message_id: uuid.UUID
+) -> tuple[Actor, ThreadRecord, MessageRecord]:
+    message = await store.get_message(uow.session, message_id)
+    if message is None or message.seq is None:
+        raise NotFound("No such message.")
+    thread = await thread_store.lock_thread(uow.session, message.thread_id)
+    assert thread is not None
+    member = None
+    if actor is not None:
+        member = await thread_store.get_member(uow.session, thread.id, actor.user_id)
+    allowed = authorize(
+        actor,
+        Action.CHANGE_OWN_MESSAGE,
+        Target(
+            thread.clinic_id,
+            actor_is_member=member is not None and member.left_at is None,
+            actor_is_author=actor is not None and message.sender_id == actor.user_id,
+        ),
+    )
+    if message.state == "removed":
+        raise Gone("That message was deleted.")
+    return allowed, thread, message
+
+
+async def edit_message(
+    uow: UnitOfWork,
+    ctx: ServiceContext,
+    actor: Actor | None,
+    message_id: uuid.UUID,
+    raw_envelope: bytes,
+) -> MessageRecord:
+    """Replace what a message shows with a new envelope from its sender. The earlier
+    ciphertext is not kept: nobody but its sender could read it, and keeping it would
+    keep what the sender chose to take back."""
+    envelope = parse_sized_envelope(raw_envelope)
+    allowed, thread, message = await _own_message(uow, actor, message_id)
+    if envelope.thread_id != thread.id:
+        raise InvalidInput("envelope: sealed for another conversation.")
+    await verify_sender(uow, allowed, envelope)
+    check_epoch(thread, envelope)
+    now = ctx.clock.now()
+    await store.replace_envelope(uow.session, message.id, raw_envelope, now)
+    updated = await store.get_message(uow.session, message.id)
+    assert updated is not None
+    await publish_message_event(uow, ctx, "message_updated", updated)
+    await uow.commit()
+    return updated
+
+
+async def delete_message(
+    uow: UnitOfWork, ctx: ServiceContext, actor: Actor | None, message_id: uuid.UUID
+) -> MessageRecord:
+    """Remove a message's ciphertext; a tombstone keeps its seq."""
+    _, _, message = await _own_message(uow, actor, message_id)
+    await store.tombstone(uow.session, message.id, ctx.clock.now())
+    updated = await store.get_message(uow.session, message.id)
+    assert updated is not None
+    await publish_message_event(uow, ctx, "message_updated", updated)
+    await uow.commit()
+    return updated

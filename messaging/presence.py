@@ -1,0 +1,51 @@
+"""Ephemeral signals between members: presence and typing. Nothing is stored."""
+
+from __future__ import annotations
+
+import uuid
+
+from messaging.actors import Actor
+from messaging.context import ServiceContext
+from messaging.events import publish_after_commit
+from messaging.policy import Action, authorize, own
+from messaging.storage import threads as thread_store
+from messaging.storage.database import UnitOfWork
+from messaging.threads import thread_for_member
+
+
+async def announce_presence(
+    uow: UnitOfWork, ctx: ServiceContext, actor: Actor | None, *, online: bool
+) -> None:
+    """Tell the people the actor shares threads with that the actor came or went."""
+    allowed = authorize(actor, Action.READ_OWN_ACCOUNT, own(actor))
+    partners: set[uuid.UUID] = set()
+    for thread, _, _ in await thread_store.threads_of_user(uow.session, allowed.user_id):
+        partners |= {m.user_id for m in await thread_store.current_members(uow.session, thread.id)}
+    partners.discard(allowed.user_id)
+    await publish_after_commit(
+        uow,
+        ctx.events,
+        "presence",
+        {"user_id": str(allowed.user_id), "online": online},
+        partners,
+        now=ctx.clock.now(),
+    )
+    await uow.commit()
+
+
+async def typing(
+    uow: UnitOfWork, ctx: ServiceContext, actor: Actor | None, thread_id: uuid.UUID
+) -> None:
+    """Tell the thread's other members that the actor is typing."""
+    allowed, thread = await thread_for_member(uow, actor, thread_id, Action.WRITE_THREAD)
+    members = {m.user_id for m in await thread_store.current_members(uow.session, thread.id)}
+    members.discard(allowed.user_id)
+    await publish_after_commit(
+        uow,
+        ctx.events,
+        "typing",
+        {"thread_id": str(thread.id), "user_id": str(allowed.user_id)},
+        members,
+        now=ctx.clock.now(),
+    )
+    await uow.commit()

@@ -1,0 +1,89 @@
+"""Queries for messages."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from messaging.storage.records import MessageRecord
+from messaging.storage.tables import messages
+
+# Members see visible messages and the tombstones of deleted ones (seqs have no holes).
+SHOWN_STATES = ("visible", "removed")
+
+
+async def insert_message(session: AsyncSession, record: MessageRecord) -> None:
+    await session.execute(messages.insert().values(record.columns()))
+
+
+async def get_message(session: AsyncSession, message_id: uuid.UUID) -> MessageRecord | None:
+    row = (
+        (await session.execute(select(messages).where(messages.c.id == message_id)))
+        .mappings()
+        .first()
+    )
+    return None if row is None else MessageRecord.from_row(row)
+
+
+async def find_by_client_id(
+    session: AsyncSession, sender_id: uuid.UUID, client_message_id: bytes
+) -> MessageRecord | None:
+    row = (
+        (
+            await session.execute(
+                select(messages).where(
+                    messages.c.sender_id == sender_id,
+                    messages.c.client_message_id == client_message_id,
+                )
+            )
+        )
+        .mappings()
+        .first()
+    )
+    return None if row is None else MessageRecord.from_row(row)
+
+
+async def history(
+    session: AsyncSession,
+    thread_id: uuid.UUID,
+    *,
+    before_seq: int | None,
+    after_seq: int | None,
+    limit: int,
+) -> list[MessageRecord]:
+    """Keyset page by seq over the (thread_id, seq) unique index, in ascending seq order.
+    `after_seq` pages forward from a point; otherwise the newest `limit` before `before_seq`."""
+    query = select(messages).where(
+        messages.c.thread_id == thread_id,
+        messages.c.seq.is_not(None),
+        messages.c.state.in_(SHOWN_STATES),
+    )
+    if after_seq is not None:
+        rows = await session.execute(
+            query.where(messages.c.seq > after_seq).order_by(messages.c.seq).limit(limit)
+        )
+        return [MessageRecord.from_row(row) for row in rows.mappings()]
+    if before_seq is not None:
+        query = query.where(messages.c.seq < before_seq)
+    rows = await session.execute(query.order_by(messages.c.seq.desc()).limit(limit))
+    return [MessageRecord.from_row(row) for row in reversed(list(rows.mappings()))]
+
+
+async def replace_envelope(
+    session: AsyncSession, message_id: uuid.UUID, envelope: bytes, now: datetime
+) -> None:
+    await session.execute(
+        update(messages).where(messages.c.id == message_id).values(envelope=envelope, edited_at=now)
+    )
+
+
+async def tombstone(session: AsyncSession, message_id: uuid.UUID, now: datetime) -> None:
+    """Delete the ciphertext; the row stays as a tombstone so the thread's seqs keep no holes."""
+    await session.execute(
+        update(messages)
+        .where(messages.c.id == message_id)
+        .values(envelope=None, state="removed", deleted_at=now)
+    )

@@ -1,0 +1,244 @@
+"""Queries for threads, their members and their epoch commits."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import and_, func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from messaging.storage.records import CommitRecord, ThreadMemberRecord, ThreadRecord
+from messaging.storage.tables import messages, sessions, thread_commits, thread_members, threads
+
+
+async def insert_thread(session: AsyncSession, record: ThreadRecord) -> None:
+    await session.execute(threads.insert().values(record.columns()))
+
+
+async def get_thread(session: AsyncSession, thread_id: uuid.UUID) -> ThreadRecord | None:
+    row = (
+        (await session.execute(select(threads).where(threads.c.id == thread_id))).mappings().first()
+    )
+    return None if row is None else ThreadRecord.from_row(row)
+
+
+async def lock_thread(session: AsyncSession, thread_id: uuid.UUID) -> ThreadRecord | None:
+    """The thread row, locked for the rest of the transaction (sequence numbers and epoch
+    compare-and-swap are decided under this lock)."""
+    row = (
+        (await session.execute(select(threads).where(threads.c.id == thread_id).with_for_update()))
+        .mappings()
+        .first()
+    )
+    return None if row is None else ThreadRecord.from_row(row)
+
+
+async def direct_thread_of_client(
+    session: AsyncSession, client_id: uuid.UUID
+) -> ThreadRecord | None:
+    row = (
+        (await session.execute(select(threads).where(threads.c.client_id == client_id)))
+        .mappings()
+        .first()
+    )
+    return None if row is None else ThreadRecord.from_row(row)
+
+
+async def allocate_seq(session: AsyncSession, thread_id: uuid.UUID, now: datetime) -> int:
+    """The thread's next sequence number. The row update serialises concurrent senders, and
+    a rolled-back transaction gives its number back, so sequences have no gaps."""
+    result = await session.execute(
+        update(threads)
+        .where(threads.c.id == thread_id)
+        .values(last_seq=threads.c.last_seq + 1, last_message_at=now)
+        .returning(threads.c.last_seq)
+    )
+    return int(result.scalar_one())
+
+
+async def advance_epoch(
+    session: AsyncSession, thread_id: uuid.UUID, *, from_epoch: int, to_epoch: int
+) -> bool:
+    """Compare-and-swap the thread's epoch; False if another commit won."""
+    result = await session.execute(
+        update(threads)
+        .where(threads.c.id == thread_id, threads.c.current_epoch == from_epoch)
+        .values(current_epoch=to_epoch, needs_rekey=False)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def mark_needs_rekey(session: AsyncSession, thread_id: uuid.UUID) -> None:
+    await session.execute(update(threads).where(threads.c.id == thread_id).values(needs_rekey=True))
+
+
+async def set_title(session: AsyncSession, thread_id: uuid.UUID, envelope: bytes | None) -> None:
+    await session.execute(
+        update(threads).where(threads.c.id == thread_id).values(title_envelope=envelope)
+    )
+
+
+async def insert_commit(session: AsyncSession, record: CommitRecord) -> None:
+    await session.execute(thread_commits.insert().values(record.columns()))
+
+
+async def get_commit(
+    session: AsyncSession, thread_id: uuid.UUID, epoch: int
+) -> CommitRecord | None:
+    row = (
+        (
+            await session.execute(
+                select(thread_commits).where(
+                    thread_commits.c.thread_id == thread_id, thread_commits.c.epoch == epoch
+                )
+            )
+        )
+        .mappings()
+        .first()
+    )
+    return None if row is None else CommitRecord.from_row(row)
+
+
+async def list_commits(
+    session: AsyncSession, thread_id: uuid.UUID, *, after_epoch: int = -1
+) -> list[CommitRecord]:
+    rows = await session.execute(
+        select(thread_commits)
+        .where(thread_commits.c.thread_id == thread_id, thread_commits.c.epoch > after_epoch)
+        .order_by(thread_commits.c.epoch)
+    )
+    return [CommitRecord.from_row(row) for row in rows.mappings()]
+
+
+async def get_member(
+    session: AsyncSession, thread_id: uuid.UUID, user_id: uuid.UUID
+) -> ThreadMemberRecord | None:
+    row = (
+        (
+            await session.execute(
+                select(thread_members).where(
+                    thread_members.c.thread_id == thread_id, thread_members.c.user_id == user_id
+                )
+            )
+        )
+        .mappings()
+        .first()
+    )
+    return None if row is None else ThreadMemberRecord.from_row(row)
+
+
+async def current_members(session: AsyncSession, thread_id: uuid.UUID) -> list[ThreadMemberRecord]:
+    rows = await session.execute(
+        select(thread_members)
+        .where(thread_members.c.thread_id == thread_id, thread_members.c.left_at.is_(None))
+        .order_by(thread_members.c.user_id)
+    )
+    return [ThreadMemberRecord.from_row(row) for row in rows.mappings()]
+
+
+async def upsert_member(
+    session: AsyncSession, thread_id: uuid.UUID, user_id: uuid.UUID, role: str, epoch: int
+) -> None:
+    existing = await get_member(session, thread_id, user_id)
+    if existing is None:
+        await session.execute(
+            thread_members.insert().values(
+                thread_id=thread_id,
+                user_id=user_id,
+                role=role,
+                joined_epoch=epoch,
+                left_at=None,
+                read_seq=0,
+            )
+        )
+    elif existing.left_at is not None:
+        await session.execute(
+            update(thread_members)
+            .where(thread_members.c.thread_id == thread_id, thread_members.c.user_id == user_id)
+            .values(left_at=None, joined_epoch=epoch, role=role)
+        )
+
+
+async def remove_member(
+    session: AsyncSession, thread_id: uuid.UUID, user_id: uuid.UUID, now: datetime
+) -> bool:
+    result = await session.execute(
+        update(thread_members)
+        .where(
+            thread_members.c.thread_id == thread_id,
+            thread_members.c.user_id == user_id,
+            thread_members.c.left_at.is_(None),
+        )
+        .values(left_at=now)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def advance_read(
+    session: AsyncSession, thread_id: uuid.UUID, user_id: uuid.UUID, seq: int
+) -> bool:
+    """Move a member's read position forward (never back)."""
+    result = await session.execute(
+        update(thread_members)
+        .where(
+            thread_members.c.thread_id == thread_id,
+            thread_members.c.user_id == user_id,
+            thread_members.c.read_seq < seq,
+        )
+        .values(read_seq=seq)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def threads_of_user(
+    session: AsyncSession, user_id: uuid.UUID
+) -> list[tuple[ThreadRecord, ThreadMemberRecord, int]]:
+    """The user's current threads with their membership and unread count, most recent
+    activity first."""
+    unread = (
+        select(func.count())
+        .select_from(messages)
+        .where(
+            messages.c.thread_id == threads.c.id,
+            messages.c.state == "visible",
+            messages.c.seq > thread_members.c.read_seq,
+            messages.c.sender_id != user_id,
+        )
+        .scalar_subquery()
+    )
+    rows = await session.execute(
+        select(threads, thread_members, unread.label("unread"))
+        .join(thread_members, thread_members.c.thread_id == threads.c.id)
+        .where(thread_members.c.user_id == user_id, thread_members.c.left_at.is_(None))
+        .order_by(
+            func.coalesce(threads.c.last_message_at, threads.c.created_at).desc(), threads.c.id
+        )
+    )
+    result = []
+    for row in rows:
+        mapping = row._mapping
+        thread = ThreadRecord(**{name: mapping[threads.c[name]] for name in ThreadRecord.__slots__})
+        member = ThreadMemberRecord(
+            **{name: mapping[thread_members.c[name]] for name in ThreadMemberRecord.__slots__}
+        )
+        result.append((thread, member, int(mapping["unread"])))
+    return result
+
+
+async def live_session_rooms(
+    session: AsyncSession, user_ids: list[uuid.UUID], now: datetime
+) -> list[uuid.UUID]:
+    """Live session ids of these users: realtime events go to exactly these sockets."""
+    if not user_ids:
+        return []
+    rows = await session.execute(
+        select(sessions.c.id).where(
+            and_(
+                sessions.c.user_id.in_(user_ids),
+                sessions.c.ended_at.is_(None),
+                sessions.c.expires_at > now,
+            )
+        )
+    )
+    return list(rows.scalars())

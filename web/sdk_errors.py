@@ -1,0 +1,13 @@
+"""The SDK's error: an API answer with an error status."""
+
+from __future__ import annotations
+
+
+class ApiError(Exception):
+    """An error answer from the server: HTTP status plus the stable error code."""
+
+    def __init__(self, status: int, code: str, message: str) -> None:
+        super().__init__(f"{status} {code}: {message}")
+        self.status = status
+        self.code = code
+        self.message = message
