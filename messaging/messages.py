@@ -173,9 +173,13 @@ async def sync(
     whether more remain: after a reconnect a client gets exactly the gap."""
     if len(positions) > MAX_SYNC_THREADS:
         raise InvalidInput("threads: too many at once.")
+    limit = min(max(limit, 1), MAX_PAGE)
     result = {}
     for thread_id, after in positions.items():
-        page = await history(uow, actor, thread_id, after_seq=after, limit=limit + 1)
+        await thread_for_member(uow, actor, thread_id, Action.READ_THREAD)
+        page = await store.history(
+            uow.session, thread_id, before_seq=None, after_seq=after, limit=limit + 1
+        )
         result[thread_id] = (page[:limit], len(page) > limit)
     return result
 

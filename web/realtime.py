@@ -14,6 +14,7 @@ balancer needs no sticky sessions.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
@@ -32,6 +33,7 @@ from web.context import AppContext
 logger = logging.getLogger("interlude.realtime")
 
 Json = dict[str, Any]
+ACK_GRACE_SECONDS = 0.5
 
 
 class SocketIOPublisher:
@@ -49,6 +51,7 @@ class RealtimeNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
     def __init__(self, context: Callable[[], AppContext]) -> None:
         super().__init__("/")
         self._context = context
+        self._closing: set[asyncio.Task[None]] = set()
 
     async def on_connect(self, sid: str, environ: Json, auth: Any = None) -> None:
         token = auth.get("token") if isinstance(auth, dict) else None
@@ -146,9 +149,16 @@ class RealtimeNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
             result = await handle(await self._actor(sid), data)
         except InterludeError as error:
             if isinstance(error, NotAuthenticated):
-                await self.disconnect(sid)
+                closing = asyncio.create_task(self._disconnect_after_ack(sid))
+                self._closing.add(closing)
+                closing.add_done_callback(self._closing.discard)
             return {"error": {"code": error.code, "message": error.message}}
         return {"ok": True, **result}
+
+    async def _disconnect_after_ack(self, sid: str) -> None:
+        """A socket whose session ended is closed, once its error answer has gone out."""
+        await asyncio.sleep(ACK_GRACE_SECONDS)
+        await self.disconnect(sid)
 
 
 def create_socket_server(
