@@ -47,6 +47,7 @@ def live_server(
 ) -> Iterator[LiveServer]:
     port = free_port()
     url = f"http://127.0.0.1:{port}"
+    data_dir.mkdir(parents=True, exist_ok=True)
     env = interlude_env(data_dir, database_url, INTERLUDE_PUBLIC_URL=url, **(extra_env or {}))
     log_path = data_dir / f"server-{port}.log"
     with log_path.open("wb") as log:

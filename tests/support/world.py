@@ -8,6 +8,8 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 
+import httpx
+
 from crypto import KDF_INTERACTIVE
 from messaging import clinics
 from messaging.context import ServiceContext
@@ -37,6 +39,8 @@ class Api:
     base_url: str
     database: Database
     context: ServiceContext
+    # Tests that record traffic route every client through one transport.
+    transport: httpx.AsyncBaseTransport | None = None
     clients: list[InterludeClient] = field(default_factory=list)
 
     def new_client(self, device_label: str = "test device") -> InterludeClient:
@@ -44,6 +48,7 @@ class Api:
             self.base_url,
             kdf=KDF_INTERACTIVE,
             allow_interactive_kdf=True,
+            transport=self.transport,
             device_label=device_label,
         )
         self.clients.append(client)
