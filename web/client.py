@@ -244,6 +244,28 @@ class InterludeClient:
         self.token = grant["token"]
         return self._unlock(await self.me(), account_key)
 
+    def identity_replacement_body(self) -> Json:
+        """A new identity key (after a suspected compromise): its signed bundle and the
+        keyring re-encrypted with it first and the old keys after."""
+        if self.unlocked is None:
+            raise RuntimeError("log in first")
+        fresh = crypto.generate_identity(self.unlocked.identity.user_id)
+        keyring = crypto.encrypt_keyring(
+            (fresh, *self.unlocked.identities), self.unlocked.account_key
+        )
+        return {
+            "public_bundle": b64encode(crypto.public_bundle(fresh)),
+            "keyring": b64encode(keyring),
+        }
+
+    async def replace_identity(self) -> Json:
+        """Make a new identity key current; partners are told and every thread rekeyed."""
+        result: Json = await self.request(
+            "POST", "/api/me/identity", self.identity_replacement_body()
+        )
+        self._unlock(await self.me(), self.unlocked.account_key)  # type: ignore[union-attr]
+        return result
+
     # -- clinic administration -----------------------------------------------------------
 
     async def invite(self, email: str, display_name: str, role: str) -> Json:

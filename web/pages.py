@@ -16,7 +16,7 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
-VENDORED_PACKAGES = ("libsodium-wrappers-sumo", "libsodium-sumo", "socket.io-client")
+VENDORED_PACKAGES = ("libsodium-wrappers-sumo", "socket.io-client")
 SODIUM_WRAPPERS_DIR = "/vendor/libsodium-wrappers-sumo/dist/modules-sumo-esm"
 INLINE_SCRIPT = re.compile(r"<script type=\"importmap\">(.*?)</script>", re.DOTALL)
 
@@ -68,7 +68,7 @@ def page_routes(page: Page, node_modules: Path) -> list[BaseRoute]:
 
     async def libsodium_core(request: Request) -> Response:
         # libsodium-wrappers' ESM build imports "./libsodium-sumo.mjs" beside itself, but npm
-        # installs it in the libsodium-sumo package. Serving it there too lets module
+        # installs it in the libsodium-sumo package. Serving it there lets module
         # workers (which have no import map) load libsodium by URL.
         if not sodium_core.is_file():
             raise HTTPException(404)

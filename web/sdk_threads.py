@@ -85,6 +85,15 @@ class Conversations:
         if roster["thread_id"] is not None:
             await self.load(roster["thread_id"])
             return str(roster["thread_id"])
+        thread_id, body, epoch_key = self.opening(roster, title)
+        await self._client.request("POST", f"/api/direct/{client_id}", body)
+        commit = crypto.parse_commit(b64decode(body["commit"]))
+        self._keys[thread_id] = ThreadKeys(thread_id, 0, {0: epoch_key}, commit)
+        return str(thread_id)
+
+    def opening(self, roster: Json, title: str | None = None) -> tuple[uuid.UUID, Json, bytes]:
+        """A new thread id, the body that opens it (epoch-0 commit, sealed title) and the
+        epoch key, from a verified roster."""
         thread_id = uuid.uuid4()
         epoch_key = crypto.create_epoch_key()
         commit = crypto.create_commit(
@@ -97,16 +106,11 @@ class Conversations:
         )
         body: Json = {"thread_id": str(thread_id), "commit": b64encode(commit)}
         if title is not None:
-            body["title_envelope"] = b64encode(
-                crypto.seal_message(
-                    self.identity, thread_id, 0, title.encode(), epoch_key=epoch_key
-                )
+            sealed = crypto.seal_message(
+                self.identity, thread_id, 0, title.encode(), epoch_key=epoch_key
             )
-        await self._client.request("POST", f"/api/direct/{client_id}", body)
-        self._keys[thread_id] = ThreadKeys(
-            thread_id, 0, {0: epoch_key}, crypto.parse_commit(commit)
-        )
-        return str(thread_id)
+            body["title_envelope"] = b64encode(sealed)
+        return thread_id, body, epoch_key
 
     async def load(self, thread_id: str) -> ThreadKeys:
         """Fetch the commit chain, verify it link by link, and open this member's seals."""
@@ -132,22 +136,25 @@ class Conversations:
             keys.epoch, keys.last_commit = commit.epoch, commit
         return keys
 
+    async def next_commit(self, thread_id: str) -> bytes:
+        """A commit starting the next epoch, sealed to the thread's current roster."""
+        keys = await self.load(thread_id)
+        roster = await self._client.request("GET", f"/api/threads/{thread_id}/roster")
+        assert keys.last_commit is not None
+        return crypto.create_commit(
+            self.identity,
+            keys.thread_id,
+            keys.epoch + 1,
+            keys.last_commit.hash,
+            self._verified_members(roster),
+            crypto.create_epoch_key(),
+        )
+
     async def rekey(self, thread_id: str) -> int:
         """Start a new epoch sealed to the current roster; retries if another member's
         commit won the race. Returns the new epoch."""
         for _ in range(MAX_REKEY_ATTEMPTS):
-            keys = await self.load(thread_id)
-            roster = await self._client.request("GET", f"/api/threads/{thread_id}/roster")
-            assert keys.last_commit is not None
-            epoch_key = crypto.create_epoch_key()
-            commit = crypto.create_commit(
-                self.identity,
-                keys.thread_id,
-                keys.epoch + 1,
-                keys.last_commit.hash,
-                self._verified_members(roster),
-                epoch_key,
-            )
+            commit = await self.next_commit(thread_id)
             try:
                 await self._client.request(
                     "POST", f"/api/threads/{thread_id}/commits", {"commit": b64encode(commit)}
@@ -156,8 +163,7 @@ class Conversations:
                 if error.status == 409:
                     continue
                 raise
-            await self.load(thread_id)
-            return keys.epoch
+            return (await self.load(thread_id)).epoch
         raise RuntimeError("could not rekey: the thread kept changing")
 
     # -- messages --------------------------------------------------------------------------

@@ -14,6 +14,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+import socketio
 from sqlalchemy import update
 from starlette.routing import Mount, Route
 
@@ -21,9 +22,11 @@ from messaging.settings import load_settings
 from messaging.storage.tables import sessions
 from tests.support.world import PASSWORD, Api, Person, unique_email
 from web.app import http_routes
+from crypto import b64encode
 from web.client import ApiError, InterludeClient, invitation_token
 from web.pages import load_index_page
 from web.realtime import RealtimeNamespace
+from web.sdk_realtime import Realtime
 
 ROLES = ("anonymous", "admin", "therapist", "client", "other_admin", "disabled", "expired")
 ACTIVE = ("admin", "therapist", "client", "other_admin")
@@ -37,6 +40,7 @@ class World:
     therapist: Person
     client: Person
     other_admin: Person
+    thread_id: str = ""
     callers: dict[str, InterludeClient] = field(default_factory=dict)
 
     def person(self, role: str) -> Person:
@@ -46,7 +50,8 @@ class World:
         return await self.api.invite_and_register(self.admin, "client", "Fresh Client")
 
 
-Request = tuple[str | None, dict[str, Any] | None]  # (path, body)
+# (path, body) and optionally (path, body, the client to call as instead of the role's own)
+Request = tuple[str | None, dict[str, Any] | None] | tuple[str, dict[str, Any], InterludeClient]
 Builder = Callable[[World, str], Awaitable[Request]]
 
 
@@ -58,6 +63,23 @@ class Case:
     path: str
     build: Builder
     expect: dict[str, int]
+
+
+def members_only(method: str, path: str, build: Builder) -> Case:
+    """The thread's members (the client and their therapist) may; an admin who is not a
+    member, and another clinic's admin, get 404 (the thread's existence is not revealed)."""
+    return Case(
+        method,
+        path,
+        build,
+        {
+            "admin": 404,
+            "therapist": 200,
+            "client": 200,
+            "other_admin": 404,
+            **dict.fromkeys(DEAD, 401),
+        },
+    )
 
 
 def self_service(build: Builder) -> Callable[[str, str], Case]:
@@ -144,12 +166,84 @@ async def person_to_disable(world: World, role: str) -> Request:
 
 
 async def pair_to_assign(world: World, role: str) -> Request:
-    return f"/api/clinic/care-team/{world.therapist.user_id}/{world.client.user_id}", None
+    client = await world.fresh_client() if role == "admin" else world.client
+    return f"/api/clinic/care-team/{world.therapist.user_id}/{client.user_id}", None
 
 
 async def pair_to_unassign(world: World, role: str) -> Request:
-    await world.admin.client.assign(world.therapist.user_id, world.client.user_id)
-    return f"/api/clinic/care-team/{world.therapist.user_id}/{world.client.user_id}", None
+    """A pair that exists; for the admin, one whose removal leaves the world's thread alone."""
+    client = await world.fresh_client() if role == "admin" else world.client
+    await world.admin.client.assign(world.therapist.user_id, client.user_id)
+    return f"/api/clinic/care-team/{world.therapist.user_id}/{client.user_id}", None
+
+
+def speaker(world: World, role: str) -> Person:
+    """The role's own member account, or the client's for roles that are not members."""
+    return world.person(role) if role in ("therapist", "client") else world.client
+
+
+async def thread_path(world: World, role: str) -> Request:
+    return f"/api/threads/{world.thread_id}", None
+
+
+async def roster_path(world: World, role: str) -> Request:
+    return f"/api/threads/{world.thread_id}/roster", None
+
+
+async def commits_path(world: World, role: str) -> Request:
+    return f"/api/threads/{world.thread_id}/commits", None
+
+
+async def messages_path(world: World, role: str) -> Request:
+    return f"/api/threads/{world.thread_id}/messages", None
+
+
+async def next_commit(world: World, role: str) -> Request:
+    commit = await speaker(world, role).client.threads.next_commit(world.thread_id)
+    return f"/api/threads/{world.thread_id}/commits", {"commit": b64encode(commit)}
+
+
+async def new_message(world: World, role: str) -> Request:
+    threads = speaker(world, role).client.threads
+    await threads.load(world.thread_id)  # other roles' commits may have moved the epoch
+    envelope = await threads.seal(world.thread_id, "hello")
+    return f"/api/threads/{world.thread_id}/messages", {"envelope": b64encode(envelope)}
+
+
+async def read_position(world: World, role: str) -> Request:
+    return f"/api/threads/{world.thread_id}/read", {"seq": 0}
+
+
+async def own_message(world: World, role: str) -> Request:
+    author = speaker(world, role)
+    await author.client.threads.load(world.thread_id)
+    sent = await author.client.threads.send(world.thread_id, "to change")
+    envelope = await author.client.threads.seal(world.thread_id, "changed")
+    return f"/api/messages/{sent['id']}", {"envelope": b64encode(envelope)}
+
+
+async def client_roster(world: World, role: str) -> Request:
+    return f"/api/direct/{world.client.user_id}", None
+
+
+async def opening(world: World, role: str) -> Request:
+    """A fresh client of the therapist's, whose thread is not open yet."""
+    fresh = await world.fresh_client()
+    await world.admin.client.assign(world.therapist.user_id, fresh.user_id)
+    opener = fresh if role == "client" else world.therapist
+    roster = await opener.client.request("GET", f"/api/direct/{fresh.user_id}")
+    _, body, _ = opener.client.threads.opening(roster)
+    path = f"/api/direct/{fresh.user_id}"
+    return (path, body, fresh.client) if role == "client" else (path, body)
+
+
+async def someones_public_key(world: World, role: str) -> Request:
+    return f"/api/users/{world.therapist.user_id}/public-key", None
+
+
+async def identity_replacement(world: World, role: str) -> Request:
+    person = world.person("admin" if role in DEAD else role)
+    return None, person.client.identity_replacement_body()
 
 
 MATRIX: list[Case] = [
@@ -187,16 +281,84 @@ MATRIX: list[Case] = [
         clinic_wide=False,
     ),
     admin_only("GET", "/api/clinic/audit", nothing, clinic_wide=True),
-    # Last: it ends the caller's session.
+    self_service(nothing)("GET", "/api/threads"),
+    Case(
+        "GET",
+        "/api/direct/{client_id}",
+        client_roster,
+        {
+            "admin": 403,
+            "therapist": 200,
+            "client": 200,
+            "other_admin": 404,
+            **dict.fromkeys(DEAD, 401),
+        },
+    ),
+    Case(
+        "POST",
+        "/api/direct/{client_id}",
+        opening,
+        {
+            "admin": 403,
+            "therapist": 200,
+            "client": 200,
+            "other_admin": 404,
+            **dict.fromkeys(DEAD, 401),
+        },
+    ),
+    members_only("GET", "/api/threads/{thread_id}", thread_path),
+    members_only("GET", "/api/threads/{thread_id}/roster", roster_path),
+    members_only("GET", "/api/threads/{thread_id}/commits", commits_path),
+    members_only("POST", "/api/threads/{thread_id}/commits", next_commit),
+    members_only("GET", "/api/threads/{thread_id}/messages", messages_path),
+    members_only("POST", "/api/threads/{thread_id}/messages", new_message),
+    members_only("POST", "/api/threads/{thread_id}/read", read_position),
+    members_only("PUT", "/api/messages/{message_id}", own_message),
+    members_only("DELETE", "/api/messages/{message_id}", own_message),
+    Case(
+        "GET",
+        "/api/users/{user_id}/public-key",
+        someones_public_key,
+        {
+            **dict.fromkeys(("admin", "therapist", "client"), 200),
+            "other_admin": 404,
+            **dict.fromkeys(DEAD, 401),
+        },
+    ),
+    # Near the end: these change the caller's keys or end its session.
+    self_service(identity_replacement)("POST", "/api/me/identity"),
     self_service(nothing)("POST", "/api/logout"),
 ]
 
-# Socket.IO events and who may use them. At this stage the socket carries no private
-# data and connecting needs no session.
-SOCKET_EVENTS: dict[str, dict[str, int]] = {
-    "connect": dict.fromkeys(ROLES, 200),
-    "disconnect": dict.fromkeys(ROLES, 200),
+# Socket.IO events and who may use them: only a live session can connect; thread events
+# are for the thread's members (404 for anyone else).
+MEMBER_EVENT = {
+    "admin": 404,
+    "therapist": 200,
+    "client": 200,
+    "other_admin": 404,
+    **dict.fromkeys(DEAD, 401),
 }
+SOCKET_EVENTS: dict[str, dict[str, int]] = {
+    "connect": {**dict.fromkeys(ACTIVE, 200), **dict.fromkeys(DEAD, 401)},
+    "disconnect": {**dict.fromkeys(ACTIVE, 200), **dict.fromkeys(DEAD, 401)},
+    "send": MEMBER_EVENT,
+    "sync": MEMBER_EVENT,
+    "read": MEMBER_EVENT,
+    "typing": MEMBER_EVENT,
+}
+
+
+async def socket_payload(world: World, role: str, event: str) -> dict[str, Any]:
+    if event == "send":
+        _, body = await new_message(world, role)  # type: ignore[misc]
+        return {"thread_id": world.thread_id, **(body or {})}
+    if event == "sync":
+        return {"threads": {world.thread_id: 0}}
+    if event == "read":
+        return {"thread_id": world.thread_id, "seq": 0}
+    return {"thread_id": world.thread_id}
+
 
 STATIC_PREFIXES = ("/static", "/vendor")
 
@@ -233,6 +395,9 @@ async def build_world(api: Api) -> World:
         client=await api.invite_and_register(admin, "client", "Sam"),
         other_admin=await api.create_clinic("Another Clinic"),
     )
+    await admin.client.assign(world.therapist.user_id, world.client.user_id)
+    world.thread_id = await world.client.client.threads.open_direct(world.client.user_id)
+    await world.therapist.client.threads.load(world.thread_id)
     for role in ACTIVE:
         world.callers[role] = world.person(role).client
     world.callers["anonymous"] = api.new_client()
@@ -263,8 +428,10 @@ async def test_each_role_gets_exactly_the_access_the_matrix_says(api: Api) -> No
     mismatches = []
     for case in MATRIX:
         for role in ROLES:
-            path, body = await case.build(world, role)
-            status = await call(world.callers[role], case.method, path or concrete(case.path), body)
+            built = await case.build(world, role)
+            path, body = built[0], built[1]
+            caller = built[2] if len(built) == 3 else world.callers[role]  # type: ignore[misc]
+            status = await call(caller, case.method, path or concrete(case.path), body)
             expected = case.expect[role]
             if (status // 100 == 2) != (expected == 200) or (
                 expected != 200 and status != expected
@@ -273,6 +440,48 @@ async def test_each_role_gets_exactly_the_access_the_matrix_says(api: Api) -> No
                     f"{case.method} {case.path} as {role}: got {status}, expected {expected}"
                 )
     assert mismatches == []
+
+
+@pytest.mark.parametrize("dialect", ["sqlite", "postgresql"], indirect=True)
+async def test_each_role_gets_exactly_the_socket_access_the_matrix_says(api: Api) -> None:
+    world = await build_world(api)
+    mismatches = []
+    for role in ROLES:
+        realtime = Realtime(api.base_url, world.callers[role].token or "no-session")
+        try:
+            await realtime.connect()
+        except socketio.exceptions.ConnectionError:
+            connected = 401
+        else:
+            connected = 200
+        for event, expect in SOCKET_EVENTS.items():
+            if event in ("connect", "disconnect"):
+                status = connected
+            elif connected != 200:
+                status = 401
+            else:
+                status = await socket_call(
+                    realtime, event, await socket_payload(world, role, event)
+                )
+            if (status == 200) != (expect[role] == 200) or (
+                expect[role] != 200 and status != expect[role]
+            ):
+                mismatches.append(
+                    f"socket {event} as {role}: got {status}, expected {expect[role]}"
+                )
+        await realtime.disconnect()
+    assert mismatches == []
+
+
+SOCKET_STATUS = {"not_found": 404, "forbidden": 403, "not_authenticated": 401}
+
+
+async def socket_call(realtime: Realtime, event: str, data: dict[str, Any]) -> int:
+    try:
+        await realtime.call(event, data)
+    except ApiError as error:
+        return SOCKET_STATUS.get(error.code, 400)
+    return 200
 
 
 async def call(client: InterludeClient, method: str, path: str, body: dict[str, Any] | None) -> int:

@@ -107,7 +107,7 @@ def test_the_only_inline_script_is_the_import_map_allowed_by_its_hash(client: Te
     "path",
     [
         "/vendor/libsodium-wrappers-sumo/dist/modules-sumo-esm/libsodium-wrappers.mjs",
-        "/vendor/libsodium-sumo/dist/modules-sumo-esm/libsodium-sumo.mjs",
+        "/vendor/libsodium-wrappers-sumo/dist/modules-sumo-esm/libsodium-sumo.mjs",
         "/vendor/socket.io-client/dist/socket.io.esm.min.js",
     ],
 )

@@ -1,23 +1,180 @@
-// Entry point of the browser client.
+// Entry point of the browser client: starts encryption and the realtime connection, then
+// routes "#/..." to one screen module at a time (screens/*.js, loaded on first use).
 import { ready as cryptoReady } from "./crypto.js";
 import { connect } from "./connection.js";
+import { api, onSessionEnded } from "./api.js";
+import { h, replace } from "./dom.js";
+import * as router from "./router.js";
+import * as session from "./session.js";
+
+// access: "public" (anyone), "guest" (only when not logged in), "session" (a token, maybe
+// still locked), "unlocked" (keys open in memory), "admin" (unlocked and role admin).
+const ROUTES = [
+  { path: "/", access: "unlocked", load: () => import("./screens/home.js") },
+  { path: "/login", access: "guest", load: () => import("./screens/login.js") },
+  { path: "/invite/:token", access: "public", load: () => import("./screens/invite.js") },
+  { path: "/unlock", access: "session", load: () => import("./screens/unlock.js") },
+  { path: "/recover", access: "guest", load: () => import("./screens/recover.js") },
+  { path: "/devices", access: "unlocked", load: () => import("./screens/devices.js") },
+  { path: "/password", access: "unlocked", load: () => import("./screens/password.js") },
+  { path: "/admin/people", access: "admin", load: () => import("./screens/admin-people.js") },
+  { path: "/admin/invitations", access: "admin", load: () => import("./screens/admin-invitations.js") },
+  { path: "/admin/care-team", access: "admin", load: () => import("./screens/admin-care-team.js") },
+  { path: "/admin/audit", access: "admin", load: () => import("./screens/admin-audit.js") },
+  { path: "/help", access: "public", load: () => import("./screens/help.js") },
+];
+const NOT_FOUND = { path: "", access: "public", load: () => import("./screens/not-found.js") };
+const RECOVERY_CODE = { path: "", access: "public", load: () => import("./screens/recovery-code.js") };
+
+const NAV = [
+  { href: "#/", text: "Home" },
+  { href: "#/devices", text: "My devices" },
+  { href: "#/password", text: "Change password" },
+  { href: "#/admin/people", text: "People", admin: true },
+  { href: "#/admin/invitations", text: "Invitations", admin: true },
+  { href: "#/admin/care-team", text: "Care teams", admin: true },
+  { href: "#/admin/audit", text: "Audit trail", admin: true },
+];
+
+const main = document.getElementById("main");
+const nav = document.getElementById("app-nav");
+const menuButton = document.getElementById("menu-button");
+let renderCount = 0;
+let returnTo = null;
 
 function showState(element, state, text) {
   element.dataset.state = state;
   element.textContent = text;
 }
 
+/** Where a route's access rule sends this visitor instead, or null to show it. */
+function redirectFor(access, path) {
+  if (access === "guest" && session.current()) return "/";
+  if (access === "guest" && session.isLoggedIn()) return "/unlock";
+  if (access === "session" && !session.isLoggedIn()) return "/login";
+  if (access === "session" && session.current()) return "/";
+  if (access === "unlocked" || access === "admin") {
+    if (!session.isLoggedIn()) {
+      returnTo = path;
+      return "/login";
+    }
+    if (!session.current()) {
+      returnTo = path;
+      return "/unlock";
+    }
+    if (access === "admin" && !session.isAdmin()) return "/";
+  }
+  return null;
+}
+
+async function render({ route, params, path }) {
+  const count = ++renderCount;
+  const pending = session.recoveryCodeToConfirm() && path !== "/help";
+  const chosen = pending ? RECOVERY_CODE : (route ?? NOT_FOUND);
+  const redirect = pending ? null : redirectFor(chosen.access, path);
+  if (redirect) {
+    router.navigate(redirect, { replace: true, notice: router.takeNotice() });
+    return;
+  }
+  renderNav(path);
+  let element;
+  try {
+    const module = await chosen.load();
+    element = await module.render({ params, navigate: router.navigate, notice: router.takeNotice(), afterLogin });
+  } catch (error) {
+    console.error("screen failed to load", error);
+    element = h("section", { className: "screen" }, h("h1", { tabindex: "-1" }, "This page could not load"),
+      h("p", {}, "Check your connection, then reload the page."));
+  }
+  if (count !== renderCount) return;
+  replace(main, element);
+  const heading = main.querySelector("h1");
+  document.title = heading ? `${heading.textContent} — Interlude` : "Interlude";
+  heading?.focus();
+}
+
+/** Where to go after logging in or unlocking: the page that asked for it, else home. */
+function afterLogin() {
+  const target = returnTo ?? "/";
+  returnTo = null;
+  router.navigate(target, { replace: true });
+}
+
+function setMenuOpen(open) {
+  nav.classList.toggle("open", open);
+  menuButton.setAttribute("aria-expanded", String(open));
+}
+
+function renderNav(path) {
+  const unlocked = session.current();
+  nav.hidden = !unlocked || Boolean(session.recoveryCodeToConfirm());
+  menuButton.hidden = nav.hidden;
+  setMenuOpen(false);
+  if (nav.hidden) {
+    nav.replaceChildren();
+    return;
+  }
+  const items = NAV.filter((item) => !item.admin || session.isAdmin()).map((item) =>
+    h("li", {}, h("a", { href: item.href, "aria-current": item.href === `#${path}` ? "page" : null }, item.text)),
+  );
+  const logout = h("button", { type: "button", className: "link-button", on: { click: logOut } }, "Log out");
+  replace(nav, h("ul", {}, items, h("li", {}, logout)));
+}
+
+async function logOut() {
+  let notice = "You have logged out.";
+  try {
+    await api("POST", "/api/logout", undefined, { endsSessionOn401: false });
+  } catch (error) {
+    if (error.status === 0) {
+      notice = "You are logged out on this device. The server could not be reached; your session there ends by itself.";
+    }
+  }
+  session.end();
+  router.navigate("/login", { notice });
+}
+
+/** One socket per session token: opened at login, closed at logout (none while logged out). */
+function keepConnected(status) {
+  let socket = null;
+  let socketToken; // undefined until the first sync, so a logged-out start shows "idle"
+  const sync = () => {
+    const token = session.token();
+    if (token === socketToken) return;
+    socket?.disconnect();
+    socketToken = token;
+    socket = token ? connect({ onState: (state, label) => showState(status, state, label), auth: { token } }) : null;
+    if (!socket) showState(status, "idle", "");
+  };
+  session.onSessionChange(sync);
+  sync();
+}
+
+menuButton.addEventListener("click", () => setMenuOpen(!nav.classList.contains("open")));
+nav.addEventListener("keydown", (event) => {
+  if (event.key === "Escape" && nav.classList.contains("open")) {
+    setMenuOpen(false);
+    menuButton.focus();
+  }
+});
+
 async function start() {
   const cryptoStatus = document.getElementById("crypto-status");
   const connectionStatus = document.getElementById("connection-status");
-  connect({ onState: (state, label) => showState(connectionStatus, state, label) });
+  keepConnected(connectionStatus);
   try {
     await cryptoReady();
     showState(cryptoStatus, "ready", "Encryption is ready on this device.");
   } catch (error) {
     showState(cryptoStatus, "error", "This browser could not start encryption. Try an up-to-date browser.");
     console.error("crypto initialisation failed", error);
+    return;
   }
+  onSessionEnded((message) => {
+    session.end();
+    router.navigate("/login", { notice: message });
+  });
+  router.start(ROUTES, render);
 }
 
 start();

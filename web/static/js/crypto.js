@@ -3,7 +3,9 @@
 // package; every function that needs randomness takes an optional `rng(n) -> Uint8Array`
 // (tests inject a deterministic one). Every failure throws a CryptoError subclass.
 
-import sodium from "libsodium-wrappers-sumo";
+// By absolute URL, not the import map's bare name: module workers (kdf-worker.js) get no
+// import map. Node's tests map this URL to node_modules (tests/js/sodium-loader.mjs).
+import sodium from "/vendor/libsodium-wrappers-sumo/dist/modules-sumo-esm/libsodium-wrappers.mjs";
 
 /** Resolves once libsodium is initialised; call before anything else. */
 export async function ready() {
