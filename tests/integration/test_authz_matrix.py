@@ -18,11 +18,11 @@ import socketio
 from sqlalchemy import update
 from starlette.routing import Mount, Route
 
+from crypto import b64encode
 from messaging.settings import load_settings
 from messaging.storage.tables import sessions
 from tests.support.world import PASSWORD, Api, Person, unique_email
 from web.app import http_routes
-from crypto import b64encode
 from web.client import ApiError, InterludeClient, invitation_token
 from web.pages import load_index_page
 from web.realtime import RealtimeNamespace
