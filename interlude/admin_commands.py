@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from messaging import audit, clinics
+from messaging import audit, clinics, job_admin
 from messaging.clock import SystemClock
 from messaging.context import ServiceContext
 from messaging.errors import InterludeError
@@ -44,3 +44,33 @@ async def verify_audit(database: Database) -> int:
         file=sys.stderr,
     )
     return EXIT_FAILED
+
+
+async def list_jobs(database: Database, states: list[str], kind_prefix: str | None) -> int:
+    async with database.unit_of_work() as uow:
+        found = await job_admin.list_jobs(uow, states=states, kind_prefix=kind_prefix)
+    if not found:
+        print(f"No {' or '.join(states)} jobs.")
+        return 0
+    print(f"{'ID':>8}  {'STATE':<8} {'KIND':<28} {'TRIES':>5}  UPDATED (UTC)     LAST ERROR")
+    for job in found:
+        error = (job.last_error or "").replace("\n", " ")[:80]
+        print(
+            f"{job.id:>8}  {job.state:<8} {job.kind:<28} {job.attempts:>5}  "
+            f"{job.updated_at:%Y-%m-%d %H:%M}  {error}"
+        )
+    return 0
+
+
+async def retry_jobs(settings: Settings, database: Database, job_ids: list[int]) -> int:
+    context = ServiceContext.from_settings(settings, SystemClock())
+    failed = False
+    for job_id in job_ids:
+        try:
+            async with database.unit_of_work() as uow:
+                await job_admin.retry_job(uow, context, job_id)
+            print(f"Job {job_id} will run again.")
+        except InterludeError as error:
+            print(f"interlude: {error.message}", file=sys.stderr)
+            failed = True
+    return EXIT_FAILED if failed else 0

@@ -9,16 +9,19 @@ import logging
 import sys
 from collections.abc import AsyncIterator, Sequence
 
+import socketio
 import uvicorn
 
 from interlude import __version__, admin_commands
 from interlude.logs import configure_logging
 from messaging.errors import ConfigurationError
+from messaging.events import EventPublisher, NoRealtime
 from messaging.settings import Settings, load_settings
 from messaging.storage import schema
 from messaging.storage.database import Database
 from web.app import Companion, create_app
 from web.context import AppContext
+from web.realtime import SocketIOPublisher
 from worker.runner import run_worker_process, running_in_background
 
 logger = logging.getLogger("interlude")
@@ -53,6 +56,19 @@ def build_parser() -> argparse.ArgumentParser:
         "--sender-name", default="Interlude", help="neutral sender name on the clinic's emails"
     )
     admin.add_parser("verify-audit", help="check the audit trail's hash chain")
+    jobs = commands.add_parser("jobs", help="inspect and retry background jobs").add_subparsers(
+        dest="jobs_command", required=True, metavar="JOBS_COMMAND"
+    )
+    listing = jobs.add_parser("list", help="list jobs (by default the dead ones)")
+    listing.add_argument(
+        "--state",
+        action="append",
+        choices=["queued", "running", "done", "dead"],
+        help="a state to list (repeatable; default: dead)",
+    )
+    listing.add_argument("--kind", default=None, help="only kinds starting with this, e.g. email.")
+    retry = jobs.add_parser("retry", help="run dead jobs again from their first attempt")
+    retry.add_argument("job_ids", nargs="+", type=int, metavar="JOB_ID")
     return parser
 
 
@@ -70,8 +86,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "migrate":
         return asyncio.run(migrate(settings))
     if args.command == "worker":
-        return asyncio.run(run_worker_process(settings))
-    if args.command == "admin":
+        return asyncio.run(run_worker_process(settings, worker_events(settings)))
+    if args.command in ("admin", "jobs"):
         return asyncio.run(run_admin_command(settings, args))
     return asyncio.run(serve(settings, args.host, args.port))
 
@@ -119,6 +135,10 @@ async def run_admin_command(settings: Settings, args: argparse.Namespace) -> int
                 file=sys.stderr,
             )
             return EXIT_SCHEMA
+        if args.command == "jobs":
+            if args.jobs_command == "list":
+                return await admin_commands.list_jobs(database, args.state or ["dead"], args.kind)
+            return await admin_commands.retry_jobs(settings, database, args.job_ids)
         if args.admin_command == "create-clinic":
             return await admin_commands.create_clinic(settings, database, args)
         return await admin_commands.verify_audit(database)
@@ -128,8 +148,19 @@ async def run_admin_command(settings: Settings, args: argparse.Namespace) -> int
 
 @contextlib.asynccontextmanager
 async def embedded_worker(context: AppContext) -> AsyncIterator[None]:
-    async with running_in_background(context.settings, context.database, context.clock):
+    async with running_in_background(
+        context.settings, context.database, context.clock, context.services.events
+    ):
         yield
+
+
+def worker_events(settings: Settings) -> EventPublisher:
+    """How a worker process reaches sockets: through Redis to every web process, or not
+    at all (then clients learn of released messages when they next sync)."""
+    if settings.redis_url is None:
+        logger.warning("INTERLUDE_REDIS_URL is not set: the worker cannot push live events")
+        return NoRealtime()
+    return SocketIOPublisher(socketio.AsyncRedisManager(settings.redis_url, write_only=True))
 
 
 if __name__ == "__main__":

@@ -89,6 +89,7 @@ async def login(
         "email.security_notice",
         {"user_id": str(user.id), "notice": "new_login", "session_id": str(grant.session.id)},
         now=now,
+        clinic_id=user.clinic_id,
     )
     await audit.record(
         uow,

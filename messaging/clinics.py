@@ -130,7 +130,13 @@ async def _issue_invitation(
         revoked_at=None,
     )
     await invitations.insert_invitation(uow.session, invitation)
-    await jobs.enqueue(uow, "email.invitation", {"invitation_id": str(invitation.id)}, now=now)
+    await jobs.enqueue(
+        uow,
+        "email.invitation",
+        {"invitation_id": str(invitation.id)},
+        now=now,
+        clinic_id=clinic_id,
+    )
     await audit.record(
         uow,
         AuditEntry(

@@ -130,5 +130,5 @@ async def _notify_and_audit(
 ) -> None:
     now = ctx.clock.now()
     payload = {"user_id": str(user_id), "notice": notice}
-    await jobs.enqueue(uow, "email.security_notice", payload, now=now)
+    await jobs.enqueue(uow, "email.security_notice", payload, now=now, clinic_id=clinic_id)
     await audit.record(uow, AuditEntry(f"account.{notice}", clinic_id, user_id, ip=origin.ip), now)

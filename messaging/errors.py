@@ -7,6 +7,8 @@ secrets or plaintext.
 
 from __future__ import annotations
 
+from datetime import datetime
+
 
 class InterludeError(Exception):
     """Base of every error a caller may see; `code` is stable API."""
@@ -85,3 +87,12 @@ class ConfigurationError(Exception):
 class PermanentJobFailure(Exception):
     """Raised by a job handler when retrying cannot help (e.g. SMTP 5xx for a recipient):
     the job goes dead at once with this message as its reason."""
+
+
+class JobNotDueYet(Exception):
+    """Raised by a job handler that finds its job should run later (e.g. during the
+    recipient's quiet hours): the job is put back for `run_at` without using an attempt."""
+
+    def __init__(self, run_at: datetime) -> None:
+        super().__init__(f"not due until {run_at.isoformat()}")
+        self.run_at = run_at

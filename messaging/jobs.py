@@ -14,13 +14,14 @@ import contextlib
 import logging
 import random
 import secrets
+import uuid
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
 from messaging.clock import Clock
-from messaging.errors import PermanentJobFailure
+from messaging.errors import JobNotDueYet, PermanentJobFailure
 from messaging.storage import jobs as store
 from messaging.storage.database import Database, UnitOfWork
 from messaging.storage.jobs import JobRecord
@@ -43,6 +44,7 @@ async def enqueue(
     run_at: datetime | None = None,
     dedupe_key: str | None = None,
     max_attempts: int = DEFAULT_MAX_ATTEMPTS,
+    clinic_id: uuid.UUID | None = None,
 ) -> int:
     """Add a job inside the caller's transaction; returns its id.
 
@@ -56,6 +58,7 @@ async def enqueue(
         run_at=run_at or now,
         max_attempts=max_attempts,
         dedupe_key=dedupe_key,
+        clinic_id=clinic_id,
         now=now,
     )
 
@@ -179,6 +182,8 @@ class JobRunner:
         heartbeat = asyncio.create_task(self._keep_lease(job, token))
         try:
             await handler(job)
+        except JobNotDueYet as later:
+            await self._finish(job, token, "queued", run_at=later.run_at, refund=True)
         except PermanentJobFailure as failure:
             await self._finish(job, token, "dead", error=str(failure))
             logger.warning("job failed permanently", extra={"job_id": job.id, "kind": job.kind})
@@ -215,6 +220,7 @@ class JobRunner:
         *,
         error: str | None = None,
         run_at: datetime | None = None,
+        refund: bool = False,
     ) -> None:
         async with self._database.unit_of_work() as uow:
             owned = await store.finish_job(
@@ -225,6 +231,7 @@ class JobRunner:
                 now=self._clock.now(),
                 run_at=run_at,
                 error=error,
+                refund_attempt=refund,
             )
             await uow.commit()
         if not owned:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import crypto
 from crypto import CryptoError, Envelope
+from messaging import notifications
 from messaging.actors import Actor
 from messaging.clock import iso_utc
 from messaging.context import ServiceContext
@@ -113,6 +114,8 @@ async def send_message(
     await store.insert_message(uow.session, message)
     assert message.seq is not None
     await thread_store.advance_read(uow.session, thread.id, allowed.user_id, message.seq)
+    members = [m.user_id for m in await thread_store.current_members(uow.session, thread.id)]
+    await notifications.message_arrived(uow, ctx, message, members)
     await publish_message_event(uow, ctx, "message", message)
     await uow.commit()
     return Sent(message, duplicate=False)

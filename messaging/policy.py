@@ -29,6 +29,7 @@ class Action(enum.StrEnum):
     MANAGE_CARE_TEAM = "clinic.manage_care_team"
     DISABLE_USER = "clinic.disable_user"
     READ_AUDIT = "clinic.read_audit"
+    MANAGE_EMAIL_JOBS = "clinic.manage_email_jobs"
     READ_PUBLIC_KEYS = "keys.read"
     OPEN_DIRECT_THREAD = "threads.open_direct"
     READ_THREAD = "threads.read"
@@ -67,6 +68,7 @@ RULES: dict[Action, Rule] = {
     Action.MANAGE_CARE_TEAM: Rule(ADMINS, Relation.SAME_CLINIC),
     Action.DISABLE_USER: Rule(ADMINS, Relation.SAME_CLINIC_OTHER_USER),
     Action.READ_AUDIT: Rule(ADMINS, Relation.SAME_CLINIC),
+    Action.MANAGE_EMAIL_JOBS: Rule(ADMINS, Relation.SAME_CLINIC),
     Action.READ_PUBLIC_KEYS: Rule(EVERYONE, Relation.SAME_CLINIC),
     Action.OPEN_DIRECT_THREAD: Rule(CARE, Relation.CARE_TEAM),
     Action.READ_THREAD: Rule(EVERYONE, Relation.THREAD_MEMBER),

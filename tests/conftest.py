@@ -17,7 +17,7 @@ from tests.support.asgi import serving
 from tests.support.clock import FrozenClock
 from tests.support.postgres import PostgresServer, postgres_server
 from tests.support.redis_server import redis_server
-from tests.support.services import run_coroutine
+from tests.support.services import free_port, run_coroutine
 from tests.support.smtp import SmtpSink, smtp_sink
 from tests.support.world import Api, api_for
 from web.app import create_app
@@ -153,17 +153,19 @@ async def api(
     settings_env: dict[str, str], database_url: str, clock: FrozenClock
 ) -> AsyncIterator[Api]:
     """The real app in-process on each dialect, with a factory of SDK clients."""
+    port = free_port()
     settings = load_settings(
         {
             **settings_env,
             "INTERLUDE_DATABASE_URL": database_url,
             "INTERLUDE_ALLOW_INTERACTIVE_KDF": "true",
+            "INTERLUDE_PUBLIC_URL": f"http://127.0.0.1:{port}",
         }
     )
     database = Database.from_url(database_url)
     try:
         async with (
-            serving(create_app(settings, clock=clock)) as base_url,
+            serving(create_app(settings, clock=clock), port) as base_url,
             api_for(base_url, database, ServiceContext.from_settings(settings, clock)) as running,
         ):
             yield running

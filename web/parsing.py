@@ -99,6 +99,13 @@ def uuid_field(body: Body, name: str) -> uuid.UUID:
     raise InvalidInput(f"{name}: a valid id is required.")
 
 
+def path_int(request: Request, name: str) -> int:
+    raw = str(request.path_params[name])
+    if not raw.isdigit() or len(raw) > 18:
+        raise InvalidInput(f"{name}: not a valid id.")
+    return int(raw)
+
+
 def optional_query_int(
     request: Request, name: str, *, minimum: int = 0, maximum: int = 2**53
 ) -> int | None:

@@ -8,11 +8,13 @@ from typing import Any
 from crypto import b64encode
 from messaging.authentication import AccountView, SessionGrant
 from messaging.clock import iso_utc
+from messaging.storage.jobs import JobRecord
 from messaging.storage.records import (
     AuditEventRecord,
     CareAssignmentRecord,
     IdentityKeyRecord,
     InvitationRecord,
+    PreferencesRecord,
     SessionRecord,
     ThreadMemberRecord,
     ThreadRecord,
@@ -169,4 +171,37 @@ def public_key_json(key: IdentityKeyRecord) -> Json:
         "key_id": b64encode(key.key_id),
         "public_bundle": b64encode(key.public_bundle),
         "created_at": timestamp(key.created_at),
+    }
+
+
+def _clock_time(minutes: int | None) -> str | None:
+    return None if minutes is None else f"{minutes // 60:02d}:{minutes % 60:02d}"
+
+
+def preferences_json(record: PreferencesRecord) -> Json:
+    quiet = None
+    if record.quiet_start is not None and record.quiet_end is not None:
+        quiet = {"start": _clock_time(record.quiet_start), "end": _clock_time(record.quiet_end)}
+    return {
+        "message_mode": record.message_mode,
+        "digest": {
+            "frequency": record.digest_frequency,
+            "hour": record.digest_hour,
+            "weekday": record.digest_weekday,
+        },
+        "reminders": record.reminders,
+        "time_zone": record.time_zone,
+        "quiet_hours": quiet,
+        "notice_delay_minutes": record.notice_delay_minutes,
+    }
+
+
+def failed_email_json(job: JobRecord) -> Json:
+    return {
+        "id": job.id,
+        "kind": job.kind,
+        "attempts": job.attempts,
+        "last_error": job.last_error,
+        "created_at": timestamp(job.created_at),
+        "updated_at": timestamp(job.updated_at),
     }

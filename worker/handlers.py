@@ -4,18 +4,27 @@ from __future__ import annotations
 
 from messaging.clock import Clock
 from messaging.context import ServiceContext
+from messaging.events import EventPublisher
 from messaging.jobs import JobRegistry
 from messaging.settings import Settings
 from messaging.storage.database import Database
 from worker.account_emails import AccountEmails
 from worker.mail import Mailer
+from worker.message_emails import MessageEmails
+from worker.outgoing import Outgoing
 
 
 def build_registry(
-    settings: Settings, database: Database, clock: Clock, mailer: Mailer
+    settings: Settings,
+    database: Database,
+    clock: Clock,
+    mailer: Mailer,
+    events: EventPublisher | None = None,
 ) -> JobRegistry:
     """Every job kind the system enqueues has its handler registered here."""
     registry = JobRegistry()
-    context = ServiceContext.from_settings(settings, clock)
-    AccountEmails(settings, database, context, mailer).register(registry)
+    context = ServiceContext.from_settings(settings, clock, events)
+    outgoing = Outgoing(settings, context, mailer)
+    AccountEmails(database, outgoing).register(registry)
+    MessageEmails(database, outgoing).register(registry)
     return registry

@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator
 from datetime import timedelta
 
 from messaging.clock import Clock, SystemClock
+from messaging.events import EventPublisher
 from messaging.jobs import JobRunner, RunnerOptions
 from messaging.settings import Settings
 from messaging.storage import schema
@@ -21,19 +22,20 @@ logger = logging.getLogger("interlude.worker")
 
 
 def create_runner(
-    settings: Settings, database: Database, clock: Clock, mailer: Mailer
+    settings: Settings, database: Database, clock: Clock, mailer: Mailer, events: EventPublisher
 ) -> JobRunner:
     options = RunnerOptions(lease=timedelta(seconds=settings.job_lease_seconds))
-    return JobRunner(database, build_registry(settings, database, clock, mailer), clock, options)
+    registry = build_registry(settings, database, clock, mailer, events)
+    return JobRunner(database, registry, clock, options)
 
 
 @contextlib.asynccontextmanager
 async def running_in_background(
-    settings: Settings, database: Database, clock: Clock
+    settings: Settings, database: Database, clock: Clock, events: EventPublisher
 ) -> AsyncIterator[JobRunner]:
     """Run the job runner as a task for the duration of the block (embedded mode)."""
     mailer = mailer_from_settings(settings)
-    runner = create_runner(settings, database, clock, mailer)
+    runner = create_runner(settings, database, clock, mailer, events)
     stop = asyncio.Event()
     task = asyncio.create_task(runner.run_until_stopped(stop), name="job-runner")
     try:
@@ -44,7 +46,7 @@ async def running_in_background(
         await mailer.close()
 
 
-async def run_worker_process(settings: Settings) -> int:
+async def run_worker_process(settings: Settings, events: EventPublisher) -> int:
     """Run until SIGTERM or SIGINT, finishing the job in hand. Returns an exit status."""
     database = Database.from_url(settings.database_url)
     try:
@@ -57,7 +59,8 @@ async def run_worker_process(settings: Settings) -> int:
             loop.add_signal_handler(signum, stop.set)
         mailer = mailer_from_settings(settings)
         try:
-            await create_runner(settings, database, SystemClock(), mailer).run_until_stopped(stop)
+            runner = create_runner(settings, database, SystemClock(), mailer, events)
+            await runner.run_until_stopped(stop)
         finally:
             await mailer.close()
         return 0

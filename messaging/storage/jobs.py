@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -26,6 +27,7 @@ class JobRecord:
     attempts: int
     max_attempts: int
     dedupe_key: str | None
+    clinic_id: uuid.UUID | None
     claim_token: str | None
     lease_expires_at: datetime | None
     last_error: str | None
@@ -46,6 +48,7 @@ async def insert_job(
     max_attempts: int,
     dedupe_key: str | None,
     now: datetime,
+    clinic_id: uuid.UUID | None = None,
 ) -> int:
     """Insert a queued job; with a `dedupe_key` already present, return the existing id."""
     values = {
@@ -56,6 +59,7 @@ async def insert_job(
         "attempts": 0,
         "max_attempts": max_attempts,
         "dedupe_key": dedupe_key,
+        "clinic_id": clinic_id,
         "created_at": now,
         "updated_at": now,
     }
@@ -144,6 +148,7 @@ async def finish_job(
     now: datetime,
     run_at: datetime | None = None,
     error: str | None = None,
+    refund_attempt: bool = False,
 ) -> bool:
     """Record an outcome, only if this claim still owns the job (a claim that lost its
     lease to another worker must not overwrite that worker's result)."""
@@ -157,6 +162,8 @@ async def finish_job(
         values["run_at"] = run_at
     if error is not None:
         values["last_error"] = error
+    if refund_attempt:
+        values["attempts"] = jobs.c.attempts - 1
     result = await session.execute(
         update(jobs)
         .where(jobs.c.id == job_id, jobs.c.claim_token == claim_token, jobs.c.state == "running")
@@ -192,12 +199,15 @@ async def list_jobs(
     *,
     states: Sequence[str],
     kind_prefix: str | None = None,
+    clinic_id: uuid.UUID | None = None,
     after_id: int = 0,
     limit: int = 100,
 ) -> list[JobRecord]:
     query = select(jobs).where(jobs.c.state.in_(states), jobs.c.id > after_id)
     if kind_prefix is not None:
         query = query.where(jobs.c.kind.startswith(kind_prefix))
+    if clinic_id is not None:
+        query = query.where(jobs.c.clinic_id == clinic_id)
     rows = await session.execute(query.order_by(jobs.c.id).limit(limit))
     return [_record(row) for row in rows.mappings()]
 

@@ -173,3 +173,18 @@ class MessageRecord(Record):
     deliver_at: datetime | None
     edited_at: datetime | None
     deleted_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class PreferencesRecord(Record):
+    user_id: uuid.UUID
+    message_mode: str
+    digest_frequency: str
+    digest_hour: int
+    digest_weekday: int
+    reminders: bool
+    time_zone: str
+    quiet_start: int | None
+    quiet_end: int | None
+    notice_delay_minutes: int
+    updated_at: datetime

@@ -48,6 +48,8 @@ jobs = Table(
     Column("attempts", Integer, nullable=False),
     Column("max_attempts", Integer, nullable=False),
     Column("dedupe_key", String(200), nullable=True, unique=True),
+    # The clinic a job concerns (admins see their clinic's failed emails), if any.
+    Column("clinic_id", Uuid, nullable=True),
     Column("claim_token", String(64), nullable=True),
     Column("lease_expires_at", UTCDateTime, nullable=True),
     Column("last_error", Text, nullable=True),
@@ -256,4 +258,36 @@ messages = Table(
     UniqueConstraint(
         "sender_id", "client_message_id", name="uq_messages_sender_id_client_message_id"
     ),
+)
+
+NOTICE_MODES = ("immediate", "digest", "off")
+DIGEST_FREQUENCIES = ("daily", "weekly")
+
+notification_preferences = Table(
+    "notification_preferences",
+    metadata,
+    Column("user_id", Uuid, ForeignKey("users.id"), primary_key=True),
+    Column("message_mode", String(16), nullable=False),
+    Column("digest_frequency", String(16), nullable=False),
+    Column("digest_hour", Integer, nullable=False),
+    Column("digest_weekday", Integer, nullable=False),
+    Column("reminders", Boolean, nullable=False),
+    Column("time_zone", String(64), nullable=False),
+    # Quiet hours as minutes after local midnight; both NULL when there are none.
+    Column("quiet_start", Integer, nullable=True),
+    Column("quiet_end", Integer, nullable=True),
+    Column("notice_delay_minutes", Integer, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    CheckConstraint(f"message_mode IN {NOTICE_MODES!r}", name="message_mode"),
+    CheckConstraint(f"digest_frequency IN {DIGEST_FREQUENCIES!r}", name="digest_frequency"),
+)
+
+# One row while a new-message notice is pending for a user: messages arriving meanwhile
+# are covered by that one notice (coalescing).
+pending_notices = Table(
+    "pending_notices",
+    metadata,
+    Column("user_id", Uuid, ForeignKey("users.id"), primary_key=True),
+    Column("since", UTCDateTime, nullable=False),
+    Column("job_id", BigInteger, nullable=False),
 )

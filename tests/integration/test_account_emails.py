@@ -3,37 +3,13 @@ SMTP server. They carry a working link and nothing personal."""
 
 from email.message import EmailMessage
 
-from messaging.jobs import JobRunner
 from tests.support.clock import FrozenClock
+from tests.support.notifier import deliver
 from tests.support.smtp import SmtpSink
 from tests.support.world import PASSWORD, Api, unique_email
 from web.client import invitation_token
-from worker.handlers import build_registry
-from worker.mail import SmtpMailer
 
 CANARY_NAME = "Canary-Name-7f3a"
-
-
-async def deliver(api: Api, smtp: SmtpSink, clock: FrozenClock) -> None:
-    from messaging.settings import load_settings
-
-    settings = load_settings(
-        {
-            "INTERLUDE_DATA_DIR": "/tmp/interlude-unused",
-            "INTERLUDE_SECRET_KEY": "test-secret-key-" + "s" * 32,
-            "INTERLUDE_PUBLIC_URL": api.context.public_url,
-            "INTERLUDE_SMTP_URL": smtp.url,
-        }
-    )
-    mailer = SmtpMailer.from_url(smtp.url)
-    try:
-        runner = JobRunner(
-            api.database, build_registry(settings, api.database, clock, mailer), clock
-        )
-        while await runner.run_due():
-            pass
-    finally:
-        await mailer.close()
 
 
 def text_of(message: EmailMessage) -> str:

@@ -14,9 +14,9 @@ from tests.support.services import free_port
 
 
 @asynccontextmanager
-async def serving(app: ASGIApp) -> AsyncIterator[str]:
+async def serving(app: ASGIApp, port: int | None = None) -> AsyncIterator[str]:
     """Run `app` until the block ends; yields its base URL."""
-    port = free_port()
+    port = port or free_port()
     config = uvicorn.Config(
         app, host="127.0.0.1", port=port, log_config=None, log_level="warning", lifespan="on"
     )

@@ -1,0 +1,126 @@
+"""Queries for notification preferences, pending notices and what a notice counts."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import and_, delete, func, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from messaging.storage.records import PreferencesRecord
+from messaging.storage.tables import (
+    messages,
+    notification_preferences,
+    pending_notices,
+    thread_members,
+)
+
+
+async def get_preferences(session: AsyncSession, user_id: uuid.UUID) -> PreferencesRecord | None:
+    row = (
+        (
+            await session.execute(
+                select(notification_preferences).where(
+                    notification_preferences.c.user_id == user_id
+                )
+            )
+        )
+        .mappings()
+        .first()
+    )
+    return None if row is None else PreferencesRecord.from_row(row)
+
+
+async def save_preferences(session: AsyncSession, record: PreferencesRecord) -> None:
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    values = record.columns()
+    statement = insert(notification_preferences).values(values)
+    statement = statement.on_conflict_do_update(
+        index_elements=["user_id"],
+        set_={key: statement.excluded[key] for key in values if key != "user_id"},
+    )
+    await session.execute(statement)
+
+
+async def pending_notice(session: AsyncSession, user_id: uuid.UUID) -> tuple[datetime, int] | None:
+    row = (
+        (await session.execute(select(pending_notices).where(pending_notices.c.user_id == user_id)))
+        .mappings()
+        .first()
+    )
+    return None if row is None else (row["since"], int(row["job_id"]))
+
+
+async def add_pending_notice(
+    session: AsyncSession, user_id: uuid.UUID, since: datetime, job_id: int
+) -> None:
+    await session.execute(
+        pending_notices.insert().values(user_id=user_id, since=since, job_id=job_id)
+    )
+
+
+async def repoint_pending_notice(
+    session: AsyncSession, user_id: uuid.UUID, since: datetime, job_id: int
+) -> None:
+    await session.execute(
+        pending_notices.update()
+        .where(pending_notices.c.user_id == user_id)
+        .values(since=since, job_id=job_id)
+    )
+
+
+async def clear_pending_notice(session: AsyncSession, user_id: uuid.UUID, job_id: int) -> None:
+    await session.execute(
+        delete(pending_notices).where(
+            pending_notices.c.user_id == user_id, pending_notices.c.job_id == job_id
+        )
+    )
+
+
+async def unread_counts(
+    session: AsyncSession, user_id: uuid.UUID, *, created_after: datetime | None = None
+) -> tuple[int, int]:
+    """(unread messages, threads they are in) for a user, optionally only newer ones."""
+    condition = and_(
+        thread_members.c.user_id == user_id,
+        thread_members.c.left_at.is_(None),
+        messages.c.state == "visible",
+        messages.c.sender_id != user_id,
+        messages.c.seq > thread_members.c.read_seq,
+    )
+    if created_after is not None:
+        condition = and_(condition, messages.c.created_at > created_after)
+    row = (
+        await session.execute(
+            select(func.count(), func.count(func.distinct(messages.c.thread_id)))
+            .select_from(messages)
+            .join(thread_members, thread_members.c.thread_id == messages.c.thread_id)
+            .where(condition)
+        )
+    ).one()
+    return int(row[0]), int(row[1])
+
+
+async def received_between(
+    session: AsyncSession, user_id: uuid.UUID, start: datetime, end: datetime
+) -> tuple[int, int]:
+    """(messages, threads) the user received in [start, end), read or not."""
+    row = (
+        await session.execute(
+            select(func.count(), func.count(func.distinct(messages.c.thread_id)))
+            .select_from(messages)
+            .join(thread_members, thread_members.c.thread_id == messages.c.thread_id)
+            .where(
+                thread_members.c.user_id == user_id,
+                thread_members.c.left_at.is_(None),
+                messages.c.state == "visible",
+                messages.c.sender_id != user_id,
+                messages.c.created_at >= start,
+                messages.c.created_at < end,
+            )
+        )
+    ).one()
+    return int(row[0]), int(row[1])
