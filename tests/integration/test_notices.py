@@ -63,7 +63,8 @@ async def test_a_notice_has_the_right_headers_both_parts_and_no_content(
     assert notice["Subject"] == "You have a new message on Interlude"
     assert notice["From"].startswith("Interlude <")
     assert notice["Auto-Submitted"] == "auto-generated"
-    assert notice["Date"] and notice["Message-ID"].startswith("<job-")
+    assert notice["Date"]
+    assert notice["Message-ID"].startswith("<job-")
     assert notice["List-Unsubscribe"].startswith(f"<{api.context.public_url}/api/unsubscribe/")
     assert notice["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     assert notice.get_body(("plain",)) is not None

@@ -2,8 +2,11 @@
 // routes "#/..." to one screen module at a time (screens/*.js, loaded on first use).
 import { ready as cryptoReady } from "./crypto.js";
 import { connect } from "./connection.js";
+import { openKeyring } from "./account-keys.js";
 import { api, onSessionEnded } from "./api.js";
+import * as conversations from "./conversations.js";
 import { h, replace } from "./dom.js";
+import * as live from "./live.js";
 import * as router from "./router.js";
 import * as session from "./session.js";
 
@@ -15,6 +18,8 @@ const ROUTES = [
   { path: "/invite/:token", access: "public", load: () => import("./screens/invite.js") },
   { path: "/unlock", access: "session", load: () => import("./screens/unlock.js") },
   { path: "/recover", access: "guest", load: () => import("./screens/recover.js") },
+  { path: "/messages", access: "unlocked", load: () => import("./screens/messages.js") },
+  { path: "/messages/:thread", access: "unlocked", load: () => import("./screens/messages.js") },
   { path: "/devices", access: "unlocked", load: () => import("./screens/devices.js") },
   { path: "/password", access: "unlocked", load: () => import("./screens/password.js") },
   { path: "/admin/people", access: "admin", load: () => import("./screens/admin-people.js") },
@@ -28,6 +33,7 @@ const RECOVERY_CODE = { path: "", access: "public", load: () => import("./screen
 
 const NAV = [
   { href: "#/", text: "Home" },
+  { href: "#/messages", text: "Messages", member: true },
   { href: "#/devices", text: "My devices" },
   { href: "#/password", text: "Change password" },
   { href: "#/admin/people", text: "People", admin: true },
@@ -41,6 +47,7 @@ const nav = document.getElementById("app-nav");
 const menuButton = document.getElementById("menu-button");
 let renderCount = 0;
 let returnTo = null;
+let leaving = new AbortController();
 
 function showState(element, state, text) {
   element.dataset.state = state;
@@ -77,10 +84,14 @@ async function render({ route, params, path }) {
     return;
   }
   renderNav(path);
+  // Screens stop listening (live events, timers) when the next one starts.
+  leaving.abort();
+  leaving = new AbortController();
+  const { signal } = leaving;
   let element;
   try {
     const module = await chosen.load();
-    element = await module.render({ params, navigate: router.navigate, notice: router.takeNotice(), afterLogin });
+    element = await module.render({ params, navigate: router.navigate, notice: router.takeNotice(), afterLogin, signal });
   } catch (error) {
     console.error("screen failed to load", error);
     element = h("section", { className: "screen" }, h("h1", { tabindex: "-1" }, "This page could not load"),
@@ -114,9 +125,11 @@ function renderNav(path) {
     nav.replaceChildren();
     return;
   }
-  const items = NAV.filter((item) => !item.admin || session.isAdmin()).map((item) =>
-    h("li", {}, h("a", { href: item.href, "aria-current": item.href === `#${path}` ? "page" : null }, item.text)),
-  );
+  const shown = NAV.filter((item) => (item.admin ? session.isAdmin() : !item.member || !session.isAdmin()));
+  const items = shown.map((item) => {
+    const current = item.href === `#${path}` || (item.href !== "#/" && path.startsWith(`${item.href.slice(1)}/`));
+    return h("li", {}, h("a", { href: item.href, "aria-current": current ? "page" : null }, item.text));
+  });
   const logout = h("button", { type: "button", className: "link-button", on: { click: logOut } }, "Log out");
   replace(nav, h("ul", {}, items, h("li", {}, logout)));
 }
@@ -136,18 +149,32 @@ async function logOut() {
 
 /** One socket per session token: opened at login, closed at logout (none while logged out). */
 function keepConnected(status) {
-  let socket = null;
+  let connection = null;
   let socketToken; // undefined until the first sync, so a logged-out start shows "idle"
   const sync = () => {
+    if (!session.current()) conversations.reset();
     const token = session.token();
     if (token === socketToken) return;
-    socket?.disconnect();
+    connection?.close();
     socketToken = token;
-    socket = token ? connect({ onState: (state, label) => showState(status, state, label), auth: { token } }) : null;
-    if (!socket) showState(status, "idle", "");
+    connection = token ? connect({ onState: (state, label) => showState(status, state, label), auth: { token } }) : null;
+    live.use(connection?.socket ?? null);
+    if (!connection) showState(status, "idle", "");
   };
   session.onSessionChange(sync);
   sync();
+}
+
+/** This account got a new identity key elsewhere: open the new keyring with the account key. */
+async function reloadOwnKeys(event) {
+  const unlocked = session.current();
+  if (!unlocked || event.user_id !== unlocked.account.user.id) return;
+  try {
+    const account = await api("GET", "/api/me");
+    session.unlock(account, unlocked.accountKey, openKeyring(account, unlocked.accountKey));
+  } catch (error) {
+    console.warn("could not load the new keys", error);
+  }
 }
 
 menuButton.addEventListener("click", () => setMenuOpen(!nav.classList.contains("open")));
@@ -162,6 +189,7 @@ async function start() {
   const cryptoStatus = document.getElementById("crypto-status");
   const connectionStatus = document.getElementById("connection-status");
   keepConnected(connectionStatus);
+  live.on("key_changed", reloadOwnKeys);
   try {
     await cryptoReady();
     showState(cryptoStatus, "ready", "Encryption is ready on this device.");

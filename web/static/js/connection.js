@@ -1,5 +1,7 @@
 // The realtime connection: one Socket.IO client over websockets to this origin. The server
-// accepts only sockets that present a live session token in `auth`.
+// accepts only sockets that present a live session token in `auth`. When the browser says it
+// is offline the socket is closed at once (rather than waiting for heartbeats to time out),
+// and opened again as soon as the browser is back online.
 import { io } from "socket.io-client";
 
 const LABELS = {
@@ -9,8 +11,10 @@ const LABELS = {
   refused: "Not connected. Log in again to receive new messages.",
 };
 
+/** Opens the socket; close() ends it for good (logout). Returns {socket, close}. */
 export function connect({ onState = () => {}, auth } = {}) {
   const socket = io({ transports: ["websocket"], auth });
+  let droppedOffline = false;
   onState("connecting", LABELS.connecting);
   socket.on("connect", () => onState("connected", LABELS.connected));
   socket.on("disconnect", () => onState("offline", LABELS.offline));
@@ -19,5 +23,25 @@ export function connect({ onState = () => {}, auth } = {}) {
     if (error?.data) onState("refused", LABELS.refused);
     else onState("offline", LABELS.offline);
   });
-  return socket;
+  const wentOffline = () => {
+    droppedOffline = true;
+    socket.disconnect();
+    onState("offline", LABELS.offline);
+  };
+  const cameOnline = () => {
+    if (!droppedOffline) return;
+    droppedOffline = false;
+    onState("connecting", LABELS.connecting);
+    socket.connect();
+  };
+  window.addEventListener("offline", wentOffline);
+  window.addEventListener("online", cameOnline);
+  return {
+    socket,
+    close() {
+      window.removeEventListener("offline", wentOffline);
+      window.removeEventListener("online", cameOnline);
+      socket.disconnect();
+    },
+  };
 }

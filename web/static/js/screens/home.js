@@ -1,8 +1,9 @@
-// Home, for now: who you are, where you are, and the way to each account screen.
+// Home: who you are, where you are, the way to your messages and to each account screen.
 import { h, link, screen } from "../dom.js";
-import { statusLine } from "../forms.js";
+import { alertLine, statusLine } from "../forms.js";
 import { roleWords } from "../roles.js";
 import * as session from "../session.js";
+import { messageTherapistButton } from "../thread-list.js";
 
 const ADMIN_LINKS = [
   ["#/admin/invitations", "Invitations", "invite therapists, clients and administrators"],
@@ -11,7 +12,29 @@ const ADMIN_LINKS = [
   ["#/admin/audit", "Audit trail", "a tamper-evident record of account activity"],
 ];
 
-export function render({ notice }) {
+function messagesCard(role, navigate) {
+  if (role === "admin") return null;
+  const alert = alertLine();
+  return h(
+    "section",
+    { className: "card", "aria-labelledby": "home-messages" },
+    h("h2", { id: "home-messages" }, "Messages"),
+    role === "client"
+      ? h("p", {}, "Write to your therapist between sessions. They reply when they can — this is not for emergencies.")
+      : h("p", {}, "Your conversations with clients, encrypted on this device."),
+    h(
+      "div",
+      { className: "actions" },
+      role === "client" ? messageTherapistButton({ navigate, alert }) : null,
+      link("#/messages", role === "client" ? "All conversations" : "Open messages", {
+        className: role === "client" ? "button secondary" : "button",
+      }),
+    ),
+    alert.element,
+  );
+}
+
+export function render({ notice, navigate }) {
   const { account } = session.current();
   const status = statusLine();
   if (notice) status.show(notice);
@@ -24,6 +47,7 @@ export function render({ notice }) {
       `You are logged in to ${account.clinic.name} as ${roleWords(account.user.role)} (${account.user.email}).`,
     ),
     h("p", { className: "lock-note" }, "Your keys are unlocked on this device only, until you log out or close this tab."),
+    messagesCard(account.user.role, navigate),
     h(
       "section",
       { className: "card", "aria-labelledby": "home-account" },
