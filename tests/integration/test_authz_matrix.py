@@ -19,7 +19,9 @@ from sqlalchemy import update
 from starlette.routing import Mount, Route
 
 from crypto import b64encode
+from messaging import jobs, preferences
 from messaging.settings import load_settings
+from messaging.storage.tables import jobs as job_table
 from messaging.storage.tables import sessions
 from tests.support.world import PASSWORD, Api, Person, unique_email
 from web.app import http_routes
@@ -246,6 +248,37 @@ async def identity_replacement(world: World, role: str) -> Request:
     return None, person.client.identity_replacement_body()
 
 
+async def unsubscribe_link(world: World, role: str) -> Request:
+    token = preferences.unsubscribe_token(
+        world.api.context, uuid.UUID(world.client.user_id), "reminders"
+    )
+    return f"/api/unsubscribe/{token}", {}
+
+
+async def preference_choices(world: World, role: str) -> Request:
+    person = world.person("admin" if role in DEAD else role)
+    return None, await person.client.request("GET", "/api/me/notifications")
+
+
+async def dead_email(world: World, role: str) -> Request:
+    """An email job of the admin's clinic that failed for good."""
+    now = world.api.context.clock.now()
+    clinic_id = uuid.UUID((await world.admin.client.me())["clinic"]["id"])
+    async with world.api.database.unit_of_work() as uow:
+        job_id = await jobs.enqueue(
+            uow,
+            "email.security_notice",
+            {"user_id": world.client.user_id, "notice": "password_changed"},
+            now=now,
+            clinic_id=clinic_id,
+        )
+        await uow.session.execute(
+            update(job_table).where(job_table.c.id == job_id).values(state="dead", last_error="550")
+        )
+        await uow.commit()
+    return f"/api/clinic/failed-emails/{job_id}/retry", None
+
+
 MATRIX: list[Case] = [
     public("GET", "/healthz", nothing),
     public("GET", "/readyz", nothing),
@@ -325,6 +358,12 @@ MATRIX: list[Case] = [
             **dict.fromkeys(DEAD, 401),
         },
     ),
+    self_service(nothing)("GET", "/api/me/notifications"),
+    self_service(preference_choices)("PUT", "/api/me/notifications"),
+    public("GET", "/api/unsubscribe/{token}", unsubscribe_link),
+    public("POST", "/api/unsubscribe/{token}", unsubscribe_link),
+    admin_only("GET", "/api/clinic/failed-emails", nothing, clinic_wide=True),
+    admin_only("POST", "/api/clinic/failed-emails/{job_id}/retry", dead_email, clinic_wide=False),
     # Near the end: these change the caller's keys or end its session.
     self_service(identity_replacement)("POST", "/api/me/identity"),
     self_service(nothing)("POST", "/api/logout"),
