@@ -129,3 +129,36 @@ def test_create_clinic_with_a_bad_email_fails_clearly(
     )
     assert result.returncode == 1
     assert "does not look like an email address" in result.stderr
+
+
+@pytest.mark.parametrize("dialect", ["sqlite"], indirect=True)
+def test_jobs_list_shows_dead_jobs_and_retry_requeues_them(
+    tmp_path: Path, database_url: str
+) -> None:
+    import sqlite3
+
+    env = interlude_env(tmp_path, database_url)
+    assert (
+        run_interlude(
+            "admin", "create-clinic", "--name", "X", "--admin-email", "x@example.org", env=env
+        ).returncode
+        == 0
+    )
+    with sqlite3.connect(database_url.split("///", 1)[1]) as connection:
+        connection.execute(
+            "UPDATE jobs SET state = 'dead', attempts = 8, last_error = '550 no such user'"
+        )
+
+    listed = run_interlude("jobs", "list", env=env)
+    assert listed.returncode == 0
+    assert "email.invitation" in listed.stdout
+    assert "550 no such user" in listed.stdout
+    job_id = listed.stdout.splitlines()[1].split()[0]
+
+    retried = run_interlude("jobs", "retry", job_id, env=env)
+    assert retried.returncode == 0, retried.stderr
+    assert f"Job {job_id} will run again." in retried.stdout
+    assert "No dead jobs." in run_interlude("jobs", "list", env=env).stdout
+    again = run_interlude("jobs", "retry", job_id, env=env)
+    assert again.returncode == 1
+    assert "is not dead" in again.stderr
