@@ -60,4 +60,3 @@ async def retry_email(
         now,
     )
     await uow.commit()
-

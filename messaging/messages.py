@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import crypto
 from crypto import CryptoError, Envelope
-from messaging import notifications
+from messaging import notifications, replies
 from messaging.actors import Actor
 from messaging.clock import iso_utc
 from messaging.context import ServiceContext
@@ -114,6 +114,7 @@ async def send_message(
     await store.insert_message(uow.session, message)
     assert message.seq is not None
     await thread_store.advance_read(uow.session, thread.id, allowed.user_id, message.seq)
+    await replies.message_counted(uow, ctx, thread, message)
     members = [m.user_id for m in await thread_store.current_members(uow.session, thread.id)]
     await notifications.message_arrived(uow, ctx, message, members)
     await publish_message_event(uow, ctx, "message", message)
@@ -146,6 +147,7 @@ def message_payload(message: MessageRecord) -> dict[str, object]:
         "created_at": iso_utc(message.created_at),
         "edited_at": iso_utc(message.edited_at),
         "deleted_at": iso_utc(message.deleted_at),
+        "deliver_at": iso_utc(message.deliver_at),
     }
 
 

@@ -22,35 +22,40 @@ from messaging.preferences import (
     schedule_next_digest,
     unsubscribe_url,
 )
-from messaging.storage import accounts
+from messaging.storage import accounts, delayed_reply
 from messaging.storage import notifications as store
 from messaging.storage.database import UnitOfWork
-from messaging.storage.records import MessageRecord, PreferencesRecord, UserRecord
+from messaging.storage.records import MessageRecord, UserRecord
 
 NOTICE_KIND = "email.new_message_notice"
 DIGEST_KIND = "email.digest"
+LIVE_NOTICE_DELAY = timedelta(minutes=1)
 
 
 async def message_arrived(
     uow: UnitOfWork, ctx: ServiceContext, message: MessageRecord, recipients: list[uuid.UUID]
 ) -> None:
     """In the sender's transaction: queue a notice for each recipient who wants immediate
-    notices and has none pending."""
+    notices and has none pending. During a live session notices are immediate (after a
+    minute, in case they read it at once) for everyone who has not turned them off."""
     now = ctx.clock.now()
+    live = await delayed_reply.is_live(uow.session, message.thread_id, now)
     for user_id in recipients:
         if user_id == message.sender_id:
             continue
         preferences = await preferences_of(uow, user_id, now)
-        if preferences.message_mode != "immediate":
+        wanted = (
+            preferences.message_mode != "off" if live else preferences.message_mode == "immediate"
+        )
+        if not wanted or await store.pending_notice(uow.session, user_id) is not None:
             continue
-        if await store.pending_notice(uow.session, user_id) is not None:
-            continue
-        job_id = await _queue_notice(uow, user_id, now, preferences)
+        delay = LIVE_NOTICE_DELAY if live else timedelta(minutes=preferences.notice_delay_minutes)
+        job_id = await _queue_notice(uow, user_id, now, delay)
         await store.add_pending_notice(uow.session, user_id, now, job_id)
 
 
 async def _queue_notice(
-    uow: UnitOfWork, user_id: uuid.UUID, now: datetime, preferences: PreferencesRecord
+    uow: UnitOfWork, user_id: uuid.UUID, now: datetime, delay: timedelta
 ) -> int:
     user = await accounts.get_user(uow.session, user_id)
     return await jobs.enqueue(
@@ -58,7 +63,7 @@ async def _queue_notice(
         NOTICE_KIND,
         {"user_id": str(user_id)},
         now=now,
-        run_at=now + timedelta(minutes=preferences.notice_delay_minutes),
+        run_at=now + delay,
         clinic_id=user.clinic_id if user else None,
     )
 
@@ -95,7 +100,7 @@ async def notice_to_send(
     preferences = await preferences_of(uow, user_id, now)
     if pending is None or pending[1] != job_id or found is None:
         return None
-    if preferences.message_mode != "immediate":
+    if preferences.message_mode == "off":
         await finish_notice(uow, ctx, user_id, job_id, now)
         return None
     if preferences.quiet_start is not None and preferences.quiet_end is not None:
@@ -128,7 +133,8 @@ async def finish_notice(
     newer, _ = await store.unread_counts(uow.session, user_id, created_after=decided_at)
     if newer:
         preferences = await preferences_of(uow, user_id, now)
-        next_job = await _queue_notice(uow, user_id, now, preferences)
+        delay = timedelta(minutes=preferences.notice_delay_minutes)
+        next_job = await _queue_notice(uow, user_id, now, delay)
         await store.repoint_pending_notice(uow.session, user_id, now, next_job)
     else:
         await store.clear_pending_notice(uow.session, user_id, job_id)

@@ -35,6 +35,10 @@ class Action(enum.StrEnum):
     READ_THREAD = "threads.read"
     WRITE_THREAD = "threads.write"
     CHANGE_OWN_MESSAGE = "messages.change_own"
+    MANAGE_OWN_SCHEDULE = "schedule.manage_own"
+    READ_INBOX = "inbox.read"
+    MANAGE_LIVE_SESSIONS = "live_sessions.manage"
+    READ_OVERDUE_COUNTS = "clinic.read_overdue_counts"
 
 
 class Relation(enum.Enum):
@@ -55,6 +59,7 @@ class Rule:
 EVERYONE = frozenset(Role)
 ADMINS = frozenset({Role.ADMIN})
 CARE = frozenset({Role.THERAPIST, Role.CLIENT})
+THERAPISTS = frozenset({Role.THERAPIST})
 
 RULES: dict[Action, Rule] = {
     Action.READ_OWN_ACCOUNT: Rule(EVERYONE, Relation.SELF),
@@ -74,6 +79,10 @@ RULES: dict[Action, Rule] = {
     Action.READ_THREAD: Rule(EVERYONE, Relation.THREAD_MEMBER),
     Action.WRITE_THREAD: Rule(EVERYONE, Relation.THREAD_MEMBER),
     Action.CHANGE_OWN_MESSAGE: Rule(EVERYONE, Relation.AUTHOR),
+    Action.MANAGE_OWN_SCHEDULE: Rule(THERAPISTS, Relation.SELF),
+    Action.READ_INBOX: Rule(THERAPISTS, Relation.SELF),
+    Action.MANAGE_LIVE_SESSIONS: Rule(THERAPISTS, Relation.THREAD_MEMBER),
+    Action.READ_OVERDUE_COUNTS: Rule(ADMINS, Relation.SAME_CLINIC),
 }
 
 

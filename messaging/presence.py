@@ -1,13 +1,18 @@
-"""Ephemeral signals between members: presence and typing. Nothing is stored."""
+"""Ephemeral signals between members: presence and typing. Nothing is stored.
+
+Outside a live session a therapist's presence and typing are not shown to clients
+(delayed-reply mode: no pressure to be online); inside one, everyone sees everyone.
+"""
 
 from __future__ import annotations
 
 import uuid
 
-from messaging.actors import Actor
+from messaging.actors import Actor, Role
 from messaging.context import ServiceContext
 from messaging.events import publish_after_commit
 from messaging.policy import Action, authorize, own
+from messaging.storage import delayed_reply
 from messaging.storage import threads as thread_store
 from messaging.storage.database import UnitOfWork
 from messaging.threads import thread_for_member
@@ -20,7 +25,7 @@ async def announce_presence(
     allowed = authorize(actor, Action.READ_OWN_ACCOUNT, own(actor))
     partners: set[uuid.UUID] = set()
     for thread, _, _ in await thread_store.threads_of_user(uow.session, allowed.user_id):
-        partners |= {m.user_id for m in await thread_store.current_members(uow.session, thread.id)}
+        partners |= set(await _who_may_see(uow, ctx, allowed, thread.id))
     partners.discard(allowed.user_id)
     await publish_after_commit(
         uow,
@@ -38,7 +43,7 @@ async def typing(
 ) -> None:
     """Tell the thread's other members that the actor is typing."""
     allowed, thread = await thread_for_member(uow, actor, thread_id, Action.WRITE_THREAD)
-    members = {m.user_id for m in await thread_store.current_members(uow.session, thread.id)}
+    members = set(await _who_may_see(uow, ctx, allowed, thread.id))
     members.discard(allowed.user_id)
     await publish_after_commit(
         uow,
@@ -49,3 +54,16 @@ async def typing(
         now=ctx.clock.now(),
     )
     await uow.commit()
+
+
+async def _who_may_see(
+    uow: UnitOfWork, ctx: ServiceContext, actor: Actor, thread_id: uuid.UUID
+) -> list[uuid.UUID]:
+    """Members who may see the actor's presence and typing in this thread. Outside a live
+    session a therapist is not on call: clients do not see them come, go or type."""
+    members = await thread_store.current_members(uow.session, thread_id)
+    if actor.role != Role.THERAPIST or await delayed_reply.is_live(
+        uow.session, thread_id, ctx.clock.now()
+    ):
+        return [m.user_id for m in members]
+    return [m.user_id for m in members if m.role == Role.THERAPIST]

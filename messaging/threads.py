@@ -181,6 +181,8 @@ async def open_direct_thread(
         title_envelope=title_envelope,
         last_seq=0,
         last_message_at=None,
+        awaiting_since=None,
+        reply_due_at=None,
     )
     await store.insert_thread(uow.session, thread)
     for member in roster.members:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from datetime import UTC, datetime
 from typing import Any
 
 from starlette.requests import Request
@@ -73,6 +74,30 @@ def binary(body: Body, name: str, *, size: int | None = None, max_size: int = 51
     if len(decoded) > max_size:
         raise InvalidInput(f"{name}: too large.")
     return decoded
+
+
+def instant(body: Body, name: str) -> datetime:
+    """An ISO 8601 time with its offset (e.g. 2026-11-30T14:00:00Z)."""
+    value = body.get(name)
+    if isinstance(value, str):
+        try:
+            parsed = datetime.fromisoformat(value)
+        except ValueError:
+            parsed = None
+        if parsed is not None and parsed.tzinfo is not None:
+            return parsed.astimezone(UTC)
+    raise InvalidInput(f"{name}: a time with its offset is required, e.g. 2026-11-30T14:00:00Z.")
+
+
+def string_list(body: Body, name: str, *, max_items: int = 400) -> list[str]:
+    value = body.get(name)
+    if (
+        not isinstance(value, list)
+        or len(value) > max_items
+        or not all(isinstance(v, str) for v in value)
+    ):
+        raise InvalidInput(f"{name}: a list of text values is required.")
+    return value
 
 
 def obj(body: Body, name: str) -> Body:

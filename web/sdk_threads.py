@@ -7,6 +7,7 @@ process. Used through `InterludeClient.threads`.
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -251,6 +252,36 @@ class Conversations:
         except (CryptoError, KeyError):
             return Message(**base, text=None, verified=False, problem="could not be verified")
         return Message(**base, text=opened.plaintext.decode(), verified=True)
+
+    async def send_later(self, thread_id: str, text: str, deliver_at: datetime) -> Json:
+        """Seal now; the server holds the ciphertext until `deliver_at`."""
+        envelope = await self.seal(thread_id, text)
+        result: Json = await self._client.request(
+            "POST",
+            f"/api/threads/{thread_id}/scheduled",
+            {"envelope": b64encode(envelope), "deliver_at": deliver_at.isoformat()},
+        )
+        return result
+
+    async def scheduled(self, thread_id: str) -> list[Json]:
+        result: list[Json] = (
+            await self._client.request("GET", f"/api/threads/{thread_id}/scheduled")
+        )["messages"]
+        return result
+
+    async def replace_scheduled(
+        self, thread_id: str, message_id: str, text: str, deliver_at: datetime
+    ) -> Json:
+        envelope = await self.seal(thread_id, text)
+        result: Json = await self._client.request(
+            "PUT",
+            f"/api/scheduled/{message_id}",
+            {"envelope": b64encode(envelope), "deliver_at": deliver_at.isoformat()},
+        )
+        return result
+
+    async def cancel_scheduled(self, message_id: str) -> None:
+        await self._client.request("DELETE", f"/api/scheduled/{message_id}")
 
     async def mark_read(self, thread_id: str, seq: int) -> None:
         await self._client.request("POST", f"/api/threads/{thread_id}/read", {"seq": seq})

@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from typing import Any
 
 from crypto import b64encode
 from messaging.authentication import AccountView, SessionGrant
 from messaging.clock import iso_utc
+from messaging.replies import Expectations
+from messaging.schedules import Schedule
 from messaging.storage.jobs import JobRecord
 from messaging.storage.records import (
     AuditEventRecord,
     CareAssignmentRecord,
     IdentityKeyRecord,
     InvitationRecord,
+    LiveSessionRecord,
     PreferencesRecord,
     SessionRecord,
     ThreadMemberRecord,
@@ -21,6 +25,7 @@ from messaging.storage.records import (
     UserRecord,
 )
 from messaging.threads import Roster, SignedCommit, ThreadSummary
+from messaging.working_time import format_weekly
 
 Json = dict[str, Any]
 
@@ -204,4 +209,45 @@ def failed_email_json(job: JobRecord) -> Json:
         "last_error": job.last_error,
         "created_at": timestamp(job.created_at),
         "updated_at": timestamp(job.updated_at),
+    }
+
+
+def schedule_json(schedule: Schedule) -> Json:
+    return {
+        "time_zone": schedule.hours.time_zone,
+        "hours": format_weekly(schedule.hours.weekly),
+        "days_off": sorted(day.isoformat() for day in schedule.hours.days_off),
+        "away_message": schedule.away_message,
+        "commitment": {"amount": schedule.commitment.amount, "unit": schedule.commitment.unit},
+    }
+
+
+def live_session_json(session: LiveSessionRecord) -> Json:
+    return {
+        "id": str(session.id),
+        "thread_id": str(session.thread_id),
+        "starts_at": timestamp(session.starts_at),
+        "ends_at": timestamp(session.ends_at),
+        "cancelled": session.cancelled_at is not None,
+    }
+
+
+def expectations_json(found: Expectations) -> Json:
+    return {
+        "awaiting_since": timestamp(found.awaiting_since),
+        "reply_due_at": timestamp(found.reply_due_at),
+        "therapists_working": found.therapists_working,
+        "back_at": timestamp(found.back_at),
+        "away_message": found.away_message,
+        "live_now": found.live_now,
+        "live_sessions": [live_session_json(s) for s in found.live_sessions],
+    }
+
+
+def inbox_json(thread: ThreadRecord, now: datetime) -> Json:
+    return {
+        **thread_core_json(thread),
+        "awaiting_since": timestamp(thread.awaiting_since),
+        "reply_due_at": timestamp(thread.reply_due_at),
+        "overdue": thread.reply_due_at is not None and thread.reply_due_at <= now,
     }

@@ -9,6 +9,7 @@ from messaging.jobs import JobRegistry
 from messaging.settings import Settings
 from messaging.storage.database import Database
 from worker.account_emails import AccountEmails
+from worker.delayed_reply_jobs import DelayedReplyJobs
 from worker.mail import Mailer
 from worker.message_emails import MessageEmails
 from worker.outgoing import Outgoing
@@ -27,4 +28,5 @@ def build_registry(
     outgoing = Outgoing(settings, context, mailer)
     AccountEmails(database, outgoing).register(registry)
     MessageEmails(database, outgoing).register(registry)
+    DelayedReplyJobs(database, outgoing).register(registry)
     return registry

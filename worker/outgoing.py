@@ -22,7 +22,12 @@ class Outgoing:
         self.mailer = mailer
 
     async def send(
-        self, job: JobRecord, rendered: RenderedMail, to: str, unsubscribe_url: str | None = None
+        self,
+        job: JobRecord,
+        rendered: RenderedMail,
+        to: str,
+        unsubscribe_url: str | None = None,
+        part: int = 0,
     ) -> None:
         try:
             message = compose_email(
@@ -33,6 +38,7 @@ class Outgoing:
                 public_url=self.settings.public_url,
                 now=self.context.clock.now(),
                 unsubscribe_url=unsubscribe_url,
+                part=part,
             )
             await self.mailer.send(message)
         except ValueError as error:  # a payload that cannot be rendered will not improve

@@ -137,6 +137,8 @@ class ThreadRecord(Record):
     title_envelope: bytes | None
     last_seq: int
     last_message_at: datetime | None
+    awaiting_since: datetime | None
+    reply_due_at: datetime | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -188,3 +190,26 @@ class PreferencesRecord(Record):
     quiet_end: int | None
     notice_delay_minutes: int
     updated_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class ScheduleRecord(Record):
+    user_id: uuid.UUID
+    time_zone: str
+    weekly_hours: dict[str, list[list[str]]]
+    days_off: list[str]
+    away_message: str
+    commitment_amount: int
+    commitment_unit: str
+    updated_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class LiveSessionRecord(Record):
+    id: uuid.UUID
+    thread_id: uuid.UUID
+    created_by: uuid.UUID
+    starts_at: datetime
+    ends_at: datetime
+    created_at: datetime
+    cancelled_at: datetime | None

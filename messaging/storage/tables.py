@@ -212,6 +212,9 @@ threads = Table(
     Column("title_envelope", LargeBinary, nullable=True),
     Column("last_seq", BigInteger, nullable=False),
     Column("last_message_at", UTCDateTime, nullable=True),
+    # Delayed-reply mode: set while a client's message awaits a therapist's reply.
+    Column("awaiting_since", UTCDateTime, nullable=True),
+    Column("reply_due_at", UTCDateTime, nullable=True, index=True),
     CheckConstraint(f"kind IN {THREAD_KINDS!r}", name="kind"),
 )
 
@@ -290,4 +293,43 @@ pending_notices = Table(
     Column("user_id", Uuid, ForeignKey("users.id"), primary_key=True),
     Column("since", UTCDateTime, nullable=False),
     Column("job_id", BigInteger, nullable=False),
+)
+
+therapist_schedules = Table(
+    "therapist_schedules",
+    metadata,
+    Column("user_id", Uuid, ForeignKey("users.id"), primary_key=True),
+    Column("time_zone", String(64), nullable=False),
+    # {"mon": [["09:00", "17:00"]], ...}: local wall-clock intervals per weekday.
+    Column("weekly_hours", JSON, nullable=False),
+    # ["2026-12-24", ...]: local dates without working time.
+    Column("days_off", JSON, nullable=False),
+    # Plain text, shown to clients outside working hours (not end-to-end encrypted).
+    Column("away_message", Text, nullable=False),
+    Column("commitment_amount", Integer, nullable=False),
+    Column("commitment_unit", String(8), nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    CheckConstraint("commitment_unit IN ('hours', 'days')", name="commitment_unit"),
+)
+
+live_sessions = Table(
+    "live_sessions",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("thread_id", Uuid, ForeignKey("threads.id"), nullable=False),
+    Column("created_by", Uuid, ForeignKey("users.id"), nullable=False),
+    Column("starts_at", UTCDateTime, nullable=False),
+    Column("ends_at", UTCDateTime, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("cancelled_at", UTCDateTime, nullable=True),
+    CheckConstraint("ends_at > starts_at", name="window"),
+)
+Index("ix_live_sessions_thread_id_starts_at", live_sessions.c.thread_id, live_sessions.c.starts_at)
+# The worker finds scheduled messages through their release jobs; this index serves the
+# author's list of them and the in-order release of a thread's due messages.
+Index(
+    "ix_messages_thread_id_state_deliver_at",
+    messages.c.thread_id,
+    messages.c.state,
+    messages.c.deliver_at,
 )

@@ -13,14 +13,16 @@ from worker.mail.layout import RenderedMail, checked_link
 KIND_HEADER = "X-Interlude-Kind"
 
 
-def message_id(*, job_id: int, kind: str, public_url: str) -> str:
-    """The Message-ID of the email sent by job `job_id`: the same on every attempt, so a
-    re-send after a crash is recognisable as a duplicate, and different for every job."""
+def message_id(*, job_id: int, kind: str, public_url: str, part: int = 0) -> str:
+    """The Message-ID of email number `part` sent by job `job_id` (a job that emails
+    several people numbers them): the same on every attempt, so a re-send after a crash is
+    recognisable as a duplicate, and different for every job and recipient."""
     host = urlsplit(public_url).hostname
     if not host:
         raise ValueError("public_url has no host")
     right = f"[{host}]" if ":" in host else host
-    return f"<job-{job_id}.{kind}@{right}>"
+    suffix = f"-{part}" if part else ""
+    return f"<job-{job_id}{suffix}.{kind}@{right}>"
 
 
 def compose_email(
@@ -32,6 +34,7 @@ def compose_email(
     public_url: str,
     now: datetime,
     unsubscribe_url: str | None = None,
+    part: int = 0,
 ) -> EmailMessage:
     """A multipart/alternative email (text part first, then HTML) to the bare address `to`.
 
@@ -45,7 +48,9 @@ def compose_email(
     if now.tzinfo is None or now.utcoffset() is None:
         raise ValueError("now must be timezone-aware")
     message = EmailMessage()
-    message["Message-ID"] = message_id(job_id=job_id, kind=rendered.kind, public_url=public_url)
+    message["Message-ID"] = message_id(
+        job_id=job_id, kind=rendered.kind, public_url=public_url, part=part
+    )
     message["Date"] = format_datetime(now)
     message["From"] = Address(display_name=rendered.sender_name, addr_spec=_address(mail_from))
     message["To"] = Address(addr_spec=_bare_address(to))
