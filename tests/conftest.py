@@ -21,6 +21,7 @@ from tests.support.services import free_port, run_coroutine
 from tests.support.smtp import SmtpSink, smtp_sink
 from tests.support.world import Api, api_for
 from web.app import create_app
+from web.realtime import SocketIOPublisher
 
 DIALECTS = ["sqlite", "postgresql"]
 
@@ -163,10 +164,15 @@ async def api(
         }
     )
     database = Database.from_url(database_url)
+    app = create_app(settings, clock=clock)
+    # What the app's own job runner would publish through (the worker in embedded mode).
+    events = SocketIOPublisher(app.engineio_server)  # type: ignore[attr-defined]
     try:
         async with (
-            serving(create_app(settings, clock=clock), port) as base_url,
-            api_for(base_url, database, ServiceContext.from_settings(settings, clock)) as running,
+            serving(app, port) as base_url,
+            api_for(
+                base_url, database, ServiceContext.from_settings(settings, clock, events)
+            ) as running,
         ):
             yield running
     finally:

@@ -26,7 +26,7 @@ async def deliver(api: Api, smtp: SmtpSink | str, clock: FrozenClock) -> int:
     mailer = SmtpMailer.from_url(url, timeout=5)
     ran = 0
     try:
-        registry = build_registry(settings, api.database, clock, mailer)
+        registry = build_registry(settings, api.database, clock, mailer, api.context.events)
         runner = JobRunner(api.database, registry, clock)
         while count := await runner.run_due():
             ran += count
