@@ -279,6 +279,84 @@ async def dead_email(world: World, role: str) -> Request:
     return f"/api/clinic/failed-emails/{job_id}/retry", None
 
 
+THERAPIST_SELF = {
+    "admin": 403,
+    "therapist": 200,
+    "client": 403,
+    "other_admin": 403,
+    **dict.fromkeys(DEAD, 401),
+}
+THERAPIST_MEMBER = {
+    "admin": 403,
+    "therapist": 200,
+    "client": 403,
+    "other_admin": 404,
+    **dict.fromkeys(DEAD, 401),
+}
+
+WEEKDAYS = {d: [["09:00", "17:00"]] for d in ("mon", "tue", "wed", "thu", "fri")}
+
+
+async def schedule_body(world: World, role: str) -> Request:
+    return None, {
+        "time_zone": "Europe/Berlin",
+        "hours": WEEKDAYS,
+        "days_off": [],
+        "away_message": "Away",
+        "commitment": {"amount": 1, "unit": "days"},
+    }
+
+
+def _window(world: World) -> dict[str, str]:
+    starts = world.api.context.clock.now() + timedelta(hours=1)
+    return {
+        "starts_at": starts.isoformat(),
+        "ends_at": (starts + timedelta(minutes=50)).isoformat(),
+    }
+
+
+async def expectations_path(world: World, role: str) -> Request:
+    return f"/api/threads/{world.thread_id}/expectations", None
+
+
+async def new_live_session(world: World, role: str) -> Request:
+    return f"/api/threads/{world.thread_id}/live-sessions", _window(world)
+
+
+async def existing_live_session(world: World, role: str) -> Request:
+    session = await world.therapist.client.request(
+        "POST", f"/api/threads/{world.thread_id}/live-sessions", _window(world)
+    )
+    return f"/api/live-sessions/{session['id']}", _window(world)
+
+
+async def scheduled_path(world: World, role: str) -> Request:
+    return f"/api/threads/{world.thread_id}/scheduled", None
+
+
+async def new_scheduled(world: World, role: str) -> Request:
+    threads = speaker(world, role).client.threads
+    await threads.load(world.thread_id)
+    envelope = await threads.seal(world.thread_id, "later")
+    deliver_at = (world.api.context.clock.now() + timedelta(hours=1)).isoformat()
+    return f"/api/threads/{world.thread_id}/scheduled", {
+        "envelope": b64encode(envelope),
+        "deliver_at": deliver_at,
+    }
+
+
+async def own_scheduled(world: World, role: str) -> Request:
+    author = speaker(world, role).client.threads
+    await author.load(world.thread_id)
+    later = world.api.context.clock.now() + timedelta(hours=2)
+    held = await author.send_later(world.thread_id, "later", later)
+    envelope = await author.seal(world.thread_id, "later still")
+    return f"/api/scheduled/{held['id']}", {
+        "envelope": b64encode(envelope),
+        "deliver_at": later.isoformat(),
+    }
+
+
 MATRIX: list[Case] = [
     public("GET", "/healthz", nothing),
     public("GET", "/readyz", nothing),
@@ -364,6 +442,19 @@ MATRIX: list[Case] = [
     public("POST", "/api/unsubscribe/{token}", unsubscribe_link),
     admin_only("GET", "/api/clinic/failed-emails", nothing, clinic_wide=True),
     admin_only("POST", "/api/clinic/failed-emails/{job_id}/retry", dead_email, clinic_wide=False),
+    Case("GET", "/api/me/schedule", nothing, THERAPIST_SELF),
+    Case("PUT", "/api/me/schedule", schedule_body, THERAPIST_SELF),
+    Case("GET", "/api/inbox", nothing, THERAPIST_SELF),
+    admin_only("GET", "/api/clinic/overdue", nothing, clinic_wide=True),
+    members_only("GET", "/api/threads/{thread_id}/expectations", expectations_path),
+    members_only("GET", "/api/threads/{thread_id}/live-sessions", new_live_session),
+    Case("POST", "/api/threads/{thread_id}/live-sessions", new_live_session, THERAPIST_MEMBER),
+    Case("PUT", "/api/live-sessions/{session_id}", existing_live_session, THERAPIST_MEMBER),
+    Case("DELETE", "/api/live-sessions/{session_id}", existing_live_session, THERAPIST_MEMBER),
+    members_only("GET", "/api/threads/{thread_id}/scheduled", scheduled_path),
+    members_only("POST", "/api/threads/{thread_id}/scheduled", new_scheduled),
+    members_only("PUT", "/api/scheduled/{message_id}", own_scheduled),
+    members_only("DELETE", "/api/scheduled/{message_id}", own_scheduled),
     # Near the end: these change the caller's keys or end its session.
     self_service(identity_replacement)("POST", "/api/me/identity"),
     self_service(nothing)("POST", "/api/logout"),
