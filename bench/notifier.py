@@ -1,0 +1,137 @@
+"""Email throughput of the full job path against a raw aiosmtplib loop, in one run.
+
+Run: `.venv/bin/python bench/notifier.py [--count 2000] [--database-url URL]`.
+
+The full path is what production does for every notice: claim jobs from the database,
+load the recipient, render the neutral template, compose (stable Message-ID), send over
+the worker's one reused SMTP connection, record the outcome. The baseline sends the same
+number of prebuilt messages to the same local aiosmtpd sink over one aiosmtplib
+connection. Both print emails/s; the ratio is the figure to watch (goal: at least 0.8).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+import tempfile
+import threading
+import time
+from email.message import EmailMessage
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import aiosmtplib
+from aiosmtpd.controller import Controller
+
+from messaging import jobs
+from messaging.clock import SystemClock
+from messaging.jobs import JobRunner, RunnerOptions
+from messaging.settings import load_settings
+from messaging.storage import schema
+from messaging.storage.database import Database
+from tests.support.factories import make_person
+from tests.support.services import free_port
+from worker.handlers import build_registry
+from worker.mail import SmtpMailer
+
+
+class CountingSink:
+    def __init__(self) -> None:
+        self.count = 0
+        self.lock = threading.Lock()
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+        with self.lock:
+            self.count += 1
+        return "250 OK"
+
+
+async def full_job_path(database_url: str, smtp_url: str, count: int) -> float:
+    database = Database.from_url(database_url)
+    try:
+        await schema.upgrade(database.engine)
+        clock = SystemClock()
+        person = await make_person(database, clock.now())
+        async with database.unit_of_work() as uow:
+            for _ in range(count):
+                await jobs.enqueue(
+                    uow,
+                    "email.security_notice",
+                    {"user_id": str(person.id), "notice": "password_changed"},
+                    now=clock.now(),
+                )
+            await uow.commit()
+        settings = load_settings(
+            {
+                "INTERLUDE_DATA_DIR": tempfile.mkdtemp(prefix="interlude-bench-"),
+                "INTERLUDE_DATABASE_URL": database_url,
+                "INTERLUDE_SECRET_KEY": "bench-secret-key-" + "b" * 32,
+                "INTERLUDE_SMTP_URL": smtp_url,
+            }
+        )
+        mailer = SmtpMailer.from_url(smtp_url)
+        runner = JobRunner(
+            database,
+            build_registry(settings, database, clock, mailer),
+            clock,
+            RunnerOptions(batch_size=50),
+        )
+        started = time.perf_counter()
+        sent = 0
+        while ran := await runner.run_due():
+            sent += ran
+        elapsed = time.perf_counter() - started
+        await mailer.close()
+        assert sent == count, f"sent {sent} of {count}"
+        return count / elapsed
+    finally:
+        await database.dispose()
+
+
+async def raw_loop(host: str, port: int, count: int) -> float:
+    messages = []
+    for n in range(count):
+        message = EmailMessage()
+        message["From"] = "Interlude <no-reply@interlude.invalid>"
+        message["To"] = "someone@example.org"
+        message["Subject"] = "You have a new message on Interlude"
+        message["Message-ID"] = f"<raw-{n}@interlude.invalid>"
+        message.set_content("You have a new message. Open Interlude to read it.")
+        messages.append(message)
+    started = time.perf_counter()
+    async with aiosmtplib.SMTP(hostname=host, port=port) as smtp:
+        for message in messages:
+            await smtp.send_message(message)
+    return count / (time.perf_counter() - started)
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--count", type=int, default=2000)
+    parser.add_argument("--database-url", default=None, help="default: a temporary SQLite file")
+    args = parser.parse_args()
+    sink = CountingSink()
+    controller = Controller(sink, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    try:
+        database_url = args.database_url or (
+            f"sqlite+aiosqlite:///{tempfile.mkdtemp(prefix='interlude-bench-')}/bench.db"
+        )
+        raw = await raw_loop("127.0.0.1", controller.port, args.count)
+        full = await full_job_path(
+            database_url, f"smtp://127.0.0.1:{controller.port}", args.count
+        )
+    finally:
+        controller.stop()
+    dialect = database_url.split(":", 1)[0]
+    print(f"emails: {args.count} per case, database {dialect}")
+    print(f"raw aiosmtplib, one connection   {raw:9.0f} emails/s")
+    print(f"full job path (claim→send→record) {full:9.0f} emails/s")
+    print(f"ratio full/raw                    {full / raw:9.2f}x  (goal >= 0.80x)")
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
