@@ -4,6 +4,7 @@ replies and of live sessions."""
 from __future__ import annotations
 
 from datetime import datetime
+from functools import partial
 from zoneinfo import ZoneInfo
 
 from messaging import live_sessions, replies, send_later
@@ -57,8 +58,11 @@ class DelayedReplyJobs:
         inbox_url = f"{context.public_url}/#/inbox"
         for part, reminder in enumerate(reminders):
             rendered = render(
-                lambda r=reminder: templates.overdue_reply_reminder(  # type: ignore[misc]
-                    sender_name=r.sender_name, overdue_threads=r.count, inbox_url=inbox_url
+                partial(
+                    templates.overdue_reply_reminder,
+                    sender_name=reminder.sender_name,
+                    overdue_threads=reminder.count,
+                    inbox_url=inbox_url,
                 )
             )
             await self._outgoing.send(job, rendered, reminder.to, reminder.unsubscribe_url, part)
@@ -76,16 +80,19 @@ class DelayedReplyJobs:
             assert email.starts_at is not None
             starts = local_words(email.starts_at, email.time_zone)
             rendered = render(
-                lambda e=email, s=starts: templates.live_session_soon(  # type: ignore[misc]
-                    sender_name=e.sender_name, starts_at=s, session_url=f"{context.public_url}/#/"
+                partial(
+                    templates.live_session_soon,
+                    sender_name=email.sender_name,
+                    starts_at=starts,
+                    session_url=f"{context.public_url}/#/",
                 )
             )
             await self._outgoing.send(job, rendered, email.to, email.unsubscribe_url, part)
 
     async def live_session_changed(self, job: JobRecord) -> None:
         context = self._outgoing.context
-        change = str(job.payload.get("change"))
-        if change not in ("moved", "cancelled"):
+        change = job.payload.get("change")
+        if change != "moved" and change != "cancelled":
             raise PermanentJobFailure(f"unknown change {change!r}")
         async with self._database.unit_of_work() as uow:
             emails = await live_sessions.session_emails(
@@ -96,10 +103,11 @@ class DelayedReplyJobs:
                 None if email.starts_at is None else local_words(email.starts_at, email.time_zone)
             )
             rendered = render(
-                lambda e=email, n=new_start: templates.live_session_changed(  # type: ignore[misc]
-                    sender_name=e.sender_name,
-                    change=change,  # type: ignore[arg-type]
-                    new_start=n,
+                partial(
+                    templates.live_session_changed,
+                    sender_name=email.sender_name,
+                    change=change,
+                    new_start=new_start,
                     session_url=f"{context.public_url}/#/",
                 )
             )
