@@ -11,14 +11,14 @@ from typing import Any
 from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from messaging.storage.records import Record
 from messaging.storage.tables import jobs
 
 
 @dataclass(frozen=True, slots=True)
-class JobRecord:
+class JobRecord(Record):
     id: int
     kind: str
     payload: dict[str, Any]
@@ -33,10 +33,6 @@ class JobRecord:
     last_error: str | None
     created_at: datetime
     updated_at: datetime
-
-
-def _record(row: RowMapping) -> JobRecord:
-    return JobRecord(**{column: row[column] for column in JobRecord.__slots__})
 
 
 async def insert_job(
@@ -124,7 +120,7 @@ async def claim_due_jobs(
         )
         .returning(*jobs.c)
     )
-    claimed = [_record(row) for row in result.mappings()]
+    claimed = [JobRecord.from_row(row) for row in result.mappings()]
     return sorted(claimed, key=lambda job: (job.run_at, job.id))
 
 
@@ -191,7 +187,7 @@ async def release_job(
 
 async def get_job(session: AsyncSession, job_id: int) -> JobRecord | None:
     row = (await session.execute(select(jobs).where(jobs.c.id == job_id))).mappings().first()
-    return None if row is None else _record(row)
+    return None if row is None else JobRecord.from_row(row)
 
 
 async def list_jobs(
@@ -209,7 +205,7 @@ async def list_jobs(
     if clinic_id is not None:
         query = query.where(jobs.c.clinic_id == clinic_id)
     rows = await session.execute(query.order_by(jobs.c.id).limit(limit))
-    return [_record(row) for row in rows.mappings()]
+    return [JobRecord.from_row(row) for row in rows.mappings()]
 
 
 async def requeue_dead_job(session: AsyncSession, *, job_id: int, now: datetime) -> bool:
