@@ -7,8 +7,8 @@ process. Used through `InterludeClient.threads`.
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 import crypto
