@@ -157,8 +157,7 @@ async def test_cancel_racing_release_ends_in_exactly_one_outcome_for_both_partie
                 try:
                     await threads.cancel_scheduled(message_id)
                 except ApiError as error:
-                    assert error.status == 409
-                    return "too late"
+                    return "too late" if error.status == 409 else f"unexpected {error.status}"
                 return "cancelled"
 
             cancelled, _ = await asyncio.gather(cancel(), runner.run_due())

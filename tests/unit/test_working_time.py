@@ -120,7 +120,9 @@ def schedules(draw: st.DrawFn) -> WorkingHours:
     weekly = []
     for _ in range(7):
         cuts = sorted(draw(st.sets(st.integers(0, 96), max_size=4)))
-        intervals = [Interval(a * 15, b * 15) for a, b in zip(cuts[::2], cuts[1::2]) if b > a]
+        intervals = [
+            Interval(a * 15, b * 15) for a, b in zip(cuts[::2], cuts[1::2], strict=False) if b > a
+        ]
         weekly.append(tuple(intervals))
     if not any(weekly):
         weekly[0] = (Interval(9 * 60, 17 * 60),)
