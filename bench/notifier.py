@@ -121,9 +121,7 @@ async def main() -> None:
             f"sqlite+aiosqlite:///{tempfile.mkdtemp(prefix='interlude-bench-')}/bench.db"
         )
         raw = await raw_loop("127.0.0.1", controller.port, args.count)
-        full = await full_job_path(
-            database_url, f"smtp://127.0.0.1:{controller.port}", args.count
-        )
+        full = await full_job_path(database_url, f"smtp://127.0.0.1:{controller.port}", args.count)
     finally:
         controller.stop()
     dialect = database_url.split(":", 1)[0]
