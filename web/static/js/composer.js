@@ -1,0 +1,74 @@
+// Writing a message: Enter sends, Shift+Enter adds a line. Tells the others "typing" at most
+// every few seconds. While sending is blocked (a key change to acknowledge) it says why.
+import { h, uid } from "./dom.js";
+
+const TYPING_EVERY_MS = 3000;
+
+/**
+ * onSend(text) is called with the text to send (then the box is cleared); onTyping() at
+ * most every 3 s while the user types. Returns {element, setBlocked(reason|null), focus()}.
+ */
+export function composer({ onSend, onTyping }) {
+  const inputId = uid("composer");
+  const hintId = `${inputId}-hint`;
+  const blockedId = `${inputId}-blocked`;
+  const input = h("textarea", {
+    id: inputId,
+    rows: "1",
+    maxlength: "20000",
+    autocomplete: "off",
+    placeholder: "Write a message",
+    "aria-describedby": hintId,
+  });
+  const send = h("button", { type: "submit", className: "button" }, "Send");
+  const blockedNote = h("p", { className: "composer-blocked", id: blockedId, hidden: true });
+  const form = h(
+    "form",
+    { className: "composer", novalidate: true },
+    blockedNote,
+    h("label", { for: inputId, className: "visually-hidden" }, "Message"),
+    h("div", { className: "composer-row" }, input, send),
+    h("p", { className: "hint composer-hint", id: hintId }, "Enter to send · Shift+Enter for a new line"),
+  );
+  let blocked = null;
+  let lastTyping = 0;
+
+  function submit() {
+    const text = input.value;
+    if (blocked || !text.trim()) return;
+    input.value = "";
+    lastTyping = 0; // the others stop showing "typing" when the message arrives
+    onSend(text);
+    input.focus();
+  }
+
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    submit();
+  });
+  input.addEventListener("keydown", (event) => {
+    if (event.key !== "Enter" || event.shiftKey || event.isComposing) return;
+    if (event.ctrlKey || event.altKey || event.metaKey) return;
+    event.preventDefault();
+    submit();
+  });
+  input.addEventListener("input", () => {
+    const now = Date.now();
+    if (input.value && now - lastTyping >= TYPING_EVERY_MS) {
+      lastTyping = now;
+      onTyping();
+    }
+  });
+
+  return {
+    element: form,
+    setBlocked(reason) {
+      blocked = reason;
+      send.disabled = Boolean(reason);
+      blockedNote.textContent = reason ?? "";
+      blockedNote.hidden = !reason;
+      input.setAttribute("aria-describedby", reason ? `${blockedId} ${hintId}` : hintId);
+    },
+    focus: () => input.focus(),
+  };
+}
