@@ -43,6 +43,20 @@ async def public_key_of(
     return key
 
 
+async def key_by_id(
+    uow: UnitOfWork, actor: Actor | None, user_id: uuid.UUID, key_id: bytes
+) -> IdentityKeyRecord:
+    """Any key a same-clinic user has had (old messages stay verifiable after a change)."""
+    user = await accounts.get_user(uow.session, user_id)
+    if user is None:
+        raise NotFound("No such person.")
+    authorize(actor, Action.READ_PUBLIC_KEYS, Target(user.clinic_id, user.id))
+    key = await accounts.identity_key(uow.session, user.id, key_id)
+    if key is None:
+        raise NotFound("No such key.")
+    return key
+
+
 async def replace_identity(
     uow: UnitOfWork, ctx: ServiceContext, actor: Actor | None, bundle_bytes: bytes, keyring: bytes
 ) -> IdentityKeyRecord:

@@ -58,6 +58,7 @@ class ThreadSummary:
     thread: ThreadRecord
     membership: ThreadMemberRecord
     unread: int
+    members: list[tuple[uuid.UUID, str, str]]  # (user id, role, display name)
 
 
 async def thread_for_member(
@@ -303,7 +304,27 @@ async def list_threads(uow: UnitOfWork, actor: Actor | None) -> list[ThreadSumma
     """The actor's conversations, most recent activity first, with unread counts."""
     allowed = authorize(actor, Action.READ_OWN_ACCOUNT, own(actor))
     found = await store.threads_of_user(uow.session, allowed.user_id)
-    return [ThreadSummary(thread, member, unread) for thread, member, unread in found]
+    names = await store.member_names(uow.session, [thread.id for thread, _, _ in found])
+    return [
+        ThreadSummary(thread, member, unread, names.get(thread.id, []))
+        for thread, member, unread in found
+    ]
+
+
+@dataclass(frozen=True, slots=True)
+class CareTeamClient:
+    client: UserRecord
+    thread_id: uuid.UUID | None
+
+
+async def my_clients(uow: UnitOfWork, actor: Actor | None) -> list[CareTeamClient]:
+    """A therapist's clients (care team), with their direct thread if it is open."""
+    allowed = authorize(actor, Action.READ_INBOX, own(actor))
+    result = []
+    for client in await accounts.clients_of_therapist(uow.session, allowed.user_id):
+        thread = await store.direct_thread_of_client(uow.session, client.id)
+        result.append(CareTeamClient(client, thread.id if thread else None))
+    return result
 
 
 async def thread_detail(

@@ -116,6 +116,10 @@ def thread_json(summary: ThreadSummary) -> Json:
         "read_seq": member.read_seq,
         "unread": summary.unread,
         "my_role": member.role,
+        "members": [
+            {"user_id": str(user_id), "role": role, "display_name": name}
+            for user_id, role, name in summary.members
+        ],
     }
 
 

@@ -241,3 +241,14 @@ async def replace_keyring(
         .where(credentials.c.user_id == user_id)
         .values(keyring=keyring, updated_at=now)
     )
+
+
+async def clients_of_therapist(session: AsyncSession, therapist_id: uuid.UUID) -> list[UserRecord]:
+    """Active clients whose care team includes the therapist, by name."""
+    rows = await session.execute(
+        select(users)
+        .join(care_team, care_team.c.client_id == users.c.id)
+        .where(care_team.c.therapist_id == therapist_id, users.c.status == "active")
+        .order_by(users.c.display_name, users.c.id)
+    )
+    return [UserRecord.from_row(row) for row in rows.mappings()]

@@ -9,7 +9,14 @@ from sqlalchemy import and_, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from messaging.storage.records import CommitRecord, ThreadMemberRecord, ThreadRecord
-from messaging.storage.tables import messages, sessions, thread_commits, thread_members, threads
+from messaging.storage.tables import (
+    messages,
+    sessions,
+    thread_commits,
+    thread_members,
+    threads,
+    users,
+)
 
 
 async def insert_thread(session: AsyncSession, record: ThreadRecord) -> None:
@@ -242,3 +249,21 @@ async def live_session_rooms(
         )
     )
     return list(rows.scalars())
+
+
+async def member_names(
+    session: AsyncSession, thread_ids: list[uuid.UUID]
+) -> dict[uuid.UUID, list[tuple[uuid.UUID, str, str]]]:
+    """Current members of these threads as (user id, role, display name), in one query."""
+    if not thread_ids:
+        return {}
+    rows = await session.execute(
+        select(thread_members.c.thread_id, users.c.id, thread_members.c.role, users.c.display_name)
+        .join(users, users.c.id == thread_members.c.user_id)
+        .where(thread_members.c.thread_id.in_(thread_ids), thread_members.c.left_at.is_(None))
+        .order_by(thread_members.c.thread_id, users.c.display_name, users.c.id)
+    )
+    names: dict[uuid.UUID, list[tuple[uuid.UUID, str, str]]] = {}
+    for thread_id, user_id, role, display_name in rows:
+        names.setdefault(thread_id, []).append((user_id, str(role), str(display_name)))
+    return names

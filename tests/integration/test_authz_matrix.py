@@ -243,6 +243,13 @@ async def someones_public_key(world: World, role: str) -> Request:
     return f"/api/users/{world.therapist.user_id}/public-key", None
 
 
+async def someones_key_by_id(world: World, role: str) -> Request:
+    key = await world.therapist.client.request(
+        "GET", f"/api/users/{world.therapist.user_id}/public-key"
+    )
+    return f"/api/users/{world.therapist.user_id}/keys/{key['key_id']}", None
+
+
 async def identity_replacement(world: World, role: str) -> Request:
     person = world.person("admin" if role in DEAD else role)
     return None, person.client.identity_replacement_body()
@@ -445,6 +452,17 @@ MATRIX: list[Case] = [
     Case("GET", "/api/me/schedule", nothing, THERAPIST_SELF),
     Case("PUT", "/api/me/schedule", schedule_body, THERAPIST_SELF),
     Case("GET", "/api/inbox", nothing, THERAPIST_SELF),
+    Case("GET", "/api/care-team/clients", nothing, THERAPIST_SELF),
+    Case(
+        "GET",
+        "/api/users/{user_id}/keys/{key_id}",
+        someones_key_by_id,
+        {
+            **dict.fromkeys(("admin", "therapist", "client"), 200),
+            "other_admin": 404,
+            **dict.fromkeys(DEAD, 401),
+        },
+    ),
     admin_only("GET", "/api/clinic/overdue", nothing, clinic_wide=True),
     members_only("GET", "/api/threads/{thread_id}/expectations", expectations_path),
     members_only("GET", "/api/threads/{thread_id}/live-sessions", new_live_session),

@@ -177,3 +177,45 @@ async def test_a_removed_therapist_loses_access_at_once_and_cannot_open_the_next
     assert latest.epoch == 1
     assert latest.member(team.therapist.client.unlocked.identity.user_id) is None  # type: ignore[union-attr]
     assert set(old_keys.epoch_keys) == {0}, "the removed therapist holds only epoch 0"
+
+
+async def test_a_therapist_lists_their_clients_with_any_open_thread(api: Api) -> None:
+    team = await care_team(api)
+    other = await api.invite_and_register(team.admin, "client", "Alex")
+    await team.admin.client.assign(team.therapist.user_id, other.user_id)
+    clients = (await team.therapist.client.request("GET", "/api/care-team/clients"))["clients"]
+    assert clients == [
+        {"client_id": other.user_id, "display_name": "Alex", "thread_id": None},
+        {"client_id": team.client.user_id, "display_name": "Sam", "thread_id": team.thread_id},
+    ]
+    with pytest.raises(ApiError) as client_denied:
+        await team.client.client.request("GET", "/api/care-team/clients")
+    assert client_denied.value.status == 403
+
+
+async def test_the_thread_list_names_the_members(api: Api) -> None:
+    team = await care_team(api)
+    [summary] = await team.client.client.threads.summaries()
+    assert {(m["display_name"], m["role"]) for m in summary["members"]} == {
+        ("Sam", "client"),
+        ("Dr. Rivera", "therapist"),
+    }
+
+
+async def test_an_earlier_key_stays_retrievable_after_a_key_change(api: Api) -> None:
+    team = await care_team(api)
+    old = await team.client.client.request("GET", f"/api/users/{team.therapist.user_id}/public-key")
+    await team.therapist.client.replace_identity()
+    current = await team.client.client.request(
+        "GET", f"/api/users/{team.therapist.user_id}/public-key"
+    )
+    assert current["key_id"] != old["key_id"]
+    again = await team.client.client.request(
+        "GET", f"/api/users/{team.therapist.user_id}/keys/{old['key_id']}"
+    )
+    assert again["public_bundle"] == old["public_bundle"]
+    with pytest.raises(ApiError) as unknown:
+        await team.client.client.request(
+            "GET", f"/api/users/{team.therapist.user_id}/keys/{crypto.b64encode(bytes(16))}"
+        )
+    assert unknown.value.status == 404

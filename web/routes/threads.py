@@ -8,6 +8,7 @@ from starlette.routing import Route
 
 import crypto
 from messaging import identities, messages, threads
+from messaging.errors import InvalidInput
 from web import parsing
 from web.auth import authenticated
 from web.context import app_context
@@ -166,6 +167,38 @@ async def public_key(request: Request) -> Response:
     return JSONResponse(public_key_json(key))
 
 
+async def my_clients(request: Request) -> Response:
+    actor = await authenticated(request)
+    context = app_context(request)
+    async with context.database.unit_of_work() as uow:
+        found = await threads.my_clients(uow, actor)
+    return JSONResponse(
+        {
+            "clients": [
+                {
+                    "client_id": str(entry.client.id),
+                    "display_name": entry.client.display_name,
+                    "thread_id": str(entry.thread_id) if entry.thread_id else None,
+                }
+                for entry in found
+            ]
+        }
+    )
+
+
+async def key_by_id(request: Request) -> Response:
+    actor = await authenticated(request)
+    user_id = parsing.path_uuid(request, "user_id")
+    try:
+        key_id = crypto.b64decode(str(request.path_params["key_id"]))
+    except crypto.MalformedError:
+        raise InvalidInput("key_id: not valid base64url.") from None
+    context = app_context(request)
+    async with context.database.unit_of_work() as uow:
+        key = await identities.key_by_id(uow, actor, user_id, key_id)
+    return JSONResponse(public_key_json(key))
+
+
 async def replace_identity(request: Request) -> Response:
     actor = await authenticated(request)
     body = await parsing.read_json(request)
@@ -191,5 +224,7 @@ routes = [
     Route("/api/messages/{message_id}", edit_message, methods=["PUT"]),
     Route("/api/messages/{message_id}", delete_message, methods=["DELETE"]),
     Route("/api/users/{user_id}/public-key", public_key, methods=["GET"]),
+    Route("/api/users/{user_id}/keys/{key_id}", key_by_id, methods=["GET"]),
+    Route("/api/care-team/clients", my_clients, methods=["GET"]),
     Route("/api/me/identity", replace_identity, methods=["POST"]),
 ]
