@@ -1,6 +1,7 @@
 """`interlude serve` as a real process, on each database."""
 
 import httpx
+import pytest
 import socketio
 
 from tests.support.live_server import LiveServer
@@ -13,14 +14,13 @@ def test_the_served_process_is_ready_and_serves_the_page(server: LiveServer) -> 
     assert '<script type="module" src="/static/js/app.js">' in page.text
 
 
-async def test_a_socketio_client_connects_over_websocket(server: LiveServer) -> None:
-    client = socketio.AsyncClient()
-    await client.connect(server.url, transports=["websocket"], wait_timeout=10)
-    try:
-        assert client.connected
-        assert client.transport() == "websocket"
-    finally:
-        await client.disconnect()
+async def test_the_socket_speaks_websocket_and_refuses_a_connection_without_a_session(
+    server: LiveServer,
+) -> None:
+    client = socketio.AsyncClient(reconnection=False)
+    with pytest.raises(socketio.exceptions.ConnectionError, match="namespaces failed to connect"):
+        await client.connect(server.url, transports=["websocket"], wait_timeout=10)
+    assert not client.connected
 
 
 async def test_long_polling_is_refused_so_no_sticky_sessions_are_needed(server: LiveServer) -> None:

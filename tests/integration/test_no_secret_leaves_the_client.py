@@ -29,6 +29,9 @@ class RecordingTransport(httpx.AsyncBaseTransport):
         self.urls.append(str(request.url).encode())
         return await self.inner.handle_async_request(request)
 
+    async def aclose(self) -> None:
+        await self.inner.aclose()
+
 
 def encodings(secret: bytes) -> list[bytes]:
     forms = [
