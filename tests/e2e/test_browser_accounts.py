@@ -216,6 +216,8 @@ def test_devices_password_change_and_recovery_keep_the_account_usable(
     second.get_by_role("button", name="Log out", exact=True).click()
     expect(second.get_by_text("You have logged out.")).to_be_visible()
     second.get_by_role("link", name="Use your recovery code").click()
+    # Wait for the recover screen, or the email may land in the login form being replaced.
+    expect(second.get_by_role("heading", name="Recover your account")).to_be_visible(timeout=SLOW)
     second.get_by_label("Email").fill("admin@harbour.example")
     second.get_by_label("Recovery code").fill(code[:-1] + ("0" if code[-1] != "0" else "1"))
     second.get_by_label("New password", exact=True).fill(PASSWORD)
