@@ -114,20 +114,26 @@ async def send_message(
     await store.insert_message(uow.session, message)
     assert message.seq is not None
     await thread_store.advance_read(uow.session, thread.id, allowed.user_id, message.seq)
-    await replies.message_counted(uow, ctx, thread, message)
-    members = [m.user_id for m in await thread_store.current_members(uow.session, thread.id)]
-    await notifications.message_arrived(uow, ctx, message, members)
-    await publish_message_event(uow, ctx, "message", message)
+    members = await thread_store.current_members(uow.session, thread.id)
+    await replies.message_counted(uow, ctx, thread, message, members)
+    member_ids = [m.user_id for m in members]
+    await notifications.message_arrived(uow, ctx, message, member_ids)
+    await publish_message_event(uow, ctx, "message", message, member_ids)
     await uow.commit()
     return Sent(message, duplicate=False)
 
 
 async def publish_message_event(
-    uow: UnitOfWork, ctx: ServiceContext, event: str, message: MessageRecord
+    uow: UnitOfWork,
+    ctx: ServiceContext,
+    event: str,
+    message: MessageRecord,
+    members: list[uuid.UUID] | None = None,
 ) -> None:
-    members = [
-        m.user_id for m in await thread_store.current_members(uow.session, message.thread_id)
-    ]
+    """Tell the thread's current members (looked up unless the caller has them)."""
+    if members is None:
+        current = await thread_store.current_members(uow.session, message.thread_id)
+        members = [m.user_id for m in current]
     await publish_after_commit(
         uow, ctx.events, event, message_payload(message), members, now=ctx.clock.now()
     )

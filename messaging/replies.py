@@ -18,7 +18,12 @@ from messaging.storage import accounts
 from messaging.storage import delayed_reply as store
 from messaging.storage import threads as thread_store
 from messaging.storage.database import UnitOfWork
-from messaging.storage.records import LiveSessionRecord, MessageRecord, ThreadRecord
+from messaging.storage.records import (
+    LiveSessionRecord,
+    MessageRecord,
+    ThreadMemberRecord,
+    ThreadRecord,
+)
 from messaging.threads import thread_for_member
 from messaging.working_time import next_working_start, reply_due
 
@@ -31,20 +36,24 @@ async def therapists_of(uow: UnitOfWork, thread_id: uuid.UUID) -> list[uuid.UUID
 
 
 async def message_counted(
-    uow: UnitOfWork, ctx: ServiceContext, thread: ThreadRecord, message: MessageRecord
+    uow: UnitOfWork,
+    ctx: ServiceContext,
+    thread: ThreadRecord,
+    message: MessageRecord,
+    members: list[ThreadMemberRecord],
 ) -> None:
-    """In the message's transaction: a client's message starts the wait (if none is
-    running); a therapist's message ends it."""
-    member = await thread_store.get_member(uow.session, thread.id, message.sender_id)
-    if member is None:
+    """In the message's transaction (with the thread's current `members`): a client's
+    message starts the wait (if none is running); a therapist's message ends it."""
+    sender = next((m for m in members if m.user_id == message.sender_id), None)
+    if sender is None:
         return
-    if member.role == Role.THERAPIST:
+    if sender.role == Role.THERAPIST:
         if thread.reply_due_at is not None:
             await store.clear_awaiting(uow.session, thread.id)
         return
     if thread.reply_due_at is not None:
         return
-    therapists = await therapists_of(uow, thread.id)
+    therapists = [m.user_id for m in members if m.role == Role.THERAPIST]
     if not therapists:
         return
     arrived = message.created_at

@@ -211,10 +211,11 @@ async def release(
         current = await thread_store.get_thread(uow.session, thread.id)
         assert current is not None
         await thread_store.advance_read(uow.session, thread.id, due.sender_id, seq)
-        await replies.message_counted(uow, ctx, current, delivered)
-        members = [m.user_id for m in await thread_store.current_members(uow.session, thread.id)]
-        await notifications.message_arrived(uow, ctx, delivered, members)
-        await publish_message_event(uow, ctx, "message", delivered)
+        members = await thread_store.current_members(uow.session, thread.id)
+        await replies.message_counted(uow, ctx, current, delivered, members)
+        member_ids = [m.user_id for m in members]
+        await notifications.message_arrived(uow, ctx, delivered, member_ids)
+        await publish_message_event(uow, ctx, "message", delivered, member_ids)
         released.append(delivered)
     await uow.commit()
     return released

@@ -27,6 +27,7 @@ from messaging.actors import Actor
 from messaging.errors import InterludeError, InvalidInput, NotAuthenticated
 from messaging.events import session_room
 from messaging.settings import Settings
+from messaging.storage.database import UnitOfWork
 from web import parsing
 from web.context import AppContext
 
@@ -69,37 +70,31 @@ class RealtimeNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
             await presence.announce_presence(uow, context.services, actor, online=True)
 
     async def on_disconnect(self, sid: str, reason: Any = None) -> None:
-        try:
-            actor = await self._actor(sid)
-        except InterludeError:
-            return
-        context = self._context()
-        async with context.database.unit_of_work() as uow:
-            await presence.announce_presence(uow, context.services, actor, online=False)
+        async with self._context().database.unit_of_work() as uow:
+            try:
+                actor = await self._actor(sid, uow)
+            except InterludeError:
+                return
+            await presence.announce_presence(uow, self._context().services, actor, online=False)
 
     async def on_send(self, sid: str, data: Any) -> Json:
-        async def send(actor: Actor, body: Json) -> Json:
+        async def send(uow: UnitOfWork, actor: Actor, body: Json) -> Json:
             thread_id = parsing.uuid_field(body, "thread_id")
             envelope = parsing.binary(body, "envelope", max_size=MAX_ENVELOPE_BYTES + 1)
-            context = self._context()
-            async with context.database.unit_of_work() as uow:
-                sent = await messages.send_message(
-                    uow, context.services, actor, thread_id, envelope
-                )
+            services = self._context().services
+            sent = await messages.send_message(uow, services, actor, thread_id, envelope)
             return {"message": messages.message_payload(sent.message), "duplicate": sent.duplicate}
 
         return await self._answer(sid, data, send)
 
     async def on_sync(self, sid: str, data: Any) -> Json:
-        async def sync(actor: Actor, body: Json) -> Json:
+        async def sync(uow: UnitOfWork, actor: Actor, body: Json) -> Json:
             positions = parsing.obj(body, "threads")
             wanted = {
                 parsing.uuid_field({"id": key}, "id"): parsing.integer(positions, key)
                 for key in positions
             }
-            context = self._context()
-            async with context.database.unit_of_work() as uow:
-                gaps = await messages.sync(uow, actor, wanted)
+            gaps = await messages.sync(uow, actor, wanted)
             return {
                 "threads": {
                     str(thread_id): {
@@ -113,40 +108,36 @@ class RealtimeNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
         return await self._answer(sid, data, sync)
 
     async def on_read(self, sid: str, data: Any) -> Json:
-        async def read(actor: Actor, body: Json) -> Json:
+        async def read(uow: UnitOfWork, actor: Actor, body: Json) -> Json:
             thread_id = parsing.uuid_field(body, "thread_id")
             seq = parsing.integer(body, "seq")
-            context = self._context()
-            async with context.database.unit_of_work() as uow:
-                await threads.mark_read(uow, context.services, actor, thread_id, seq)
+            await threads.mark_read(uow, self._context().services, actor, thread_id, seq)
             return {}
 
         return await self._answer(sid, data, read)
 
     async def on_typing(self, sid: str, data: Any) -> Json:
-        async def typing(actor: Actor, body: Json) -> Json:
+        async def typing(uow: UnitOfWork, actor: Actor, body: Json) -> Json:
             thread_id = parsing.uuid_field(body, "thread_id")
-            context = self._context()
-            async with context.database.unit_of_work() as uow:
-                await presence.typing(uow, context.services, actor, thread_id)
+            await presence.typing(uow, self._context().services, actor, thread_id)
             return {}
 
         return await self._answer(sid, data, typing)
 
-    async def _actor(self, sid: str) -> Actor:
+    async def _actor(self, sid: str, uow: UnitOfWork) -> Actor:
         """Re-authenticate on every event: a socket whose session ended can do nothing."""
         stored = await self.get_session(sid)
-        context = self._context()
-        async with context.database.unit_of_work() as uow:
-            return await authentication.authenticate(uow, context.services, stored["token"])
+        return await authentication.authenticate(uow, self._context().services, stored["token"])
 
     async def _answer(
-        self, sid: str, data: Any, handle: Callable[[Actor, Json], Awaitable[Json]]
+        self, sid: str, data: Any, handle: Callable[[UnitOfWork, Actor, Json], Awaitable[Json]]
     ) -> Json:
+        """Authenticate and handle in one transaction; answer `{ok}` or `{error}`."""
         try:
             if not isinstance(data, dict):
                 raise InvalidInput("Send an object.")
-            result = await handle(await self._actor(sid), data)
+            async with self._context().database.unit_of_work() as uow:
+                result = await handle(uow, await self._actor(sid, uow), data)
         except InterludeError as error:
             if isinstance(error, NotAuthenticated):
                 closing = asyncio.create_task(self._disconnect_after_ack(sid))

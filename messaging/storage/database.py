@@ -33,7 +33,9 @@ def create_engine(url: str) -> AsyncEngine:
         engine = create_async_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
         _configure_sqlite(engine)
         return engine
-    return create_async_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=True)
+    # No pre-ping: it costs round trips on every checkout; a connection the server dropped
+    # fails one statement, is invalidated by SQLAlchemy and replaced on the next checkout.
+    return create_async_engine(url, pool_size=10, max_overflow=10, pool_recycle=1800)
 
 
 def _configure_sqlite(engine: AsyncEngine) -> None:
