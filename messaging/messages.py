@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from datetime import datetime
 
 import crypto
 from crypto import CryptoError, Envelope
@@ -74,6 +75,57 @@ def check_epoch(thread: ThreadRecord, envelope: Envelope) -> None:
         raise StaleEpoch()
 
 
+@dataclass(frozen=True, slots=True)
+class Accepted:
+    """An envelope that passed every check for its thread, ready to store (or the
+    original message if it is a retry)."""
+
+    actor: Actor
+    thread: ThreadRecord
+    envelope: Envelope
+    raw: bytes
+    original: MessageRecord | None
+
+    def record(
+        self, *, now: datetime, seq: int | None, state: str, deliver_at: datetime | None = None
+    ) -> MessageRecord:
+        return MessageRecord(
+            id=uuid.uuid4(),
+            thread_id=self.thread.id,
+            seq=seq,
+            sender_id=self.actor.user_id,
+            client_message_id=self.envelope.client_message_id,
+            epoch=self.envelope.epoch,
+            envelope=self.raw,
+            state=state,
+            created_at=now,
+            deliver_at=deliver_at,
+            edited_at=None,
+            deleted_at=None,
+        )
+
+
+async def accept_envelope(
+    uow: UnitOfWork, actor: Actor | None, thread_id: uuid.UUID, raw_envelope: bytes
+) -> Accepted:
+    """The checks every new message passes, sent now or later: size and structure, a
+    current member writing to this thread, the actor's own current key and a valid
+    signature, then (unless it is a retry) the current epoch. Takes the thread's lock."""
+    envelope = parse_sized_envelope(raw_envelope)
+    allowed, thread = await thread_for_member(uow, actor, thread_id, Action.WRITE_THREAD, lock=True)
+    if envelope.thread_id != thread.id:
+        raise InvalidInput("envelope: sealed for another conversation.")
+    await verify_sender(uow, allowed, envelope)
+    original = await store.find_by_client_id(
+        uow.session, allowed.user_id, envelope.client_message_id
+    )
+    if original is not None and original.thread_id != thread.id:
+        raise InvalidInput("envelope: that client message id was used elsewhere.")
+    if original is None:
+        check_epoch(thread, envelope)
+    return Accepted(allowed, thread, envelope, raw_envelope, original)
+
+
 async def send_message(
     uow: UnitOfWork,
     ctx: ServiceContext,
@@ -83,37 +135,14 @@ async def send_message(
 ) -> Sent:
     """Store a message and tell the thread. A retry with the same client message id returns
     the original and stores nothing new; a rejected message stores nothing at all."""
-    envelope = parse_sized_envelope(raw_envelope)
-    allowed, thread = await thread_for_member(uow, actor, thread_id, Action.WRITE_THREAD, lock=True)
-    if envelope.thread_id != thread.id:
-        raise InvalidInput("envelope: sealed for another conversation.")
-    await verify_sender(uow, allowed, envelope)
-    original = await store.find_by_client_id(
-        uow.session, allowed.user_id, envelope.client_message_id
-    )
-    if original is not None:
-        if original.thread_id != thread.id:
-            raise InvalidInput("envelope: that client message id was used elsewhere.")
-        return Sent(original, duplicate=True)
-    check_epoch(thread, envelope)
-    now = ctx.clock.now()
-    message = MessageRecord(
-        id=uuid.uuid4(),
-        thread_id=thread.id,
-        seq=await thread_store.allocate_seq(uow.session, thread.id, now),
-        sender_id=allowed.user_id,
-        client_message_id=envelope.client_message_id,
-        epoch=envelope.epoch,
-        envelope=raw_envelope,
-        state="visible",
-        created_at=now,
-        deliver_at=None,
-        edited_at=None,
-        deleted_at=None,
-    )
+    accepted = await accept_envelope(uow, actor, thread_id, raw_envelope)
+    if accepted.original is not None:
+        return Sent(accepted.original, duplicate=True)
+    thread, now = accepted.thread, ctx.clock.now()
+    seq = await thread_store.allocate_seq(uow.session, thread.id, now)
+    message = accepted.record(now=now, seq=seq, state="visible")
     await store.insert_message(uow.session, message)
-    assert message.seq is not None
-    await thread_store.advance_read(uow.session, thread.id, allowed.user_id, message.seq)
+    await thread_store.advance_read(uow.session, thread.id, accepted.actor.user_id, seq)
     members = await thread_store.current_members(uow.session, thread.id)
     await replies.message_counted(uow, ctx, thread, message, members)
     member_ids = [m.user_id for m in members]

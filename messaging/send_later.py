@@ -18,6 +18,7 @@ from messaging.context import ServiceContext
 from messaging.errors import Conflict, InvalidInput, NotFound
 from messaging.events import publish_after_commit
 from messaging.messages import (
+    accept_envelope,
     check_epoch,
     message_payload,
     parse_sized_envelope,
@@ -68,33 +69,13 @@ async def schedule_message(
 ) -> MessageRecord:
     """Hold an envelope until `deliver_at`. A retry with the same client message id
     returns the original."""
-    envelope = parse_sized_envelope(raw_envelope)
-    allowed, thread = await thread_for_member(uow, actor, thread_id, Action.WRITE_THREAD, lock=True)
-    if envelope.thread_id != thread.id:
-        raise InvalidInput("envelope: sealed for another conversation.")
-    await verify_sender(uow, allowed, envelope)
-    original = await message_store.find_by_client_id(
-        uow.session, allowed.user_id, envelope.client_message_id
-    )
-    if original is not None:
-        return original
-    check_epoch(thread, envelope)
+    accepted = await accept_envelope(uow, actor, thread_id, raw_envelope)
+    if accepted.original is not None:
+        return accepted.original
     now = ctx.clock.now()
     _check_time(deliver_at, now)
-    message = MessageRecord(
-        id=uuid.uuid4(),
-        thread_id=thread.id,
-        seq=None,
-        sender_id=allowed.user_id,
-        client_message_id=envelope.client_message_id,
-        epoch=envelope.epoch,
-        envelope=raw_envelope,
-        state="scheduled",
-        created_at=now,
-        deliver_at=deliver_at,
-        edited_at=None,
-        deleted_at=None,
-    )
+    message = accepted.record(now=now, seq=None, state="scheduled", deliver_at=deliver_at)
+    allowed, thread = accepted.actor, accepted.thread
     await message_store.insert_message(uow.session, message)
     await _queue_release(uow, ctx, message, thread.clinic_id)
     await _tell_author(uow, ctx, allowed, message, "scheduled")
