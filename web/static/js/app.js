@@ -11,7 +11,8 @@ import * as router from "./router.js";
 import * as session from "./session.js";
 
 // access: "public" (anyone), "guest" (only when not logged in), "session" (a token, maybe
-// still locked), "unlocked" (keys open in memory), "admin" (unlocked and role admin).
+// still locked), "unlocked" (keys open in memory), "admin" (unlocked and role admin),
+// "therapist" (unlocked and role therapist).
 const ROUTES = [
   { path: "/", access: "unlocked", load: () => import("./screens/home.js") },
   { path: "/login", access: "guest", load: () => import("./screens/login.js") },
@@ -22,6 +23,9 @@ const ROUTES = [
   { path: "/messages/:thread", access: "unlocked", load: () => import("./screens/messages.js") },
   { path: "/devices", access: "unlocked", load: () => import("./screens/devices.js") },
   { path: "/password", access: "unlocked", load: () => import("./screens/password.js") },
+  { path: "/notifications", access: "unlocked", load: () => import("./screens/notifications.js") },
+  { path: "/inbox", access: "therapist", load: () => import("./screens/inbox.js") },
+  { path: "/working-hours", access: "therapist", load: () => import("./screens/working-hours.js") },
   { path: "/admin/people", access: "admin", load: () => import("./screens/admin-people.js") },
   { path: "/admin/invitations", access: "admin", load: () => import("./screens/admin-invitations.js") },
   { path: "/admin/care-team", access: "admin", load: () => import("./screens/admin-care-team.js") },
@@ -34,6 +38,9 @@ const RECOVERY_CODE = { path: "", access: "public", load: () => import("./screen
 const NAV = [
   { href: "#/", text: "Home" },
   { href: "#/messages", text: "Messages", member: true },
+  { href: "#/inbox", text: "Inbox", therapist: true },
+  { href: "#/working-hours", text: "Working hours", therapist: true },
+  { href: "#/notifications", text: "Notifications" },
   { href: "#/devices", text: "My devices" },
   { href: "#/password", text: "Change password" },
   { href: "#/admin/people", text: "People", admin: true },
@@ -60,7 +67,7 @@ function redirectFor(access, path) {
   if (access === "guest" && session.isLoggedIn()) return "/unlock";
   if (access === "session" && !session.isLoggedIn()) return "/login";
   if (access === "session" && session.current()) return "/";
-  if (access === "unlocked" || access === "admin") {
+  if (access === "unlocked" || access === "admin" || access === "therapist") {
     if (!session.isLoggedIn()) {
       returnTo = path;
       return "/login";
@@ -70,6 +77,7 @@ function redirectFor(access, path) {
       return "/unlock";
     }
     if (access === "admin" && !session.isAdmin()) return "/";
+    if (access === "therapist" && !session.isTherapist()) return "/";
   }
   return null;
 }
@@ -125,7 +133,11 @@ function renderNav(path) {
     nav.replaceChildren();
     return;
   }
-  const shown = NAV.filter((item) => (item.admin ? session.isAdmin() : !item.member || !session.isAdmin()));
+  const shown = NAV.filter((item) => {
+    if (item.admin) return session.isAdmin();
+    if (item.therapist) return session.isTherapist();
+    return !item.member || !session.isAdmin();
+  });
   const items = shown.map((item) => {
     const current = item.href === `#${path}` || (item.href !== "#/" && path.startsWith(`${item.href.slice(1)}/`));
     return h("li", {}, h("a", { href: item.href, "aria-current": current ? "page" : null }, item.text));

@@ -7,12 +7,14 @@ import { composer as makeComposer } from "./composer.js";
 import * as conversations from "./conversations.js";
 import { CryptoError } from "./crypto.js";
 import { h, uid } from "./dom.js";
+import { expectationsView } from "./expectations.js";
 import { describe } from "./failures.js";
 import { alertLine } from "./forms.js";
 import * as live from "./live.js";
 import { renderMessage } from "./message-item.js";
 import * as outbox from "./outbox.js";
 import { trustView } from "./safety.js";
+import { scheduledView } from "./send-later.js";
 import * as session from "./session.js";
 import { STATUS, Timeline } from "./timeline.js";
 
@@ -61,7 +63,18 @@ export function conversationView({ threadId, signal }) {
   const empty = h("p", { className: "empty conversation-empty", hidden: true }, "No messages yet. Say hello — only the people in this conversation can read it.");
   const scroller = h("div", { className: "message-scroller" }, earlier, empty, list);
   const typingLine = h("p", { className: "typing" });
-  const composer = makeComposer({ onSend: send, onTyping: () => live.signal("typing", { thread_id: threadId }) });
+  const expectations = expectationsView({ threadId, role: account.user.role, signal, onProblem: (text) => alert.show(text) });
+  const scheduled = scheduledView({
+    threadId,
+    signal,
+    blocked: () => (trust.blocked() ? BLOCKED : null),
+    onProblem: (text) => alert.show(text),
+  });
+  const composer = makeComposer({
+    onSend: send,
+    onTyping: () => live.signal("typing", { thread_id: threadId }),
+    onSendLater: (text) => scheduled.pick(text),
+  });
   const element = h(
     "section",
     { className: "conversation", "aria-labelledby": headingId },
@@ -73,9 +86,11 @@ export function conversationView({ threadId, signal }) {
       trust.panel,
     ),
     trust.banner,
+    expectations.element,
     alert.element,
     scroller,
     typingLine,
+    scheduled.element,
     composer.element,
   );
 

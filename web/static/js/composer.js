@@ -6,9 +6,12 @@ const TYPING_EVERY_MS = 3000;
 
 /**
  * onSend(text) is called with the text to send (then the box is cleared); onTyping() at
- * most every 3 s while the user types. Returns {element, setBlocked(reason|null), focus()}.
+ * most every 3 s while the user types. onSendLater(text), if given, adds "Schedule for
+ * later…" (its name does not start with "Send", so "Send" stays unambiguous) and resolves
+ * true when the text was scheduled (then the box is cleared).
+ * Returns {element, setBlocked(reason|null), focus()}.
  */
-export function composer({ onSend, onTyping }) {
+export function composer({ onSend, onTyping, onSendLater = null }) {
   const inputId = uid("composer");
   const hintId = `${inputId}-hint`;
   const blockedId = `${inputId}-blocked`;
@@ -22,13 +25,21 @@ export function composer({ onSend, onTyping }) {
   });
   const send = h("button", { type: "submit", className: "button" }, "Send");
   const blockedNote = h("p", { className: "composer-blocked", id: blockedId, hidden: true });
+  const laterNote = h("p", { className: "hint composer-note", role: "status" });
+  const later = onSendLater ? h("button", { type: "button", className: "link-button send-later" }, "Schedule for later…") : null;
   const form = h(
     "form",
     { className: "composer", novalidate: true },
     blockedNote,
     h("label", { for: inputId, className: "visually-hidden" }, "Message"),
     h("div", { className: "composer-row" }, input, send),
-    h("p", { className: "hint composer-hint", id: hintId }, "Enter to send · Shift+Enter for a new line"),
+    h(
+      "div",
+      { className: "composer-foot" },
+      h("p", { className: "hint composer-hint", id: hintId }, "Enter to send · Shift+Enter for a new line"),
+      later,
+    ),
+    laterNote,
   );
   let blocked = null;
   let lastTyping = 0;
@@ -42,6 +53,21 @@ export function composer({ onSend, onTyping }) {
     input.focus();
   }
 
+  later?.addEventListener("click", async () => {
+    const text = input.value;
+    if (blocked) return;
+    if (!text.trim()) {
+      laterNote.textContent = "Write the message first, then choose “Schedule for later…”.";
+      input.focus();
+      return;
+    }
+    laterNote.textContent = "";
+    if (await onSendLater(text)) {
+      if (input.value === text) input.value = "";
+      input.focus();
+    }
+  });
+
   form.addEventListener("submit", (event) => {
     event.preventDefault();
     submit();
@@ -53,6 +79,7 @@ export function composer({ onSend, onTyping }) {
     submit();
   });
   input.addEventListener("input", () => {
+    laterNote.textContent = "";
     const now = Date.now();
     if (input.value && now - lastTyping >= TYPING_EVERY_MS) {
       lastTyping = now;
@@ -65,6 +92,7 @@ export function composer({ onSend, onTyping }) {
     setBlocked(reason) {
       blocked = reason;
       send.disabled = Boolean(reason);
+      if (later) later.disabled = Boolean(reason);
       blockedNote.textContent = reason ?? "";
       blockedNote.hidden = !reason;
       input.setAttribute("aria-describedby", reason ? `${blockedId} ${hintId}` : hintId);

@@ -11,6 +11,8 @@ const SERVER_EVENTS = [
   "presence",
   "thread_updated",
   "key_changed",
+  "live_session",
+  "scheduled_updated",
   "session_ended",
 ];
 const ANSWER_WAIT_MS = 10_000;

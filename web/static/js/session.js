@@ -38,6 +38,10 @@ export function isAdmin() {
   return user()?.role === "admin";
 }
 
+export function isTherapist() {
+  return user()?.role === "therapist";
+}
+
 /** Stores the token of a new session (login, registration, recovery). */
 export function begin(grantToken) {
   sessionStorage.setItem(TOKEN_KEY, grantToken);

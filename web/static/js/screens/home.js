@@ -29,6 +29,8 @@ function messagesCard(role, navigate) {
       link("#/messages", role === "client" ? "All conversations" : "Open messages", {
         className: role === "client" ? "button secondary" : "button",
       }),
+      role === "therapist" ? link("#/inbox", "Inbox", { className: "button secondary" }) : null,
+      role === "therapist" ? link("#/working-hours", "Working hours", { className: "button secondary" }) : null,
     ),
     alert.element,
   );
@@ -57,6 +59,7 @@ export function render({ notice, navigate }) {
         { className: "link-list" },
         h("li", {}, link("#/devices", "My devices"), " — where you are logged in"),
         h("li", {}, link("#/password", "Change password")),
+        h("li", {}, link("#/notifications", "Notifications"), " — which emails you get, and when"),
       ),
     ),
     session.isAdmin()
