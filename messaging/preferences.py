@@ -144,7 +144,7 @@ def unsubscribe_url(ctx: ServiceContext, user_id: uuid.UUID, category: str) -> s
 
 def _parse_token(ctx: ServiceContext, token: str) -> tuple[uuid.UUID, str]:
     parts = token.split(".")
-    if len(parts) != 3 or parts[1] not in CATEGORIES:
+    if not token.isascii() or len(parts) != 3 or parts[1] not in CATEGORIES:
         raise NotFound("This unsubscribe link is not valid.")
     try:
         user_id = uuid.UUID(parts[0])

@@ -149,6 +149,11 @@ async def replace_scheduled(
     await verify_sender(uow, allowed, envelope)
     check_epoch(thread, envelope)
     _check_time(deliver_at, ctx.clock.now())
+    reused = await message_store.find_by_client_id(
+        uow.session, allowed.user_id, envelope.client_message_id
+    )
+    if reused is not None and reused.id != message.id:
+        raise InvalidInput("envelope: its client message id was used before; seal it again.")
     if not await store.replace_scheduled(
         uow.session,
         message.id,

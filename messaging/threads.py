@@ -12,6 +12,8 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
+from sqlalchemy.exc import IntegrityError
+
 import crypto
 from crypto import CryptoError
 from messaging import audit
@@ -185,7 +187,11 @@ async def open_direct_thread(
         awaiting_since=None,
         reply_due_at=None,
     )
-    await store.insert_thread(uow.session, thread)
+    try:
+        await store.insert_thread(uow.session, thread)
+        await uow.session.flush()
+    except IntegrityError:  # another member opened it at the same moment
+        raise Conflict("This conversation is already open.") from None
     for member in roster.members:
         await store.upsert_member(uow.session, thread.id, member.user.id, member.role, 0)
     await store.insert_commit(

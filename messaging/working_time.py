@@ -157,6 +157,8 @@ def parse_weekly(raw: dict[str, list[list[str]]]) -> tuple[tuple[Interval, ...],
     unknown = set(raw) - set(WEEKDAYS)
     if unknown:
         raise InvalidInput(f"hours: unknown day {sorted(unknown)[0]!r} (use mon..sun).")
+    if not all(isinstance(raw.get(day, []), list) for day in WEEKDAYS):
+        raise InvalidInput("hours: each day is a list of intervals.")
     return tuple(tuple(_interval(pair) for pair in raw.get(day, [])) for day in WEEKDAYS)
 
 
@@ -168,7 +170,8 @@ def _interval(pair: object) -> Interval:
 
 def _minutes(value: str) -> int:
     hours, _, minutes = value.partition(":")
-    if not (hours.isdigit() and minutes.isdigit() and int(hours) < 24 and int(minutes) < 60):
+    numeric = all(part.isascii() and part.isdigit() for part in (hours, minutes))
+    if not (numeric and int(hours) < 24 and int(minutes) < 60):
         raise InvalidInput(f"hours: {value!r} is not a time like 09:30.")
     return int(hours) * 60 + int(minutes)
 

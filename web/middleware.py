@@ -45,19 +45,34 @@ class RequestIdMiddleware:
         try:
             await self.app(scope, receive, send_with_id)
         finally:
+            path = logged_path(scope)
             access_log.info(
                 "%s %s %s",
                 scope["method"],
-                scope["path"],
+                path,
                 status,
                 extra={
                     "method": scope["method"],
-                    "path": scope["path"],
+                    "path": path,
                     "status": status,
                     "duration_ms": round((time.perf_counter() - started) * 1000, 2),
                 },
             )
             request_id.reset(token)
+
+
+# Paths whose last segments are credentials (invitation tokens, signed links).
+SECRET_PATHS = re.compile(r"^(/api/(?:invitations|unsubscribe)/)[^/]+")
+
+
+def logged_path(scope: Scope) -> str:
+    """The path as it may be logged: the matched route's template when there is one
+    (`/api/invitations/{token}`), otherwise the raw path with credentials masked."""
+    route = scope.get("route")
+    template = getattr(route, "path", None)
+    if isinstance(template, str):
+        return template
+    return SECRET_PATHS.sub(r"\1{redacted}", str(scope["path"]))
 
 
 class SecurityHeadersMiddleware:

@@ -23,7 +23,7 @@ Body = dict[str, Any]
 async def read_json(request: Request) -> Body:
     """The request's JSON object (at most 1 MiB)."""
     declared = request.headers.get("content-length")
-    if declared is not None and declared.isdigit() and int(declared) > MAX_BODY_BYTES:
+    if declared is not None and digits(declared) and int(declared) > MAX_BODY_BYTES:
         raise PayloadTooLarge("The request body is too large.")
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if content_type != "application/json":
@@ -35,11 +35,27 @@ async def read_json(request: Request) -> Body:
             raise PayloadTooLarge("The request body is too large.")
     try:
         body = json.loads(chunks)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
         raise InvalidInput("The body is not valid JSON.") from None
     if not isinstance(body, dict):
         raise InvalidInput("The body must be a JSON object.")
     return body
+
+
+def digits(raw: str) -> bool:
+    """Only the ASCII digits 0-9 (str.isdigit also accepts "²", which int() refuses)."""
+    return raw.isascii() and raw.isdigit()
+
+
+def storable(value: str, name: str) -> str:
+    """Text every database can store: valid Unicode (no lone surrogates) and no NUL."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise InvalidInput(f"{name}: contains characters that are not valid text.") from None
+    if "\x00" in value:
+        raise InvalidInput(f"{name}: contains a NUL character.")
+    return value
 
 
 def text(body: Body, name: str, *, max_length: int = 1000, optional: bool = False) -> str:
@@ -50,7 +66,7 @@ def text(body: Body, name: str, *, max_length: int = 1000, optional: bool = Fals
         raise InvalidInput(f"{name}: a text value is required.")
     if len(value) > max_length:
         raise InvalidInput(f"{name}: at most {max_length} characters.")
-    return value
+    return storable(value, name)
 
 
 def integer(body: Body, name: str, *, minimum: int = 0, maximum: int = 2**53) -> int:
@@ -82,10 +98,10 @@ def instant(body: Body, name: str) -> datetime:
     if isinstance(value, str):
         try:
             parsed = datetime.fromisoformat(value)
-        except ValueError:
-            parsed = None
-        if parsed is not None and parsed.tzinfo is not None:
-            return parsed.astimezone(UTC)
+            if parsed.tzinfo is not None:
+                return parsed.astimezone(UTC)
+        except (ValueError, OverflowError):
+            pass
     raise InvalidInput(f"{name}: a time with its offset is required, e.g. 2026-11-30T14:00:00Z.")
 
 
@@ -126,7 +142,7 @@ def uuid_field(body: Body, name: str) -> uuid.UUID:
 
 def path_int(request: Request, name: str) -> int:
     raw = str(request.path_params[name])
-    if not raw.isdigit() or len(raw) > 18:
+    if not digits(raw) or len(raw) > 18:
         raise InvalidInput(f"{name}: not a valid id.")
     return int(raw)
 
@@ -145,6 +161,6 @@ def query_int(
     raw = request.query_params.get(name)
     if raw is None:
         return default
-    if not raw.isdigit() or not minimum <= int(raw) <= maximum:
+    if not digits(raw) or len(raw) > 18 or not minimum <= int(raw) <= maximum:
         raise InvalidInput(f"{name}: a whole number from {minimum} to {maximum} is required.")
     return int(raw)

@@ -21,7 +21,8 @@ AfterCommit = Callable[[], Awaitable[None]]
 
 
 def create_engine(url: str) -> AsyncEngine:
-    """An engine for `url` with the per-dialect settings Interlude relies on.
+    """An engine for `url` with the per-dialect settings Interlude relies on. Statement
+    parameters are never put into error messages or logs (they hold people's data).
 
     SQLite: WAL (readers never block the writer), foreign keys enforced, a busy timeout,
     and every transaction opened with BEGIN IMMEDIATE so writers queue on the database
@@ -30,12 +31,16 @@ def create_engine(url: str) -> AsyncEngine:
     """
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
-        engine = create_async_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
+        engine = create_async_engine(
+            url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}, hide_parameters=True
+        )
         _configure_sqlite(engine)
         return engine
     # No pre-ping: it costs round trips on every checkout; a connection the server dropped
     # fails one statement, is invalidated by SQLAlchemy and replaced on the next checkout.
-    return create_async_engine(url, pool_size=10, max_overflow=10, pool_recycle=1800)
+    return create_async_engine(
+        url, pool_size=10, max_overflow=10, pool_recycle=1800, hide_parameters=True
+    )
 
 
 def _configure_sqlite(engine: AsyncEngine) -> None:

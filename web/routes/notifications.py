@@ -22,7 +22,12 @@ def _minutes(value: object, name: str) -> int:
     """ "HH:MM" to minutes after midnight."""
     if isinstance(value, str) and len(value) == 5 and value[2] == ":":
         hours, minutes = value[:2], value[3:]
-        if hours.isdigit() and minutes.isdigit() and int(hours) < 24 and int(minutes) < 60:
+        if (
+            parsing.digits(hours)
+            and parsing.digits(minutes)
+            and int(hours) < 24
+            and int(minutes) < 60
+        ):
             return int(hours) * 60 + int(minutes)
     raise InvalidInput(f"{name}: a time like 22:00 is required.")
 
