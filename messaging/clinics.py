@@ -6,6 +6,8 @@ import secrets
 import uuid
 from dataclasses import dataclass
 
+from sqlalchemy.exc import IntegrityError
+
 from messaging import audit, jobs, threads
 from messaging.actors import Actor, RequestOrigin, Role
 from messaging.audit import AuditEntry
@@ -27,6 +29,7 @@ MAX_NAME_LENGTH = 200
 MAX_SENDER_NAME_LENGTH = 100
 MAX_PAGE = 200
 DEFAULT_SENDER_NAME = "Interlude"
+OPEN_INVITATION_EXISTS = "That email already has an open invitation. Revoke it to send a new one."
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,7 +115,8 @@ async def _issue_invitation(
     if await accounts.email_in_use(uow.session, email):
         raise Conflict("Someone with that email already has an account.")
     if await invitations.pending_invitation_for_email(uow.session, email, now) is not None:
-        raise Conflict("That email already has an open invitation. Revoke it to send a new one.")
+        raise Conflict(OPEN_INVITATION_EXISTS)
+    await invitations.close_expired_for_email(uow.session, email, now)
     salt = secrets.token_bytes(16)
     invitation = InvitationRecord(
         id=uuid.uuid4(),
@@ -129,7 +133,11 @@ async def _issue_invitation(
         accepted_at=None,
         revoked_at=None,
     )
-    await invitations.insert_invitation(uow.session, invitation)
+    try:
+        await invitations.insert_invitation(uow.session, invitation)
+        await uow.session.flush()
+    except IntegrityError:  # another admin invited the same email at the same moment
+        raise Conflict(OPEN_INVITATION_EXISTS) from None
     await jobs.enqueue(
         uow,
         "email.invitation",

@@ -101,3 +101,17 @@ async def mark_revoked(session: AsyncSession, invitation_id: uuid.UUID, now: dat
         .values(revoked_at=now)
     )
     return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def close_expired_for_email(session: AsyncSession, email: str, now: datetime) -> None:
+    """Close open invitations to `email` whose time ran out, so a new one may be issued."""
+    await session.execute(
+        update(invitations)
+        .where(
+            invitations.c.email == email,
+            invitations.c.accepted_at.is_(None),
+            invitations.c.revoked_at.is_(None),
+            invitations.c.expires_at <= now,
+        )
+        .values(revoked_at=now)
+    )

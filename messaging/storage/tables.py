@@ -18,6 +18,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     Uuid,
+    text,
 )
 
 from messaging.storage.types import UTCDateTime
@@ -133,6 +134,16 @@ invitations = Table(
     Column("accepted_at", UTCDateTime, nullable=True),
     Column("revoked_at", UTCDateTime, nullable=True),
     CheckConstraint(f"role IN {ROLES!r}", name="role"),
+)
+
+# At most one open invitation per email (expired ones are closed before a new one).
+OPEN_INVITATION = text("accepted_at IS NULL AND revoked_at IS NULL")
+Index(
+    "uq_invitations_open_email",
+    invitations.c.email,
+    unique=True,
+    sqlite_where=OPEN_INVITATION,
+    postgresql_where=OPEN_INVITATION,
 )
 
 sessions = Table(

@@ -1,5 +1,6 @@
 """Clinic administration: invitations, care teams, disabling people, the audit trail."""
 
+import asyncio
 from datetime import timedelta
 
 import pytest
@@ -189,3 +190,28 @@ async def test_the_audit_chain_verifies_and_a_tampered_row_is_found(api: Api) ->
     assert not broken.ok
     assert broken.first_broken_id == victim
     assert broken.reason == "its contents were changed"
+
+
+async def test_two_admins_inviting_the_same_email_at_once_make_one_invitation(api: Api) -> None:
+    admin = await api.create_clinic()
+    second_admin = await api.invite_and_register(admin, "admin", "Second Admin")
+    results = await asyncio.gather(
+        admin.client.invite("twice@example.org", "Twice", "client"),
+        second_admin.client.invite("twice@example.org", "Twice", "client"),
+        return_exceptions=True,
+    )
+    refused = [r for r in results if isinstance(r, ApiError)]
+    assert len(refused) == 1
+    assert refused[0].status == 409
+    assert [i["email"] for i in await admin.client.invitations()] == ["twice@example.org"]
+
+
+async def test_an_expired_invitation_can_be_replaced_by_a_new_one(
+    api: Api, clock: FrozenClock
+) -> None:
+    admin = await api.create_clinic()
+    await admin.client.invite("late@example.org", "Late", "client")
+    clock.advance(timedelta(days=7, seconds=1))
+    await admin.client.login(admin.email, PASSWORD)
+    fresh = await admin.client.invite("late@example.org", "Late", "client")
+    assert [i["id"] for i in await admin.client.invitations()] == [fresh["id"]]
