@@ -5,6 +5,7 @@ Every failure is an `InvalidInput` naming the field, so a client always learns w
 
 from __future__ import annotations
 
+import contextlib
 import json
 import uuid
 from datetime import UTC, datetime
@@ -96,12 +97,10 @@ def instant(body: Body, name: str) -> datetime:
     """An ISO 8601 time with its offset (e.g. 2026-11-30T14:00:00Z)."""
     value = body.get(name)
     if isinstance(value, str):
-        try:
+        with contextlib.suppress(ValueError, OverflowError):  # refused below
             parsed = datetime.fromisoformat(value)
             if parsed.tzinfo is not None:
                 return parsed.astimezone(UTC)
-        except (ValueError, OverflowError):
-            pass
     raise InvalidInput(f"{name}: a time with its offset is required, e.g. 2026-11-30T14:00:00Z.")
 
 
@@ -133,10 +132,8 @@ def path_uuid(request: Request, name: str) -> uuid.UUID:
 def uuid_field(body: Body, name: str) -> uuid.UUID:
     value = body.get(name)
     if isinstance(value, str):
-        try:
+        with contextlib.suppress(ValueError):  # refused below
             return uuid.UUID(value)
-        except ValueError:
-            pass
     raise InvalidInput(f"{name}: a valid id is required.")
 
 
