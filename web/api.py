@@ -40,21 +40,29 @@ Endpoint = Callable[..., Awaitable[Response | Mapping[str, Any] | None]]
 class Contract:
     """What a route accepts and answers.
 
-    `response` is the type of the success body (a TypedDict or model; None for 204),
-    `status` its status; `also` lists other success statuses (e.g. 200 for a retried
-    send). `errors` are the error classes the route may answer with beyond the ones every
-    route of its kind has (see `web.openapi.error_statuses`). `media_type` is for routes
-    that answer something other than JSON (e.g. a page)."""
+    `response` is the type of the success body (a TypedDict or model; None for none),
+    `status` its status (default: 204 without a body, else 200); `also` lists other
+    success statuses (e.g. 200 for a retried send). `errors` are the error classes the
+    route may answer with beyond those every route of its kind has (see
+    `web.openapi.error_statuses`). `media_type` is for routes that answer something other
+    than JSON (e.g. a page)."""
 
     summary: str
     body: type[BaseModel] | None = None
     query: type[BaseModel] | None = None
     response: Any = None
-    status: int = 200
+    status: int | None = None
     also: tuple[int, ...] = ()
     errors: tuple[type[InterludeError], ...] = ()
     public: bool = False
     media_type: str = "application/json"
+
+    @property
+    def success_status(self) -> int:
+        """`status`, or by default 204 for a JSON route with no response body, else 200."""
+        if self.status is not None:
+            return self.status
+        return 204 if self.response is None and self.media_type == "application/json" else 200
 
 
 class ApiRoute(Route):
@@ -80,7 +88,7 @@ class ApiRoute(Route):
                 return answer
             if answer is None:
                 return Response(status_code=204)
-            return JSONResponse(answer, status_code=contract.status)
+            return JSONResponse(answer, status_code=contract.success_status)
 
         edge.__name__ = endpoint.__name__
         edge.__doc__ = endpoint.__doc__
