@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+# isort: off
+# First: prometheus_client decides on multiprocess mode when it is first imported.
+from interlude import metrics_directory  # noqa: F401
+# isort: on
+
 import argparse
 import asyncio
 import contextlib
 import logging
+import os
 import sys
+import time
 from collections.abc import AsyncIterator, Sequence
 
 import socketio
@@ -14,6 +21,7 @@ import uvicorn
 
 from interlude import __version__, admin_commands
 from interlude.logs import configure_logging
+from messaging import metrics
 from messaging.errors import ConfigurationError
 from messaging.events import EventPublisher, NoRealtime
 from messaging.settings import Settings, load_settings
@@ -22,7 +30,7 @@ from messaging.storage.database import Database
 from web.app import Companion, create_app
 from web.context import AppContext
 from web.realtime import SocketIOPublisher
-from worker.runner import run_worker_process, running_in_background
+from worker.runner import run_worker_process, running_in_background, worker_is_healthy
 
 logger = logging.getLogger("interlude")
 
@@ -41,6 +49,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     serve.add_argument("--port", type=int, default=8000, help="port to bind (default 8000)")
     commands.add_parser("worker", help="run the job worker until SIGTERM/SIGINT")
+    commands.add_parser(
+        "worker-health", help="exit 0 if a worker's loop ran recently (its heartbeat file)"
+    )
     commands.add_parser("migrate", help="upgrade the database schema to the newest version")
     commands.add_parser("version", help="print the version")
     admin = commands.add_parser("admin", help="operator commands").add_subparsers(
@@ -83,10 +94,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"interlude: configuration error: {error}", file=sys.stderr)
         return EXIT_CONFIGURATION
     configure_logging(settings.log_format, settings.log_level)
+    if args.command == "worker-health":
+        return 0 if worker_is_healthy(settings, time.time()) else 1
     if args.command == "migrate":
         return asyncio.run(migrate(settings))
     if args.command == "worker":
-        return asyncio.run(run_worker_process(settings, worker_events(settings)))
+        try:
+            return asyncio.run(run_worker_process(settings, worker_events(settings)))
+        finally:
+            metrics.process_exited(os.getpid())
     if args.command in ("admin", "jobs"):
         return asyncio.run(run_admin_command(settings, args))
     return asyncio.run(serve(settings, args.host, args.port))
@@ -122,7 +138,10 @@ async def serve(settings: Settings, host: str, port: int) -> int:
     config = uvicorn.Config(
         app, host=host, port=port, log_config=None, proxy_headers=True, server_header=False
     )
-    await uvicorn.Server(config).serve()
+    try:
+        await uvicorn.Server(config).serve()
+    finally:
+        metrics.process_exited(os.getpid())
     return 0
 
 

@@ -15,7 +15,7 @@ from messaging.clock import Clock, SystemClock
 from messaging.context import ServiceContext
 from messaging.settings import Settings
 from messaging.storage.database import Database
-from web import health
+from web import health, metrics
 from web.context import AppContext
 from web.errors import EXCEPTION_HANDLERS
 from web.middleware import RequestIdMiddleware, SecurityHeadersMiddleware
@@ -74,6 +74,7 @@ def http_routes(settings: Settings, page: Page) -> list[BaseRoute]:
     """Every HTTP route of the app (the authorization matrix test walks this list)."""
     routes: list[BaseRoute] = [
         *health.routes,
+        *metrics.routes,
         *accounts.routes,
         *clinic.routes,
         *threads.routes,

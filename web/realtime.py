@@ -22,7 +22,7 @@ from typing import Any, TypeVar
 
 import socketio
 
-from messaging import authentication, messages, presence, threads
+from messaging import authentication, messages, metrics, presence, threads
 from messaging.actors import Actor
 from messaging.errors import InterludeError, InvalidInput, NotAuthenticated
 from messaging.events import session_room
@@ -48,7 +48,13 @@ class SocketIOPublisher:
         self._emitter = emitter
 
     async def publish(self, event: str, data: dict[str, Any], rooms: Sequence[str]) -> None:
-        await self._emitter.emit(event, data, room=list(rooms), namespace="/")
+        try:
+            await self._emitter.emit(event, data, room=list(rooms), namespace="/")
+        except Exception:
+            metrics.publish_failures.inc()
+            raise
+        if event == "message":
+            metrics.messages_delivered.inc(len(rooms))
 
 
 class RealtimeNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
@@ -69,10 +75,12 @@ class RealtimeNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
             raise ConnectionRefusedError({"code": error.code, "message": error.message}) from None
         await self.save_session(sid, {"token": token})
         await self.enter_room(sid, session_room(actor.session_id))
+        metrics.live_sockets.inc()
         async with context.database.unit_of_work() as uow:
             await presence.announce_presence(uow, context.services, actor, online=True)
 
     async def on_disconnect(self, sid: str, reason: Any = None) -> None:
+        metrics.live_sockets.dec()
         async with self._context().database.unit_of_work() as uow:
             try:
                 actor = await self._actor(sid, uow)
@@ -83,9 +91,12 @@ class RealtimeNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
     async def on_send(self, sid: str, data: Any) -> Json:
         async def send(uow: UnitOfWork, actor: Actor, event: wire.SendEvent) -> Json:
             services = self._context().services
-            sent = await messages.send_message(
-                uow, services, actor, event.thread_id, event.envelope
-            )
+            with metrics.send_latency.labels("socket").time():
+                sent = await messages.send_message(
+                    uow, services, actor, event.thread_id, event.envelope
+                )
+            if not sent.duplicate:
+                metrics.messages_sent.labels("socket").inc()
             return {"message": messages.message_payload(sent.message), "duplicate": sent.duplicate}
 
         return await self._answer(sid, data, wire.SendEvent, send)

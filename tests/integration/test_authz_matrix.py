@@ -475,6 +475,7 @@ MATRIX: list[Case] = [
     members_only("DELETE", "/api/scheduled/{message_id}", own_scheduled),
     public("GET", "/api/openapi.json", nothing),
     public("GET", "/api/docs", nothing),
+    public("GET", "/metrics", nothing),
     # Near the end: these change the caller's keys or end its session.
     self_service(identity_replacement)("POST", "/api/me/identity"),
     self_service(nothing)("POST", "/api/logout"),

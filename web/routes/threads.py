@@ -8,7 +8,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 import crypto
-from messaging import errors, identities, messages, threads
+from messaging import errors, identities, messages, metrics, threads
 from messaging.actors import Actor
 from messaging.errors import InvalidInput
 from web import parsing
@@ -112,8 +112,13 @@ async def list_messages(request: Request, actor: Actor | None, query: wire.Messa
 async def send_message(request: Request, actor: Actor | None, body: wire.NewMessage) -> Response:
     thread_id = parsing.path_uuid(request, "thread_id")
     context = app_context(request)
-    async with context.database.unit_of_work() as uow:
-        sent = await messages.send_message(uow, context.services, actor, thread_id, body.envelope)
+    with metrics.send_latency.labels("http").time():
+        async with context.database.unit_of_work() as uow:
+            sent = await messages.send_message(
+                uow, context.services, actor, thread_id, body.envelope
+            )
+    if not sent.duplicate:
+        metrics.messages_sent.labels("http").inc()
     return JSONResponse(
         messages.message_payload(sent.message), status_code=200 if sent.duplicate else 201
     )
