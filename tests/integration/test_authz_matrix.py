@@ -464,6 +464,7 @@ MATRIX: list[Case] = [
         },
     ),
     admin_only("GET", "/api/clinic/overdue", nothing, clinic_wide=True),
+    admin_only("GET", "/api/clinic/operations", nothing, clinic_wide=True),
     members_only("GET", "/api/threads/{thread_id}/expectations", expectations_path),
     members_only("GET", "/api/threads/{thread_id}/live-sessions", new_live_session),
     Case("POST", "/api/threads/{thread_id}/live-sessions", new_live_session, THERAPIST_MEMBER),

@@ -99,3 +99,21 @@ class OverdueCount(TypedDict):
 
 class OverdueCounts(TypedDict):
     therapists: list[OverdueCount]
+
+
+class QueueCount(TypedDict):
+    kind: str
+    state: str
+    count: int
+
+
+class StorageJson(TypedDict):
+    messages: int
+    message_bytes: int
+    commit_bytes: int
+
+
+class OperationsJson(TypedDict):
+    jobs: list[QueueCount]
+    active_sessions: int
+    storage: StorageJson

@@ -6,7 +6,7 @@ from typing import Any
 
 from starlette.requests import Request
 
-from messaging import audit, clinics, errors
+from messaging import audit, clinics, errors, operations
 from messaging.actors import Actor
 from web import parsing
 from web.api import ApiRoute, Contract
@@ -103,6 +103,24 @@ async def read_audit(request: Request, actor: Actor | None, query: wire.AuditPag
     return {"events": [audit_json(e) for e in events]}
 
 
+async def read_operations(request: Request, actor: Actor | None) -> Json:
+    context = app_context(request)
+    async with context.database.unit_of_work() as uow:
+        found = await operations.clinic_operations(uow, context.services, actor)
+    return {
+        "jobs": [
+            {"kind": kind, "state": state, "count": count}
+            for (kind, state), count in sorted(found.jobs.items())
+        ],
+        "active_sessions": found.active_sessions,
+        "storage": {
+            "messages": found.storage.messages,
+            "message_bytes": found.storage.message_bytes,
+            "commit_bytes": found.storage.commit_bytes,
+        },
+    }
+
+
 routes = [
     ApiRoute(
         "/api/clinic/invitations",
@@ -178,6 +196,15 @@ routes = [
             "The clinic's audit trail, newest first (keyset: before=)",
             query=wire.AuditPage,
             response=wire.AuditTrail,
+        ),
+    ),
+    ApiRoute(
+        "/api/clinic/operations",
+        read_operations,
+        "GET",
+        Contract(
+            "My clinic's job queue by state, active sessions and storage used (no content)",
+            response=wire.OperationsJson,
         ),
     ),
 ]
