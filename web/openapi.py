@@ -153,7 +153,7 @@ def _operation(route: Route, method: str, components: Components) -> Json:
     endpoint = route.handler if isinstance(route, ApiRoute) else route.endpoint
     operation: Json = {
         "operationId": f"{method.lower()}_{endpoint.__name__}",
-        "tags": [_tag(route.path)],
+        "tags": [_tag(endpoint)],
         "summary": contract.summary if contract else _first_line(endpoint.__doc__),
     }
     parameters = _parameters(route, contract, components)
@@ -196,9 +196,9 @@ def _success(contract: Contract, status: int, components: Components) -> Json:
     }
 
 
-def _tag(path: str) -> str:
-    parts = [part for part in path.split("/") if part and part != "api"]
-    return parts[0] if parts and not parts[0].startswith("{") else "app"
+def _tag(endpoint: Any) -> str:
+    """The module that defines the endpoint (accounts, threads, health, ...)."""
+    return str(endpoint.__module__).rsplit(".", 1)[-1].replace("_", " ")
 
 
 def _first_line(doc: str | None) -> str:
