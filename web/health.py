@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
@@ -15,7 +13,7 @@ from web.errors import error_response
 from web.models.health import Alive, Ready
 
 
-async def healthz(request: Request) -> dict[str, Any]:
+async def healthz(request: Request) -> Alive:
     return {"status": "alive"}
 
 

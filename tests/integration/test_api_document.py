@@ -6,10 +6,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, get_type_hints
 
 import pytest
 from openapi_spec_validator import validate
+from starlette.responses import Response
 from starlette.routing import Route
 from starlette.testclient import TestClient
 
@@ -61,6 +62,17 @@ def test_every_api_route_declares_its_contract() -> None:
         and not isinstance(route, ApiRoute)
     ]
     assert plain == []
+
+
+def test_each_endpoint_returns_the_response_its_contract_documents() -> None:
+    """mypy checks an endpoint's body against its return type; this ties that type to the
+    contract the document is generated from."""
+    for route in routes():
+        if isinstance(route, ApiRoute):
+            returned = get_type_hints(route.handler)["return"]
+            documented = route.contract.response
+            if returned is not Response:
+                assert returned == (type(None) if documented is None else documented), route.path
 
 
 def test_every_body_and_response_is_described_by_a_schema(document: dict[str, Any]) -> None:

@@ -36,7 +36,7 @@ def recovery_material(given: wire.RecoveryMaterial) -> RecoveryMaterial:
     )
 
 
-async def prelogin(request: Request, body: wire.Prelogin) -> Json:
+async def prelogin(request: Request, body: wire.Prelogin) -> wire.PreloginJson:
     context = app_context(request)
     async with context.database.unit_of_work() as uow:
         answer = await authentication.prelogin(uow, context.services, body.email)
@@ -46,7 +46,7 @@ async def prelogin(request: Request, body: wire.Prelogin) -> Json:
     }
 
 
-async def login(request: Request, body: wire.Login) -> Json:
+async def login(request: Request, body: wire.Login) -> wire.GrantJson:
     origin = request_origin(request, body.device_label)
     context = app_context(request)
     async with context.database.unit_of_work() as uow:
@@ -60,14 +60,14 @@ async def logout(request: Request, actor: Actor | None) -> None:
         await authentication.logout(uow, context.services, actor)
 
 
-async def me(request: Request, actor: Actor | None) -> Json:
+async def me(request: Request, actor: Actor | None) -> wire.AccountJson:
     context = app_context(request)
     async with context.database.unit_of_work() as uow:
         view = await authentication.my_account(uow, actor)
     return account_json(view)
 
 
-async def list_sessions(request: Request, actor: Actor | None) -> Json:
+async def list_sessions(request: Request, actor: Actor | None) -> wire.SessionList:
     context = app_context(request)
     async with context.database.unit_of_work() as uow:
         found = await authentication.list_sessions(uow, context.services, actor)
@@ -82,14 +82,16 @@ async def end_session(request: Request, actor: Actor | None) -> None:
         await authentication.end_session(uow, context.services, actor, session_id)
 
 
-async def end_other_sessions(request: Request, actor: Actor | None) -> Json:
+async def end_other_sessions(request: Request, actor: Actor | None) -> wire.SessionsEnded:
     context = app_context(request)
     async with context.database.unit_of_work() as uow:
         ended = await authentication.end_other_sessions(uow, context.services, actor)
     return {"ended": len(ended)}
 
 
-async def change_password(request: Request, actor: Actor | None, body: wire.PasswordChange) -> Json:
+async def change_password(
+    request: Request, actor: Actor | None, body: wire.PasswordChange
+) -> wire.PasswordChanged:
     context = app_context(request)
     async with context.database.unit_of_work() as uow:
         ended = await credentials.change_password(
@@ -103,7 +105,7 @@ async def change_password(request: Request, actor: Actor | None, body: wire.Pass
     return {"other_sessions_ended": ended}
 
 
-async def begin_recovery(request: Request, body: wire.RecoveryBegin) -> Json:
+async def begin_recovery(request: Request, body: wire.RecoveryBegin) -> wire.RecoveryStarted:
     context = app_context(request)
     async with context.database.unit_of_work() as uow:
         user_id, wrapped = await credentials.begin_recovery(
@@ -112,7 +114,7 @@ async def begin_recovery(request: Request, body: wire.RecoveryBegin) -> Json:
     return {"user_id": str(user_id), "recovery_wrapped_account_key": b64encode(wrapped)}
 
 
-async def complete_recovery(request: Request, body: wire.RecoveryComplete) -> Json:
+async def complete_recovery(request: Request, body: wire.RecoveryComplete) -> wire.GrantJson:
     origin = request_origin(request, body.device_label)
     context = app_context(request)
     async with context.database.unit_of_work() as uow:
@@ -127,7 +129,7 @@ async def complete_recovery(request: Request, body: wire.RecoveryComplete) -> Js
     return grant_json(grant)
 
 
-async def show_invitation(request: Request) -> Json:
+async def show_invitation(request: Request) -> wire.InvitationView:
     token = str(request.path_params["token"])
     context = app_context(request)
     async with context.database.unit_of_work() as uow:
@@ -143,7 +145,7 @@ async def show_invitation(request: Request) -> Json:
     }
 
 
-async def accept_invitation(request: Request, body: wire.InvitationAcceptance) -> Json:
+async def accept_invitation(request: Request, body: wire.InvitationAcceptance) -> wire.GrantJson:
     token = str(request.path_params["token"])
     material = RegistrationMaterial(
         password=password_material(body),

@@ -18,7 +18,9 @@ from web.serializers import audit_json, care_json, invitation_json, user_json
 Json = dict[str, Any]
 
 
-async def invite(request: Request, actor: Actor | None, body: wire.NewInvitation) -> Json:
+async def invite(
+    request: Request, actor: Actor | None, body: wire.NewInvitation
+) -> wire.IssuedInvitation:
     context = app_context(request)
     async with context.database.unit_of_work() as uow:
         issued = await clinics.invite(
@@ -33,7 +35,7 @@ async def invite(request: Request, actor: Actor | None, body: wire.NewInvitation
     return {**invitation_json(issued.invitation), "link": issued.link}
 
 
-async def list_invitations(request: Request, actor: Actor | None) -> Json:
+async def list_invitations(request: Request, actor: Actor | None) -> wire.InvitationList:
     context = app_context(request)
     async with context.database.unit_of_work() as uow:
         found = await clinics.list_invitations(uow, context.services, actor)
@@ -49,14 +51,16 @@ async def revoke_invitation(request: Request, actor: Actor | None) -> None:
         )
 
 
-async def list_people(request: Request, actor: Actor | None, query: wire.PeoplePage) -> Json:
+async def list_people(
+    request: Request, actor: Actor | None, query: wire.PeoplePage
+) -> wire.PeopleList:
     context = app_context(request)
     async with context.database.unit_of_work() as uow:
         people = await clinics.list_people(uow, actor, after_email=query.after, limit=query.limit)
     return {"people": [user_json(p) for p in people]}
 
 
-async def disable_person(request: Request, actor: Actor | None) -> Json:
+async def disable_person(request: Request, actor: Actor | None) -> wire.SessionsEndedCount:
     user_id = parsing.path_uuid(request, "user_id")
     context = app_context(request)
     async with context.database.unit_of_work() as uow:
@@ -66,14 +70,14 @@ async def disable_person(request: Request, actor: Actor | None) -> Json:
     return {"sessions_ended": len(ended)}
 
 
-async def list_care_team(request: Request, actor: Actor | None) -> Json:
+async def list_care_team(request: Request, actor: Actor | None) -> wire.CareTeam:
     context = app_context(request)
     async with context.database.unit_of_work() as uow:
         assignments = await clinics.list_care_team(uow, actor)
     return {"assignments": [care_json(a) for a in assignments]}
 
 
-async def assign(request: Request, actor: Actor | None) -> Json:
+async def assign(request: Request, actor: Actor | None) -> wire.CareAssignment:
     therapist_id = parsing.path_uuid(request, "therapist_id")
     client_id = parsing.path_uuid(request, "client_id")
     context = app_context(request)
@@ -94,7 +98,9 @@ async def unassign(request: Request, actor: Actor | None) -> None:
         )
 
 
-async def read_audit(request: Request, actor: Actor | None, query: wire.AuditPage) -> Json:
+async def read_audit(
+    request: Request, actor: Actor | None, query: wire.AuditPage
+) -> wire.AuditTrail:
     context = app_context(request)
     async with context.database.unit_of_work() as uow:
         events = await audit.list_clinic_trail(
@@ -103,7 +109,7 @@ async def read_audit(request: Request, actor: Actor | None, query: wire.AuditPag
     return {"events": [audit_json(e) for e in events]}
 
 
-async def read_operations(request: Request, actor: Actor | None) -> Json:
+async def read_operations(request: Request, actor: Actor | None) -> wire.OperationsJson:
     context = app_context(request)
     async with context.database.unit_of_work() as uow:
         found = await operations.clinic_operations(uow, context.services, actor)

@@ -24,7 +24,7 @@ from web.serializers import (
 Json = dict[str, Any]
 
 
-async def read_schedule(request: Request, actor: Actor | None) -> Json:
+async def read_schedule(request: Request, actor: Actor | None) -> wire.ScheduleJson:
     context = app_context(request)
     async with context.database.unit_of_work() as uow:
         schedule = await schedules.my_schedule(uow, actor)
@@ -33,7 +33,7 @@ async def read_schedule(request: Request, actor: Actor | None) -> Json:
 
 async def update_schedule(
     request: Request, actor: Actor | None, body: wire.ScheduleChoices
-) -> Json:
+) -> wire.ScheduleJson:
     context = app_context(request)
     async with context.database.unit_of_work() as uow:
         schedule = await schedules.set_my_schedule(
@@ -50,7 +50,7 @@ async def update_schedule(
     return schedule_json(schedule)
 
 
-async def read_expectations(request: Request, actor: Actor | None) -> Json:
+async def read_expectations(request: Request, actor: Actor | None) -> wire.ExpectationsJson:
     thread_id = parsing.path_uuid(request, "thread_id")
     context = app_context(request)
     async with context.database.unit_of_work() as uow:
@@ -58,7 +58,7 @@ async def read_expectations(request: Request, actor: Actor | None) -> Json:
     return expectations_json(found)
 
 
-async def read_inbox(request: Request, actor: Actor | None) -> Json:
+async def read_inbox(request: Request, actor: Actor | None) -> wire.Inbox:
     context = app_context(request)
     async with context.database.unit_of_work() as uow:
         waiting = await replies.inbox(uow, context.services, actor)
@@ -66,7 +66,7 @@ async def read_inbox(request: Request, actor: Actor | None) -> Json:
     return {"threads": [inbox_json(thread, now) for thread in waiting]}
 
 
-async def read_overdue_counts(request: Request, actor: Actor | None) -> Json:
+async def read_overdue_counts(request: Request, actor: Actor | None) -> clinic_wire.OverdueCounts:
     context = app_context(request)
     async with context.database.unit_of_work() as uow:
         counts = await replies.overdue_counts(uow, context.services, actor)
@@ -78,7 +78,7 @@ async def read_overdue_counts(request: Request, actor: Actor | None) -> Json:
     }
 
 
-async def list_live_sessions(request: Request, actor: Actor | None) -> Json:
+async def list_live_sessions(request: Request, actor: Actor | None) -> wire.LiveSessionList:
     thread_id = parsing.path_uuid(request, "thread_id")
     context = app_context(request)
     async with context.database.unit_of_work() as uow:
@@ -86,7 +86,9 @@ async def list_live_sessions(request: Request, actor: Actor | None) -> Json:
     return {"live_sessions": [live_session_json(s) for s in found]}
 
 
-async def schedule_live_session(request: Request, actor: Actor | None, body: wire.Window) -> Json:
+async def schedule_live_session(
+    request: Request, actor: Actor | None, body: wire.Window
+) -> wire.LiveSessionJson:
     thread_id = parsing.path_uuid(request, "thread_id")
     context = app_context(request)
     async with context.database.unit_of_work() as uow:
@@ -96,7 +98,9 @@ async def schedule_live_session(request: Request, actor: Actor | None, body: wir
     return live_session_json(session)
 
 
-async def move_live_session(request: Request, actor: Actor | None, body: wire.Window) -> Json:
+async def move_live_session(
+    request: Request, actor: Actor | None, body: wire.Window
+) -> wire.LiveSessionJson:
     session_id = parsing.path_uuid(request, "session_id")
     context = app_context(request)
     async with context.database.unit_of_work() as uow:
@@ -106,7 +110,7 @@ async def move_live_session(request: Request, actor: Actor | None, body: wire.Wi
     return live_session_json(session)
 
 
-async def cancel_live_session(request: Request, actor: Actor | None) -> Json:
+async def cancel_live_session(request: Request, actor: Actor | None) -> wire.LiveSessionJson:
     session_id = parsing.path_uuid(request, "session_id")
     context = app_context(request)
     async with context.database.unit_of_work() as uow:
@@ -114,7 +118,9 @@ async def cancel_live_session(request: Request, actor: Actor | None) -> Json:
     return live_session_json(session)
 
 
-async def schedule_message(request: Request, actor: Actor | None, body: wire.LaterMessage) -> Json:
+async def schedule_message(
+    request: Request, actor: Actor | None, body: wire.LaterMessage
+) -> thread_wire.MessageJson:
     thread_id = parsing.path_uuid(request, "thread_id")
     context = app_context(request)
     async with context.database.unit_of_work() as uow:
@@ -124,7 +130,7 @@ async def schedule_message(request: Request, actor: Actor | None, body: wire.Lat
     return messages.message_payload(message)
 
 
-async def list_scheduled(request: Request, actor: Actor | None) -> Json:
+async def list_scheduled(request: Request, actor: Actor | None) -> thread_wire.MessageList:
     thread_id = parsing.path_uuid(request, "thread_id")
     context = app_context(request)
     async with context.database.unit_of_work() as uow:
@@ -132,7 +138,9 @@ async def list_scheduled(request: Request, actor: Actor | None) -> Json:
     return {"messages": [messages.message_payload(m) for m in waiting]}
 
 
-async def replace_scheduled(request: Request, actor: Actor | None, body: wire.LaterMessage) -> Json:
+async def replace_scheduled(
+    request: Request, actor: Actor | None, body: wire.LaterMessage
+) -> thread_wire.MessageJson:
     message_id = parsing.path_uuid(request, "message_id")
     context = app_context(request)
     async with context.database.unit_of_work() as uow:

@@ -36,7 +36,7 @@ def _choices(given: wire.PreferenceChoices) -> preferences.PreferenceChoices:
     )
 
 
-async def read_preferences(request: Request, actor: Actor | None) -> Json:
+async def read_preferences(request: Request, actor: Actor | None) -> wire.PreferencesJson:
     context = app_context(request)
     async with context.database.unit_of_work() as uow:
         record = await preferences.my_preferences(uow, context.services, actor)
@@ -45,7 +45,7 @@ async def read_preferences(request: Request, actor: Actor | None) -> Json:
 
 async def update_preferences(
     request: Request, actor: Actor | None, body: wire.PreferenceChoices
-) -> Json:
+) -> wire.PreferencesJson:
     context = app_context(request)
     async with context.database.unit_of_work() as uow:
         record = await preferences.update_preferences(uow, context.services, actor, _choices(body))
@@ -88,7 +88,7 @@ async def unsubscribe(request: Request) -> Response:
     )
 
 
-async def failed_emails(request: Request, actor: Actor | None) -> Json:
+async def failed_emails(request: Request, actor: Actor | None) -> clinic_wire.FailedEmails:
     context = app_context(request)
     async with context.database.unit_of_work() as uow:
         found = await job_admin.failed_emails(uow, actor)

@@ -28,14 +28,14 @@ from web.serializers import (
 Json = dict[str, Any]
 
 
-async def list_threads(request: Request, actor: Actor | None) -> Json:
+async def list_threads(request: Request, actor: Actor | None) -> wire.ThreadList:
     context = app_context(request)
     async with context.database.unit_of_work() as uow:
         found = await threads.list_threads(uow, actor)
     return {"threads": [thread_json(t) for t in found]}
 
 
-async def direct_roster(request: Request, actor: Actor | None) -> Json:
+async def direct_roster(request: Request, actor: Actor | None) -> wire.RosterJson:
     client_id = parsing.path_uuid(request, "client_id")
     context = app_context(request)
     async with context.database.unit_of_work() as uow:
@@ -45,7 +45,7 @@ async def direct_roster(request: Request, actor: Actor | None) -> Json:
 
 async def open_direct_thread(
     request: Request, actor: Actor | None, body: wire.DirectOpening
-) -> Json:
+) -> wire.ThreadCore:
     client_id = parsing.path_uuid(request, "client_id")
     context = app_context(request)
     async with context.database.unit_of_work() as uow:
@@ -61,7 +61,7 @@ async def open_direct_thread(
     return thread_core_json(thread)
 
 
-async def thread_detail(request: Request, actor: Actor | None) -> Json:
+async def thread_detail(request: Request, actor: Actor | None) -> wire.ThreadDetail:
     thread_id = parsing.path_uuid(request, "thread_id")
     context = app_context(request)
     async with context.database.unit_of_work() as uow:
@@ -69,7 +69,7 @@ async def thread_detail(request: Request, actor: Actor | None) -> Json:
     return {**thread_core_json(thread), "members": [member_json(m) for m in members]}
 
 
-async def thread_roster(request: Request, actor: Actor | None) -> Json:
+async def thread_roster(request: Request, actor: Actor | None) -> wire.RosterJson:
     thread_id = parsing.path_uuid(request, "thread_id")
     context = app_context(request)
     async with context.database.unit_of_work() as uow:
@@ -77,7 +77,9 @@ async def thread_roster(request: Request, actor: Actor | None) -> Json:
     return roster_json(roster)
 
 
-async def list_commits(request: Request, actor: Actor | None, query: wire.CommitsPage) -> Json:
+async def list_commits(
+    request: Request, actor: Actor | None, query: wire.CommitsPage
+) -> wire.CommitList:
     thread_id = parsing.path_uuid(request, "thread_id")
     after = -1 if query.after_epoch is None else query.after_epoch
     context = app_context(request)
@@ -86,7 +88,9 @@ async def list_commits(request: Request, actor: Actor | None, query: wire.Commit
     return {"commits": [commit_json(c) for c in commits]}
 
 
-async def add_commit(request: Request, actor: Actor | None, body: wire.NextCommit) -> Json:
+async def add_commit(
+    request: Request, actor: Actor | None, body: wire.NextCommit
+) -> wire.ThreadCore:
     thread_id = parsing.path_uuid(request, "thread_id")
     context = app_context(request)
     async with context.database.unit_of_work() as uow:
@@ -94,7 +98,9 @@ async def add_commit(request: Request, actor: Actor | None, body: wire.NextCommi
     return thread_core_json(thread)
 
 
-async def list_messages(request: Request, actor: Actor | None, query: wire.MessagesPage) -> Json:
+async def list_messages(
+    request: Request, actor: Actor | None, query: wire.MessagesPage
+) -> wire.MessageList:
     thread_id = parsing.path_uuid(request, "thread_id")
     context = app_context(request)
     async with context.database.unit_of_work() as uow:
@@ -131,7 +137,9 @@ async def mark_read(request: Request, actor: Actor | None, body: wire.ReadPositi
         await threads.mark_read(uow, context.services, actor, thread_id, body.seq)
 
 
-async def edit_message(request: Request, actor: Actor | None, body: wire.NewMessage) -> Json:
+async def edit_message(
+    request: Request, actor: Actor | None, body: wire.NewMessage
+) -> wire.MessageJson:
     message_id = parsing.path_uuid(request, "message_id")
     context = app_context(request)
     async with context.database.unit_of_work() as uow:
@@ -141,7 +149,7 @@ async def edit_message(request: Request, actor: Actor | None, body: wire.NewMess
     return messages.message_payload(updated)
 
 
-async def delete_message(request: Request, actor: Actor | None) -> Json:
+async def delete_message(request: Request, actor: Actor | None) -> wire.MessageJson:
     message_id = parsing.path_uuid(request, "message_id")
     context = app_context(request)
     async with context.database.unit_of_work() as uow:
@@ -149,7 +157,7 @@ async def delete_message(request: Request, actor: Actor | None) -> Json:
     return messages.message_payload(removed)
 
 
-async def public_key(request: Request, actor: Actor | None) -> Json:
+async def public_key(request: Request, actor: Actor | None) -> account_wire.PublicKeyJson:
     user_id = parsing.path_uuid(request, "user_id")
     context = app_context(request)
     async with context.database.unit_of_work() as uow:
@@ -157,7 +165,7 @@ async def public_key(request: Request, actor: Actor | None) -> Json:
     return public_key_json(key)
 
 
-async def my_clients(request: Request, actor: Actor | None) -> Json:
+async def my_clients(request: Request, actor: Actor | None) -> wire.MyClients:
     context = app_context(request)
     async with context.database.unit_of_work() as uow:
         found = await threads.my_clients(uow, actor)
@@ -173,7 +181,7 @@ async def my_clients(request: Request, actor: Actor | None) -> Json:
     }
 
 
-async def key_by_id(request: Request, actor: Actor | None) -> Json:
+async def key_by_id(request: Request, actor: Actor | None) -> account_wire.PublicKeyJson:
     user_id = parsing.path_uuid(request, "user_id")
     try:
         key_id = crypto.b64decode(str(request.path_params["key_id"]))
@@ -187,7 +195,7 @@ async def key_by_id(request: Request, actor: Actor | None) -> Json:
 
 async def replace_identity(
     request: Request, actor: Actor | None, body: account_wire.IdentityReplacement
-) -> Json:
+) -> account_wire.PublicKeyJson:
     context = app_context(request)
     async with context.database.unit_of_work() as uow:
         key = await identities.replace_identity(
