@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+# isort: off
+# First: prometheus_client decides on multiprocess mode when it is first imported.
+from interlude import metrics_directory  # noqa: F401
+# isort: on
+
 import argparse
 import asyncio
 import contextlib
 import logging
+import os
 import sys
+import time
 from collections.abc import AsyncIterator, Sequence
 
 import socketio
@@ -14,6 +21,7 @@ import uvicorn
 
 from interlude import __version__, admin_commands
 from interlude.logs import configure_logging
+from messaging import metrics
 from messaging.errors import ConfigurationError
 from messaging.events import EventPublisher, NoRealtime
 from messaging.settings import Settings, load_settings
@@ -21,8 +29,9 @@ from messaging.storage import schema
 from messaging.storage.database import Database
 from web.app import Companion, create_app
 from web.context import AppContext
+from web.metrics import worker_probe_app
 from web.realtime import SocketIOPublisher
-from worker.runner import run_worker_process, running_in_background
+from worker.runner import run_worker_process, running_in_background, worker_is_healthy
 
 logger = logging.getLogger("interlude")
 
@@ -40,7 +49,19 @@ def build_parser() -> argparse.ArgumentParser:
     serve = commands.add_parser("serve", help="serve the web app and API")
     serve.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     serve.add_argument("--port", type=int, default=8000, help="port to bind (default 8000)")
-    commands.add_parser("worker", help="run the job worker until SIGTERM/SIGINT")
+    worker = commands.add_parser("worker", help="run the job worker until SIGTERM/SIGINT")
+    worker.add_argument(
+        "--probe-port",
+        type=int,
+        default=None,
+        help="also serve /metrics and /healthz on this port (default: none)",
+    )
+    worker.add_argument(
+        "--probe-host", default="127.0.0.1", help="address for the probe port (default 127.0.0.1)"
+    )
+    commands.add_parser(
+        "worker-health", help="exit 0 if a worker's loop ran recently (its heartbeat file)"
+    )
     commands.add_parser("migrate", help="upgrade the database schema to the newest version")
     commands.add_parser("version", help="print the version")
     admin = commands.add_parser("admin", help="operator commands").add_subparsers(
@@ -83,10 +104,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"interlude: configuration error: {error}", file=sys.stderr)
         return EXIT_CONFIGURATION
     configure_logging(settings.log_format, settings.log_level)
+    if args.command == "worker-health":
+        return 0 if worker_is_healthy(settings, time.time()) else 1
     if args.command == "migrate":
         return asyncio.run(migrate(settings))
     if args.command == "worker":
-        return asyncio.run(run_worker_process(settings, worker_events(settings)))
+        try:
+            return asyncio.run(run_worker(settings, args.probe_host, args.probe_port))
+        finally:
+            metrics.process_exited(os.getpid())
     if args.command in ("admin", "jobs"):
         return asyncio.run(run_admin_command(settings, args))
     return asyncio.run(serve(settings, args.host, args.port))
@@ -122,8 +148,31 @@ async def serve(settings: Settings, host: str, port: int) -> int:
     config = uvicorn.Config(
         app, host=host, port=port, log_config=None, proxy_headers=True, server_header=False
     )
-    await uvicorn.Server(config).serve()
+    try:
+        await uvicorn.Server(config).serve()
+    finally:
+        metrics.process_exited(os.getpid())
     return 0
+
+
+async def run_worker(settings: Settings, probe_host: str, probe_port: int | None) -> int:
+    """The worker, and beside it (with a probe port) its /metrics and /healthz. A signal
+    stops the probe server first, which passes it on to the worker's own handler."""
+    if probe_port is None:
+        return await run_worker_process(settings, worker_events(settings))
+    database = Database.from_url(settings.database_url)
+    app = worker_probe_app(settings, database, lambda: worker_is_healthy(settings, time.time()))
+    config = uvicorn.Config(
+        app, host=probe_host, port=probe_port, log_config=None, server_header=False
+    )
+    probe = uvicorn.Server(config)
+    serving = asyncio.create_task(probe.serve())
+    try:
+        return await run_worker_process(settings, worker_events(settings))
+    finally:
+        probe.should_exit = True
+        await serving
+        await database.dispose()
 
 
 async def run_admin_command(settings: Settings, args: argparse.Namespace) -> int:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Protocol
+from typing import Protocol, overload
 
 
 class Clock(Protocol):
@@ -15,6 +15,14 @@ class Clock(Protocol):
 class SystemClock:
     def now(self) -> datetime:
         return datetime.now(UTC)
+
+
+@overload
+def iso_utc(moment: datetime) -> str: ...
+
+
+@overload
+def iso_utc(moment: datetime | None) -> str | None: ...
 
 
 def iso_utc(moment: datetime | None) -> str | None:

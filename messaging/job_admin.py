@@ -32,6 +32,11 @@ async def retry_job(uow: UnitOfWork, ctx: ServiceContext, job_id: int) -> None:
     await uow.commit()
 
 
+async def queue_counts(uow: UnitOfWork) -> dict[tuple[str, str], int]:
+    """For operators (`/metrics`): jobs of every clinic by kind and state."""
+    return await store.count_jobs_by_kind_and_state(uow.session)
+
+
 async def failed_emails(uow: UnitOfWork, actor: Actor | None) -> list[JobRecord]:
     """The admin's clinic's emails that could not be sent, with the reason kept."""
     allowed = authorize(actor, Action.MANAGE_EMAIL_JOBS, clinic_of(actor))

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from messaging import metrics
 from messaging.clock import Clock
 from messaging.errors import JobNotDueYet, PermanentJobFailure
 from messaging.storage import jobs as store
@@ -101,6 +102,8 @@ class RunnerOptions:
     batch_size: int = 20
     poll_interval: float = 1.0
     backoff: Backoff = field(default_factory=Backoff)
+    # Called after every pass of the loop (the worker's liveness heartbeat).
+    heartbeat: Callable[[], None] | None = None
 
 
 class JobRunner:
@@ -133,6 +136,8 @@ class JobRunner:
             except Exception:
                 logger.exception("job runner pass failed; retrying after the poll interval")
                 ran = 0
+            if self._options.heartbeat is not None:
+                self._options.heartbeat()
             if ran == 0 and not stop.is_set():
                 await self._sleep(stop)
         logger.info("job runner stopped")
@@ -236,6 +241,12 @@ class JobRunner:
             await uow.commit()
         if not owned:
             logger.warning("job lease was lost before it finished", extra={"job_id": job.id})
+            return
+        outcome = state if state != "queued" else ("later" if refund else "retry")
+        metrics.jobs_finished.labels(job.kind, outcome).inc()
+        if state == "done":
+            waited = (self._clock.now() - job.run_at).total_seconds()
+            metrics.job_latency.labels(job.kind).observe(max(waited, 0.0))
 
     async def _release(self, jobs: list[JobRecord], token: str) -> None:
         """Give back claimed jobs not yet started (on shutdown), without using an attempt."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TypedDict
 
 import crypto
 from crypto import CryptoError, Envelope
@@ -164,11 +165,28 @@ async def publish_message_event(
         current = await thread_store.current_members(uow.session, message.thread_id)
         members = [m.user_id for m in current]
     await publish_after_commit(
-        uow, ctx.events, event, message_payload(message), members, now=ctx.clock.now()
+        uow, ctx.events, event, dict(message_payload(message)), members, now=ctx.clock.now()
     )
 
 
-def message_payload(message: MessageRecord) -> dict[str, object]:
+class MessagePayload(TypedDict):
+    """A message on the wire (documented as `web.models.threads.MessageJson`)."""
+
+    id: str
+    thread_id: str
+    seq: int | None
+    sender_id: str
+    client_message_id: str
+    epoch: int
+    envelope: str | None
+    state: str
+    created_at: str
+    edited_at: str | None
+    deleted_at: str | None
+    deliver_at: str | None
+
+
+def message_payload(message: MessageRecord) -> MessagePayload:
     """The JSON form of a message, the same over HTTP and the socket."""
     return {
         "id": str(message.id),

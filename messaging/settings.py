@@ -10,6 +10,7 @@ import os
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
+from ipaddress import IPv4Network, IPv6Network, ip_network
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -21,6 +22,8 @@ LOG_FORMATS = ("text", "json")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 DATABASE_SCHEMES = ("sqlite+aiosqlite", "postgresql+asyncpg")
 SMTP_SCHEMES = ("smtp", "smtp+starttls", "smtps")
+DEFAULT_METRICS_ALLOW = (ip_network("127.0.0.0/8"), ip_network("::1/128"))
+MIN_METRICS_TOKEN_LENGTH = 16
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +45,8 @@ class Settings:
     session_idle_hours: int
     invitation_days: int
     allow_interactive_kdf: bool
+    metrics_allow: tuple[IPv4Network | IPv6Network, ...] = DEFAULT_METRICS_ALLOW
+    metrics_token: str | None = None
 
     @property
     def is_sqlite(self) -> bool:
@@ -99,6 +104,8 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         session_idle_hours=_integer(env, "INTERLUDE_SESSION_IDLE_HOURS", 168, minimum=1),
         invitation_days=_integer(env, "INTERLUDE_INVITATION_DAYS", 7, minimum=1),
         allow_interactive_kdf=_boolean(env, "INTERLUDE_ALLOW_INTERACTIVE_KDF", "false"),
+        metrics_allow=_networks(env, "INTERLUDE_METRICS_ALLOW"),
+        metrics_token=_metrics_token(env),
     )
 
 
@@ -190,3 +197,25 @@ def _secret_key(env: Mapping[str, str], data_dir: Path, *, shared: bool) -> byte
     if len(stored) < MIN_SECRET_KEY_LENGTH:
         raise ConfigurationError(f"INTERLUDE_SECRET_KEY: the key in {key_file} is too short")
     return stored.encode()
+
+
+def _networks(env: Mapping[str, str], name: str) -> tuple[IPv4Network | IPv6Network, ...]:
+    """Comma-separated addresses or networks (CIDR); "none" allows no address at all."""
+    raw = _optional(env, name)
+    if raw is None:
+        return DEFAULT_METRICS_ALLOW
+    if raw.lower() == "none":
+        return ()
+    try:
+        return tuple(ip_network(part.strip(), strict=False) for part in raw.split(",") if part)
+    except ValueError as exc:
+        raise ConfigurationError(f"{name}: {exc}") from None
+
+
+def _metrics_token(env: Mapping[str, str]) -> str | None:
+    token = _optional(env, "INTERLUDE_METRICS_TOKEN")
+    if token is not None and len(token) < MIN_METRICS_TOKEN_LENGTH:
+        raise ConfigurationError(
+            f"INTERLUDE_METRICS_TOKEN: must be at least {MIN_METRICS_TOKEN_LENGTH} characters"
+        )
+    return token

@@ -8,17 +8,18 @@ from contextlib import AbstractAsyncContextManager
 
 import socketio
 from starlette.applications import Starlette
-from starlette.routing import BaseRoute, Route
+from starlette.routing import BaseRoute
 from starlette.types import ASGIApp
 
 from messaging.clock import Clock, SystemClock
 from messaging.context import ServiceContext
 from messaging.settings import Settings
 from messaging.storage.database import Database
+from web import health, metrics
 from web.context import AppContext
 from web.errors import EXCEPTION_HANDLERS
-from web.health import healthz, readyz
 from web.middleware import RequestIdMiddleware, SecurityHeadersMiddleware
+from web.openapi import document_routes
 from web.pages import Page, content_security_policy, load_index_page, page_routes
 from web.realtime import SocketIOPublisher, create_socket_server
 from web.routes import accounts, clinic, delayed_reply, notifications, threads
@@ -71,9 +72,9 @@ def create_app(
 
 def http_routes(settings: Settings, page: Page) -> list[BaseRoute]:
     """Every HTTP route of the app (the authorization matrix test walks this list)."""
-    return [
-        Route("/healthz", healthz, methods=["GET"]),
-        Route("/readyz", readyz, methods=["GET"]),
+    routes: list[BaseRoute] = [
+        *health.routes,
+        *metrics.routes,
         *accounts.routes,
         *clinic.routes,
         *threads.routes,
@@ -81,6 +82,7 @@ def http_routes(settings: Settings, page: Page) -> list[BaseRoute]:
         *delayed_reply.routes,
         *page_routes(page, settings.node_modules_dir),
     ]
+    return [*routes, *document_routes(routes)]
 
 
 def with_http_middleware(app: ASGIApp, content_security_policy: str) -> ASGIApp:

@@ -10,6 +10,7 @@ import time
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from messaging import metrics
 from messaging.log_context import request_id
 
 access_log = logging.getLogger("interlude.access")
@@ -45,6 +46,10 @@ class RequestIdMiddleware:
         try:
             await self.app(scope, receive, send_with_id)
         finally:
+            elapsed = time.perf_counter() - started
+            route = route_template(scope) or "unmatched"
+            metrics.http_requests.labels(scope["method"], route, str(status)).inc()
+            metrics.http_latency.labels(scope["method"], route).observe(elapsed)
             path = logged_path(scope)
             access_log.info(
                 "%s %s %s",
@@ -55,7 +60,7 @@ class RequestIdMiddleware:
                     "method": scope["method"],
                     "path": path,
                     "status": status,
-                    "duration_ms": round((time.perf_counter() - started) * 1000, 2),
+                    "duration_ms": round(elapsed * 1000, 2),
                 },
             )
             request_id.reset(token)
@@ -65,14 +70,16 @@ class RequestIdMiddleware:
 SECRET_PATHS = re.compile(r"^(/api/(?:invitations|unsubscribe)/)[^/]+")
 
 
+def route_template(scope: Scope) -> str | None:
+    """The matched route's template (`/api/invitations/{token}`), if a route matched."""
+    template = getattr(scope.get("route"), "path", None)
+    return template if isinstance(template, str) else None
+
+
 def logged_path(scope: Scope) -> str:
-    """The path as it may be logged: the matched route's template when there is one
-    (`/api/invitations/{token}`), otherwise the raw path with credentials masked."""
-    route = scope.get("route")
-    template = getattr(route, "path", None)
-    if isinstance(template, str):
-        return template
-    return SECRET_PATHS.sub(r"\1{redacted}", str(scope["path"]))
+    """The path as it may be logged: the matched route's template when there is one,
+    otherwise the raw path with credentials masked."""
+    return route_template(scope) or SECRET_PATHS.sub(r"\1{redacted}", str(scope["path"]))
 
 
 class SecurityHeadersMiddleware:

@@ -3,8 +3,9 @@
 A socket authenticates on connect with its session token and joins its session's room;
 events reach it only while its session lives and it belongs to the thread (recipients are
 resolved per event by `messaging.events`). Every event a socket sends is re-authenticated
-and goes through the same services as HTTP. Acknowledgements are `{"ok": ...}` or
-`{"error": {"code", "message"}}`.
+and goes through the same services as HTTP, its payload checked against the event's model
+in `web.models.realtime` (which the OpenAPI document describes). Acknowledgements are
+`{"ok": ...}` or `{"error": {"code", "message"}}`.
 
 With a Redis URL the server fans out through `AsyncRedisManager`, so any number of web
 processes serve the same rooms. Origins must match the page (the engine.io default, which
@@ -17,23 +18,25 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Sequence
-from typing import Any
+from typing import Any, TypeVar
 
 import socketio
 
-from crypto import MAX_ENVELOPE_BYTES
-from messaging import authentication, messages, presence, threads
+from messaging import authentication, messages, metrics, presence, threads
 from messaging.actors import Actor
 from messaging.errors import InterludeError, InvalidInput, NotAuthenticated
 from messaging.events import session_room
 from messaging.settings import Settings
 from messaging.storage.database import UnitOfWork
-from web import parsing
+from web.api import validated
 from web.context import AppContext
+from web.models import realtime as wire
+from web.models.fields import Input
 
 logger = logging.getLogger("interlude.realtime")
 
 Json = dict[str, Any]
+Event = TypeVar("Event", bound=Input)
 ACK_GRACE_SECONDS = 0.5
 
 
@@ -45,7 +48,13 @@ class SocketIOPublisher:
         self._emitter = emitter
 
     async def publish(self, event: str, data: dict[str, Any], rooms: Sequence[str]) -> None:
-        await self._emitter.emit(event, data, room=list(rooms), namespace="/")
+        try:
+            await self._emitter.emit(event, data, room=list(rooms), namespace="/")
+        except Exception:
+            metrics.publish_failures.inc()
+            raise
+        if event == "message":
+            metrics.messages_delivered.inc(len(rooms))
 
 
 class RealtimeNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
@@ -66,10 +75,12 @@ class RealtimeNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
             raise ConnectionRefusedError({"code": error.code, "message": error.message}) from None
         await self.save_session(sid, {"token": token})
         await self.enter_room(sid, session_room(actor.session_id))
+        metrics.live_sockets.inc()
         async with context.database.unit_of_work() as uow:
             await presence.announce_presence(uow, context.services, actor, online=True)
 
     async def on_disconnect(self, sid: str, reason: Any = None) -> None:
+        metrics.live_sockets.dec()
         async with self._context().database.unit_of_work() as uow:
             try:
                 actor = await self._actor(sid, uow)
@@ -78,23 +89,21 @@ class RealtimeNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
             await presence.announce_presence(uow, self._context().services, actor, online=False)
 
     async def on_send(self, sid: str, data: Any) -> Json:
-        async def send(uow: UnitOfWork, actor: Actor, body: Json) -> Json:
-            thread_id = parsing.uuid_field(body, "thread_id")
-            envelope = parsing.binary(body, "envelope", max_size=MAX_ENVELOPE_BYTES + 1)
+        async def send(uow: UnitOfWork, actor: Actor, event: wire.SendEvent) -> Json:
             services = self._context().services
-            sent = await messages.send_message(uow, services, actor, thread_id, envelope)
+            with metrics.send_latency.labels("socket").time():
+                sent = await messages.send_message(
+                    uow, services, actor, event.thread_id, event.envelope
+                )
+            if not sent.duplicate:
+                metrics.messages_sent.labels("socket").inc()
             return {"message": messages.message_payload(sent.message), "duplicate": sent.duplicate}
 
-        return await self._answer(sid, data, send)
+        return await self._answer(sid, data, wire.SendEvent, send)
 
     async def on_sync(self, sid: str, data: Any) -> Json:
-        async def sync(uow: UnitOfWork, actor: Actor, body: Json) -> Json:
-            positions = parsing.obj(body, "threads")
-            wanted = {
-                parsing.uuid_field({"id": key}, "id"): parsing.integer(positions, key)
-                for key in positions
-            }
-            gaps = await messages.sync(uow, actor, wanted)
+        async def sync(uow: UnitOfWork, actor: Actor, event: wire.SyncEvent) -> Json:
+            gaps = await messages.sync(uow, actor, dict(event.threads))
             return {
                 "threads": {
                     str(thread_id): {
@@ -105,24 +114,22 @@ class RealtimeNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
                 }
             }
 
-        return await self._answer(sid, data, sync)
+        return await self._answer(sid, data, wire.SyncEvent, sync)
 
     async def on_read(self, sid: str, data: Any) -> Json:
-        async def read(uow: UnitOfWork, actor: Actor, body: Json) -> Json:
-            thread_id = parsing.uuid_field(body, "thread_id")
-            seq = parsing.integer(body, "seq")
-            await threads.mark_read(uow, self._context().services, actor, thread_id, seq)
+        async def read(uow: UnitOfWork, actor: Actor, event: wire.ReadEvent) -> Json:
+            services = self._context().services
+            await threads.mark_read(uow, services, actor, event.thread_id, event.seq)
             return {}
 
-        return await self._answer(sid, data, read)
+        return await self._answer(sid, data, wire.ReadEvent, read)
 
     async def on_typing(self, sid: str, data: Any) -> Json:
-        async def typing(uow: UnitOfWork, actor: Actor, body: Json) -> Json:
-            thread_id = parsing.uuid_field(body, "thread_id")
-            await presence.typing(uow, self._context().services, actor, thread_id)
+        async def typing(uow: UnitOfWork, actor: Actor, event: wire.TypingEvent) -> Json:
+            await presence.typing(uow, self._context().services, actor, event.thread_id)
             return {}
 
-        return await self._answer(sid, data, typing)
+        return await self._answer(sid, data, wire.TypingEvent, typing)
 
     async def _actor(self, sid: str, uow: UnitOfWork) -> Actor:
         """Re-authenticate on every event: a socket whose session ended can do nothing."""
@@ -130,14 +137,20 @@ class RealtimeNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
         return await authentication.authenticate(uow, self._context().services, stored["token"])
 
     async def _answer(
-        self, sid: str, data: Any, handle: Callable[[UnitOfWork, Actor, Json], Awaitable[Json]]
+        self,
+        sid: str,
+        data: Any,
+        model: type[Event],
+        handle: Callable[[UnitOfWork, Actor, Event], Awaitable[Json]],
     ) -> Json:
-        """Authenticate and handle in one transaction; answer `{ok}` or `{error}`."""
+        """Authenticate, check the payload against the event's model, and handle in one
+        transaction; answer `{ok}` or `{error}`."""
         try:
             if not isinstance(data, dict):
                 raise InvalidInput("Send an object.")
             async with self._context().database.unit_of_work() as uow:
-                result = await handle(uow, await self._actor(sid, uow), data)
+                actor = await self._actor(sid, uow)
+                result = await handle(uow, actor, validated(model, data))
         except InterludeError as error:
             if isinstance(error, NotAuthenticated):
                 closing = asyncio.create_task(self._disconnect_after_ack(sid))

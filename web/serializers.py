@@ -1,4 +1,6 @@
-"""Records to JSON. Binary values are base64url without padding; times are ISO 8601 UTC."""
+"""Records to JSON. Binary values are base64url without padding; times are ISO 8601 UTC.
+Each serializer returns the response shape declared in `web.models` (checked by mypy), the
+same shape the OpenAPI document gives for the routes that answer it."""
 
 from __future__ import annotations
 
@@ -26,6 +28,7 @@ from messaging.storage.records import (
 )
 from messaging.threads import Roster, SignedCommit, ThreadSummary
 from messaging.working_time import format_weekly
+from web.models import accounts, clinic, delayed_reply, notifications, threads
 
 Json = dict[str, Any]
 
@@ -33,7 +36,7 @@ Json = dict[str, Any]
 timestamp = iso_utc
 
 
-def user_json(user: UserRecord) -> Json:
+def user_json(user: UserRecord) -> accounts.UserJson:
     return {
         "id": str(user.id),
         "email": user.email,
@@ -44,7 +47,7 @@ def user_json(user: UserRecord) -> Json:
     }
 
 
-def session_json(session: SessionRecord, current: uuid.UUID | None) -> Json:
+def session_json(session: SessionRecord, current: uuid.UUID | None) -> accounts.SessionJson:
     return {
         "id": str(session.id),
         "device_label": session.device_label,
@@ -55,7 +58,7 @@ def session_json(session: SessionRecord, current: uuid.UUID | None) -> Json:
     }
 
 
-def grant_json(grant: SessionGrant) -> Json:
+def grant_json(grant: SessionGrant) -> accounts.GrantJson:
     return {
         "token": grant.token,
         "session": session_json(grant.session, grant.session.id),
@@ -63,7 +66,7 @@ def grant_json(grant: SessionGrant) -> Json:
     }
 
 
-def account_json(view: AccountView) -> Json:
+def account_json(view: AccountView) -> accounts.AccountJson:
     stored = view.credentials
     return {
         "user": user_json(view.user),
@@ -76,7 +79,7 @@ def account_json(view: AccountView) -> Json:
     }
 
 
-def invitation_json(invitation: InvitationRecord) -> Json:
+def invitation_json(invitation: InvitationRecord) -> clinic.InvitationJson:
     return {
         "id": str(invitation.id),
         "email": invitation.email,
@@ -87,7 +90,7 @@ def invitation_json(invitation: InvitationRecord) -> Json:
     }
 
 
-def care_json(assignment: CareAssignmentRecord) -> Json:
+def care_json(assignment: CareAssignmentRecord) -> clinic.CareAssignment:
     return {
         "therapist_id": str(assignment.therapist_id),
         "client_id": str(assignment.client_id),
@@ -95,7 +98,7 @@ def care_json(assignment: CareAssignmentRecord) -> Json:
     }
 
 
-def audit_json(event: AuditEventRecord) -> Json:
+def audit_json(event: AuditEventRecord) -> clinic.AuditEvent:
     return {
         "id": event.id,
         "action": event.action,
@@ -109,7 +112,7 @@ def audit_json(event: AuditEventRecord) -> Json:
     }
 
 
-def thread_json(summary: ThreadSummary) -> Json:
+def thread_json(summary: ThreadSummary) -> threads.ThreadJson:
     thread, member = summary.thread, summary.membership
     return {
         **thread_core_json(thread),
@@ -123,7 +126,7 @@ def thread_json(summary: ThreadSummary) -> Json:
     }
 
 
-def thread_core_json(thread: ThreadRecord) -> Json:
+def thread_core_json(thread: ThreadRecord) -> threads.ThreadCore:
     return {
         "id": str(thread.id),
         "kind": thread.kind,
@@ -137,7 +140,7 @@ def thread_core_json(thread: ThreadRecord) -> Json:
     }
 
 
-def member_json(member: ThreadMemberRecord) -> Json:
+def member_json(member: ThreadMemberRecord) -> threads.MemberJson:
     return {
         "user_id": str(member.user_id),
         "role": member.role,
@@ -146,7 +149,7 @@ def member_json(member: ThreadMemberRecord) -> Json:
     }
 
 
-def roster_json(roster: Roster) -> Json:
+def roster_json(roster: Roster) -> threads.RosterJson:
     return {
         "client_id": str(roster.client.id),
         "thread_id": str(roster.thread.id) if roster.thread else None,
@@ -163,7 +166,7 @@ def roster_json(roster: Roster) -> Json:
     }
 
 
-def commit_json(signed: SignedCommit) -> Json:
+def commit_json(signed: SignedCommit) -> threads.CommitJson:
     commit, key = signed.record, signed.author_key
     return {
         "epoch": commit.epoch,
@@ -174,7 +177,7 @@ def commit_json(signed: SignedCommit) -> Json:
     }
 
 
-def public_key_json(key: IdentityKeyRecord) -> Json:
+def public_key_json(key: IdentityKeyRecord) -> accounts.PublicKeyJson:
     return {
         "user_id": str(key.user_id),
         "key_id": b64encode(key.key_id),
@@ -187,8 +190,8 @@ def _clock_time(minutes: int | None) -> str | None:
     return None if minutes is None else f"{minutes // 60:02d}:{minutes % 60:02d}"
 
 
-def preferences_json(record: PreferencesRecord) -> Json:
-    quiet = None
+def preferences_json(record: PreferencesRecord) -> notifications.PreferencesJson:
+    quiet: notifications.QuietHoursJson | None = None
     if record.quiet_start is not None and record.quiet_end is not None:
         quiet = {"start": _clock_time(record.quiet_start), "end": _clock_time(record.quiet_end)}
     return {
@@ -205,7 +208,7 @@ def preferences_json(record: PreferencesRecord) -> Json:
     }
 
 
-def failed_email_json(job: JobRecord) -> Json:
+def failed_email_json(job: JobRecord) -> clinic.FailedEmail:
     return {
         "id": job.id,
         "kind": job.kind,
@@ -216,7 +219,7 @@ def failed_email_json(job: JobRecord) -> Json:
     }
 
 
-def schedule_json(schedule: Schedule) -> Json:
+def schedule_json(schedule: Schedule) -> delayed_reply.ScheduleJson:
     return {
         "time_zone": schedule.hours.time_zone,
         "hours": format_weekly(schedule.hours.weekly),
@@ -226,7 +229,7 @@ def schedule_json(schedule: Schedule) -> Json:
     }
 
 
-def live_session_json(session: LiveSessionRecord) -> Json:
+def live_session_json(session: LiveSessionRecord) -> delayed_reply.LiveSessionJson:
     return {
         "id": str(session.id),
         "thread_id": str(session.thread_id),
@@ -236,7 +239,7 @@ def live_session_json(session: LiveSessionRecord) -> Json:
     }
 
 
-def expectations_json(found: Expectations) -> Json:
+def expectations_json(found: Expectations) -> delayed_reply.ExpectationsJson:
     return {
         "awaiting_since": timestamp(found.awaiting_since),
         "reply_due_at": timestamp(found.reply_due_at),
@@ -248,7 +251,7 @@ def expectations_json(found: Expectations) -> Json:
     }
 
 
-def inbox_json(thread: ThreadRecord, now: datetime) -> Json:
+def inbox_json(thread: ThreadRecord, now: datetime) -> delayed_reply.InboxThread:
     return {
         **thread_core_json(thread),
         "awaiting_since": timestamp(thread.awaiting_since),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 
+from messaging import metrics
 from messaging.context import ServiceContext
 from messaging.errors import PermanentJobFailure
 from messaging.settings import Settings
@@ -40,11 +41,16 @@ class Outgoing:
                 unsubscribe_url=unsubscribe_url,
                 part=part,
             )
-            await self.mailer.send(message)
         except ValueError as error:  # a payload that cannot be rendered will not improve
             raise PermanentJobFailure(str(error)) from error
-        except PermanentMailError as error:
-            raise PermanentJobFailure(error.reason) from error
+        try:
+            await self.mailer.send(message)
+        except Exception as error:
+            metrics.emails.labels("failed").inc()
+            if isinstance(error, PermanentMailError):
+                raise PermanentJobFailure(error.reason) from error
+            raise
+        metrics.emails.labels("sent").inc()
 
 
 def render(build: Callable[[], RenderedMail]) -> RenderedMail:

@@ -6,8 +6,9 @@ import asyncio
 import contextlib
 import logging
 import signal
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from datetime import timedelta
+from pathlib import Path
 
 from messaging.clock import Clock, SystemClock
 from messaging.events import EventPublisher
@@ -21,10 +22,40 @@ from worker.mail import Mailer, mailer_from_settings
 logger = logging.getLogger("interlude.worker")
 
 
+HEARTBEAT_FILE = "worker-heartbeat"
+# A worker whose loop has not come round for this long is unhealthy (a pass waits at most
+# the poll interval, plus the jobs it runs, each bounded by its lease).
+HEARTBEAT_STALE_SECONDS = 300
+
+
+def heartbeat_path(settings: Settings) -> Path:
+    return settings.data_dir / HEARTBEAT_FILE
+
+
+def beat(path: Path) -> None:
+    path.touch()
+
+
+def worker_is_healthy(settings: Settings, now: float) -> bool:
+    """The worker's loop touched its heartbeat file recently."""
+    try:
+        touched = heartbeat_path(settings).stat().st_mtime
+    except OSError:
+        return False
+    return now - touched < HEARTBEAT_STALE_SECONDS
+
+
 def create_runner(
-    settings: Settings, database: Database, clock: Clock, mailer: Mailer, events: EventPublisher
+    settings: Settings,
+    database: Database,
+    clock: Clock,
+    mailer: Mailer,
+    events: EventPublisher,
+    heartbeat: Callable[[], None] | None = None,
 ) -> JobRunner:
-    options = RunnerOptions(lease=timedelta(seconds=settings.job_lease_seconds))
+    options = RunnerOptions(
+        lease=timedelta(seconds=settings.job_lease_seconds), heartbeat=heartbeat
+    )
     registry = build_registry(settings, database, clock, mailer, events)
     return JobRunner(database, registry, clock, options)
 
@@ -59,7 +90,10 @@ async def run_worker_process(settings: Settings, events: EventPublisher) -> int:
             loop.add_signal_handler(signum, stop.set)
         mailer = mailer_from_settings(settings)
         try:
-            runner = create_runner(settings, database, SystemClock(), mailer, events)
+            path = heartbeat_path(settings)
+            runner = create_runner(
+                settings, database, SystemClock(), mailer, events, lambda: beat(path)
+            )
             await runner.run_until_stopped(stop)
         finally:
             await mailer.close()

@@ -15,6 +15,8 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from messaging import metrics
+
 SQLITE_BUSY_TIMEOUT_MS = 15_000
 
 AfterCommit = Callable[[], Awaitable[None]]
@@ -35,12 +37,24 @@ def create_engine(url: str) -> AsyncEngine:
             url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}, hide_parameters=True
         )
         _configure_sqlite(engine)
-        return engine
-    # No pre-ping: it costs round trips on every checkout; a connection the server dropped
-    # fails one statement, is invalidated by SQLAlchemy and replaced on the next checkout.
-    return create_async_engine(
-        url, pool_size=10, max_overflow=10, pool_recycle=1800, hide_parameters=True
-    )
+    else:
+        # No pre-ping: it costs round trips on every checkout; a connection the server
+        # dropped fails one statement, is invalidated and replaced on the next checkout.
+        engine = create_async_engine(
+            url, pool_size=10, max_overflow=10, pool_recycle=1800, hide_parameters=True
+        )
+    _count_connections_in_use(engine)
+    return engine
+
+
+def _count_connections_in_use(engine: AsyncEngine) -> None:
+    @event.listens_for(engine.sync_engine, "checkout")
+    def _on_checkout(*_: Any) -> None:
+        metrics.pool_in_use.inc()
+
+    @event.listens_for(engine.sync_engine, "checkin")
+    def _on_checkin(*_: Any) -> None:
+        metrics.pool_in_use.dec()
 
 
 def _configure_sqlite(engine: AsyncEngine) -> None:

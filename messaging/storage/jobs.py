@@ -220,3 +220,14 @@ async def requeue_dead_job(session: AsyncSession, *, job_id: int, now: datetime)
 async def count_jobs_by_state(session: AsyncSession) -> dict[str, int]:
     rows = await session.execute(select(jobs.c.state, func.count()).group_by(jobs.c.state))
     return {state: int(count) for state, count in rows}
+
+
+async def count_jobs_by_kind_and_state(
+    session: AsyncSession, *, clinic_id: uuid.UUID | None = None
+) -> dict[tuple[str, str], int]:
+    """Job counts grouped by (kind, state), for one clinic's jobs or all of them."""
+    query = select(jobs.c.kind, jobs.c.state, func.count()).group_by(jobs.c.kind, jobs.c.state)
+    if clinic_id is not None:
+        query = query.where(jobs.c.clinic_id == clinic_id)
+    rows = await session.execute(query)
+    return {(kind, state): int(count) for kind, state, count in rows}

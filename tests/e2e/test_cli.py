@@ -66,7 +66,10 @@ def test_serve_refuses_an_out_of_date_postgresql_schema_until_migrated(
 @pytest.mark.parametrize("dialect", ["sqlite"], indirect=True)
 def test_serve_on_sqlite_migrates_itself(tmp_path: Path, empty_database_url: str) -> None:
     with live_server(tmp_path, empty_database_url) as server:
-        assert httpx.get(server.url + "/readyz").json() == {"status": "ready"}
+        assert httpx.get(server.url + "/readyz").json() == {
+            "status": "ready",
+            "checks": ["database", "migrations"],
+        }
         assert "database schema is at" in server.log()
 
 

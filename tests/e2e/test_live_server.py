@@ -11,7 +11,10 @@ from tests.support.live_server import LiveServer, live_server
 
 
 def test_the_served_process_is_ready_and_serves_the_page(server: LiveServer) -> None:
-    assert httpx.get(server.url + "/readyz").json() == {"status": "ready"}
+    assert httpx.get(server.url + "/readyz").json() == {
+        "status": "ready",
+        "checks": ["database", "migrations"],
+    }
     page = httpx.get(server.url + "/")
     assert page.status_code == 200
     assert '<script type="module" src="/static/js/app.js">' in page.text

@@ -464,6 +464,7 @@ MATRIX: list[Case] = [
         },
     ),
     admin_only("GET", "/api/clinic/overdue", nothing, clinic_wide=True),
+    admin_only("GET", "/api/clinic/operations", nothing, clinic_wide=True),
     members_only("GET", "/api/threads/{thread_id}/expectations", expectations_path),
     members_only("GET", "/api/threads/{thread_id}/live-sessions", new_live_session),
     Case("POST", "/api/threads/{thread_id}/live-sessions", new_live_session, THERAPIST_MEMBER),
@@ -473,6 +474,9 @@ MATRIX: list[Case] = [
     members_only("POST", "/api/threads/{thread_id}/scheduled", new_scheduled),
     members_only("PUT", "/api/scheduled/{message_id}", own_scheduled),
     members_only("DELETE", "/api/scheduled/{message_id}", own_scheduled),
+    public("GET", "/api/openapi.json", nothing),
+    public("GET", "/api/docs", nothing),
+    public("GET", "/metrics", nothing),
     # Near the end: these change the caller's keys or end its session.
     self_service(identity_replacement)("POST", "/api/me/identity"),
     self_service(nothing)("POST", "/api/logout"),

@@ -53,7 +53,7 @@ def test_healthz_says_alive(client: TestClient) -> None:
 def test_readyz_is_ready_on_a_migrated_database(client: TestClient) -> None:
     response = client.get("/readyz")
     assert response.status_code == 200
-    assert response.json() == {"status": "ready"}
+    assert response.json() == {"status": "ready", "checks": ["database", "migrations"]}
 
 
 def test_readyz_is_503_with_the_reason_when_the_schema_is_behind(

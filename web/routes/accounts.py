@@ -2,206 +2,274 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
 
 from crypto import KdfParams, b64encode
-from messaging import authentication, credentials, registration
+from messaging import authentication, credentials, errors, registration
+from messaging.actors import Actor
 from messaging.key_material import PasswordMaterial, RecoveryMaterial, RegistrationMaterial
 from web import parsing
-from web.auth import authenticated, request_origin
+from web.api import ApiRoute, Contract
+from web.auth import request_origin
 from web.context import app_context
-from web.parsing import Body
+from web.models import accounts as wire
 from web.serializers import account_json, grant_json, session_json, timestamp
 
-KEY = 32
-SALT = 16
-WRAPPED = 74
-MAX_KEYRING = 64 * 64 + 64
-MAX_BUNDLE = 145
+Json = dict[str, Any]
 
 
-def password_material(body: Body) -> PasswordMaterial:
-    kdf = parsing.obj(body, "kdf")
+def password_material(given: wire.PasswordMaterial) -> PasswordMaterial:
     return PasswordMaterial(
-        auth_key=parsing.binary(body, "auth_key", size=KEY),
-        kdf=KdfParams(
-            parsing.integer(kdf, "version", maximum=255),
-            parsing.integer(kdf, "ops", maximum=2**32 - 1),
-            parsing.integer(kdf, "mem", maximum=2**63 - 1),
-        ),
-        salt=parsing.binary(body, "salt", size=SALT),
-        wrapped_account_key=parsing.binary(body, "wrapped_account_key", size=WRAPPED),
+        auth_key=given.auth_key,
+        kdf=KdfParams(given.kdf.version, given.kdf.ops, given.kdf.mem),
+        salt=given.salt,
+        wrapped_account_key=given.wrapped_account_key,
     )
 
 
-def recovery_material(body: Body) -> RecoveryMaterial:
+def recovery_material(given: wire.RecoveryMaterial) -> RecoveryMaterial:
     return RecoveryMaterial(
-        recovery_auth_key=parsing.binary(body, "recovery_auth_key", size=KEY),
-        recovery_wrapped_account_key=parsing.binary(
-            body, "recovery_wrapped_account_key", size=WRAPPED
-        ),
+        recovery_auth_key=given.recovery_auth_key,
+        recovery_wrapped_account_key=given.recovery_wrapped_account_key,
     )
 
 
-def device_label(body: Body) -> str:
-    return parsing.text(body, "device_label", max_length=100, optional=True)
-
-
-async def prelogin(request: Request) -> Response:
-    body = await parsing.read_json(request)
-    email = parsing.text(body, "email", max_length=320)
+async def prelogin(request: Request, body: wire.Prelogin) -> wire.PreloginJson:
     context = app_context(request)
     async with context.database.unit_of_work() as uow:
-        answer = await authentication.prelogin(uow, context.services, email)
-    return JSONResponse(
-        {
-            "salt": b64encode(answer.salt),
-            "kdf": {"version": answer.kdf.version, "ops": answer.kdf.ops, "mem": answer.kdf.mem},
-        }
-    )
+        answer = await authentication.prelogin(uow, context.services, body.email)
+    return {
+        "salt": b64encode(answer.salt),
+        "kdf": {"version": answer.kdf.version, "ops": answer.kdf.ops, "mem": answer.kdf.mem},
+    }
 
 
-async def login(request: Request) -> Response:
-    body = await parsing.read_json(request)
-    email = parsing.text(body, "email", max_length=320)
-    auth_key = parsing.binary(body, "auth_key", size=KEY)
-    origin = request_origin(request, device_label(body))
+async def login(request: Request, body: wire.Login) -> wire.GrantJson:
+    origin = request_origin(request, body.device_label)
     context = app_context(request)
     async with context.database.unit_of_work() as uow:
-        grant = await authentication.login(uow, context.services, email, auth_key, origin)
-    return JSONResponse(grant_json(grant), status_code=201)
+        grant = await authentication.login(uow, context.services, body.email, body.auth_key, origin)
+    return grant_json(grant)
 
 
-async def logout(request: Request) -> Response:
-    actor = await authenticated(request)
+async def logout(request: Request, actor: Actor | None) -> None:
     context = app_context(request)
     async with context.database.unit_of_work() as uow:
         await authentication.logout(uow, context.services, actor)
-    return Response(status_code=204)
 
 
-async def me(request: Request) -> Response:
-    actor = await authenticated(request)
+async def me(request: Request, actor: Actor | None) -> wire.AccountJson:
     context = app_context(request)
     async with context.database.unit_of_work() as uow:
         view = await authentication.my_account(uow, actor)
-    return JSONResponse(account_json(view))
+    return account_json(view)
 
 
-async def list_sessions(request: Request) -> Response:
-    actor = await authenticated(request)
+async def list_sessions(request: Request, actor: Actor | None) -> wire.SessionList:
     context = app_context(request)
     async with context.database.unit_of_work() as uow:
         found = await authentication.list_sessions(uow, context.services, actor)
     current = actor.session_id if actor else None
-    return JSONResponse({"sessions": [session_json(s, current) for s in found]})
+    return {"sessions": [session_json(s, current) for s in found]}
 
 
-async def end_session(request: Request) -> Response:
-    actor = await authenticated(request)
+async def end_session(request: Request, actor: Actor | None) -> None:
     session_id = parsing.path_uuid(request, "session_id")
     context = app_context(request)
     async with context.database.unit_of_work() as uow:
         await authentication.end_session(uow, context.services, actor, session_id)
-    return Response(status_code=204)
 
 
-async def end_other_sessions(request: Request) -> Response:
-    actor = await authenticated(request)
+async def end_other_sessions(request: Request, actor: Actor | None) -> wire.SessionsEnded:
     context = app_context(request)
     async with context.database.unit_of_work() as uow:
         ended = await authentication.end_other_sessions(uow, context.services, actor)
-    return JSONResponse({"ended": len(ended)})
+    return {"ended": len(ended)}
 
 
-async def change_password(request: Request) -> Response:
-    actor = await authenticated(request)
-    body = await parsing.read_json(request)
-    current = parsing.binary(body, "current_auth_key", size=KEY)
-    new = password_material(parsing.obj(body, "new"))
+async def change_password(
+    request: Request, actor: Actor | None, body: wire.PasswordChange
+) -> wire.PasswordChanged:
     context = app_context(request)
     async with context.database.unit_of_work() as uow:
         ended = await credentials.change_password(
-            uow, context.services, actor, current, new, request_origin(request)
+            uow,
+            context.services,
+            actor,
+            body.current_auth_key,
+            password_material(body.new),
+            request_origin(request),
         )
-    return JSONResponse({"other_sessions_ended": ended})
+    return {"other_sessions_ended": ended}
 
 
-async def begin_recovery(request: Request) -> Response:
-    body = await parsing.read_json(request)
-    email = parsing.text(body, "email", max_length=320)
-    recovery_auth_key = parsing.binary(body, "recovery_auth_key", size=KEY)
+async def begin_recovery(request: Request, body: wire.RecoveryBegin) -> wire.RecoveryStarted:
     context = app_context(request)
     async with context.database.unit_of_work() as uow:
         user_id, wrapped = await credentials.begin_recovery(
-            uow, context.services, email, recovery_auth_key, request_origin(request)
+            uow, context.services, body.email, body.recovery_auth_key, request_origin(request)
         )
-    return JSONResponse(
-        {"user_id": str(user_id), "recovery_wrapped_account_key": b64encode(wrapped)}
-    )
+    return {"user_id": str(user_id), "recovery_wrapped_account_key": b64encode(wrapped)}
 
 
-async def complete_recovery(request: Request) -> Response:
-    body = await parsing.read_json(request)
-    email = parsing.text(body, "email", max_length=320)
-    recovery = recovery_material(body)
-    new = password_material(parsing.obj(body, "new"))
-    origin = request_origin(request, device_label(body))
+async def complete_recovery(request: Request, body: wire.RecoveryComplete) -> wire.GrantJson:
+    origin = request_origin(request, body.device_label)
     context = app_context(request)
     async with context.database.unit_of_work() as uow:
         grant = await credentials.complete_recovery(
-            uow, context.services, email, recovery, new, origin
+            uow,
+            context.services,
+            body.email,
+            recovery_material(body),
+            password_material(body.new),
+            origin,
         )
-    return JSONResponse(grant_json(grant), status_code=201)
+    return grant_json(grant)
 
 
-async def show_invitation(request: Request) -> Response:
+async def show_invitation(request: Request) -> wire.InvitationView:
     token = str(request.path_params["token"])
     context = app_context(request)
     async with context.database.unit_of_work() as uow:
         view = await registration.describe_invitation(uow, context.services, token)
     invitation = view.invitation
-    return JSONResponse(
-        {
-            "user_id": str(invitation.user_id),
-            "email": invitation.email,
-            "display_name": invitation.display_name,
-            "role": invitation.role,
-            "clinic": {"name": view.clinic.name},
-            "expires_at": timestamp(invitation.expires_at),
-        }
-    )
+    return {
+        "user_id": str(invitation.user_id),
+        "email": invitation.email,
+        "display_name": invitation.display_name,
+        "role": invitation.role,
+        "clinic": {"name": view.clinic.name},
+        "expires_at": timestamp(invitation.expires_at),
+    }
 
 
-async def accept_invitation(request: Request) -> Response:
+async def accept_invitation(request: Request, body: wire.InvitationAcceptance) -> wire.GrantJson:
     token = str(request.path_params["token"])
-    body = await parsing.read_json(request)
     material = RegistrationMaterial(
         password=password_material(body),
         recovery=recovery_material(body),
-        public_bundle=parsing.binary(body, "public_bundle", size=MAX_BUNDLE),
-        keyring=parsing.binary(body, "keyring", max_size=MAX_KEYRING),
+        public_bundle=body.public_bundle,
+        keyring=body.keyring,
     )
-    origin = request_origin(request, device_label(body))
+    origin = request_origin(request, body.device_label)
     context = app_context(request)
     async with context.database.unit_of_work() as uow:
         grant = await registration.accept_invitation(uow, context.services, token, material, origin)
-    return JSONResponse(grant_json(grant), status_code=201)
+    return grant_json(grant)
 
+
+LIMITED = (errors.RateLimited,)
 
 routes = [
-    Route("/api/prelogin", prelogin, methods=["POST"]),
-    Route("/api/login", login, methods=["POST"]),
-    Route("/api/logout", logout, methods=["POST"]),
-    Route("/api/me", me, methods=["GET"]),
-    Route("/api/me/password", change_password, methods=["POST"]),
-    Route("/api/sessions", list_sessions, methods=["GET"]),
-    Route("/api/sessions/end-others", end_other_sessions, methods=["POST"]),
-    Route("/api/sessions/{session_id}", end_session, methods=["DELETE"]),
-    Route("/api/recovery/begin", begin_recovery, methods=["POST"]),
-    Route("/api/recovery/complete", complete_recovery, methods=["POST"]),
-    Route("/api/invitations/{token}", show_invitation, methods=["GET"]),
-    Route("/api/invitations/{token}/accept", accept_invitation, methods=["POST"]),
+    ApiRoute(
+        "/api/prelogin",
+        prelogin,
+        "POST",
+        Contract(
+            "Salt and KDF parameters for an email (a stable fake for unknown ones)",
+            body=wire.Prelogin,
+            response=wire.PreloginJson,
+            public=True,
+        ),
+    ),
+    ApiRoute(
+        "/api/login",
+        login,
+        "POST",
+        Contract(
+            "Log in with the auth key derived from the password",
+            body=wire.Login,
+            response=wire.GrantJson,
+            status=201,
+            public=True,
+            errors=(errors.NotAuthenticated, *LIMITED),
+        ),
+    ),
+    ApiRoute("/api/logout", logout, "POST", Contract("End this session")),
+    ApiRoute(
+        "/api/me",
+        me,
+        "GET",
+        Contract("My account, clinic, key material and public bundle", response=wire.AccountJson),
+    ),
+    ApiRoute(
+        "/api/me/password",
+        change_password,
+        "POST",
+        Contract(
+            "Change my password (other sessions end)",
+            body=wire.PasswordChange,
+            response=wire.PasswordChanged,
+            errors=LIMITED,
+        ),
+    ),
+    ApiRoute(
+        "/api/sessions",
+        list_sessions,
+        "GET",
+        Contract("My sessions (devices)", response=wire.SessionList),
+    ),
+    ApiRoute(
+        "/api/sessions/end-others",
+        end_other_sessions,
+        "POST",
+        Contract("End all my other sessions", response=wire.SessionsEnded),
+    ),
+    ApiRoute(
+        "/api/sessions/{session_id}",
+        end_session,
+        "DELETE",
+        Contract("End one of my sessions"),
+    ),
+    ApiRoute(
+        "/api/recovery/begin",
+        begin_recovery,
+        "POST",
+        Contract(
+            "Start account recovery with the recovery code's auth key",
+            body=wire.RecoveryBegin,
+            response=wire.RecoveryStarted,
+            public=True,
+            errors=(errors.NotAuthenticated, *LIMITED),
+        ),
+    ),
+    ApiRoute(
+        "/api/recovery/complete",
+        complete_recovery,
+        "POST",
+        Contract(
+            "Set a new password from the recovery code; all sessions end",
+            body=wire.RecoveryComplete,
+            response=wire.GrantJson,
+            status=201,
+            public=True,
+            errors=(errors.NotAuthenticated, *LIMITED),
+        ),
+    ),
+    ApiRoute(
+        "/api/invitations/{token}",
+        show_invitation,
+        "GET",
+        Contract(
+            "Who is invited, to which clinic",
+            response=wire.InvitationView,
+            public=True,
+            errors=(errors.NotFound, errors.Gone),
+        ),
+    ),
+    ApiRoute(
+        "/api/invitations/{token}/accept",
+        accept_invitation,
+        "POST",
+        Contract(
+            "Accept an invitation: register the account's key material",
+            body=wire.InvitationAcceptance,
+            response=wire.GrantJson,
+            status=201,
+            public=True,
+            errors=(errors.NotFound, errors.Gone, errors.Conflict),
+        ),
+    ),
 ]

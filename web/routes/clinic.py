@@ -2,85 +2,82 @@
 
 from __future__ import annotations
 
-from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
+from typing import Any
 
-from messaging import audit, clinics
+from starlette.requests import Request
+
+from messaging import audit, clinics, errors, operations
+from messaging.actors import Actor
 from web import parsing
-from web.auth import authenticated, request_origin
+from web.api import ApiRoute, Contract
+from web.auth import request_origin
 from web.context import app_context
+from web.models import clinic as wire
 from web.serializers import audit_json, care_json, invitation_json, user_json
 
+Json = dict[str, Any]
 
-async def invite(request: Request) -> Response:
-    actor = await authenticated(request)
-    body = await parsing.read_json(request)
-    email = parsing.text(body, "email", max_length=320)
-    display_name = parsing.text(body, "display_name", max_length=200)
-    role = parsing.text(body, "role", max_length=20)
+
+async def invite(
+    request: Request, actor: Actor | None, body: wire.NewInvitation
+) -> wire.IssuedInvitation:
     context = app_context(request)
     async with context.database.unit_of_work() as uow:
         issued = await clinics.invite(
-            uow, context.services, actor, email, display_name, role, request_origin(request)
+            uow,
+            context.services,
+            actor,
+            body.email,
+            body.display_name,
+            body.role,
+            request_origin(request),
         )
-    return JSONResponse(
-        {**invitation_json(issued.invitation), "link": issued.link}, status_code=201
-    )
+    return {**invitation_json(issued.invitation), "link": issued.link}
 
 
-async def list_invitations(request: Request) -> Response:
-    actor = await authenticated(request)
+async def list_invitations(request: Request, actor: Actor | None) -> wire.InvitationList:
     context = app_context(request)
     async with context.database.unit_of_work() as uow:
         found = await clinics.list_invitations(uow, context.services, actor)
-    return JSONResponse({"invitations": [invitation_json(i) for i in found]})
+    return {"invitations": [invitation_json(i) for i in found]}
 
 
-async def revoke_invitation(request: Request) -> Response:
-    actor = await authenticated(request)
+async def revoke_invitation(request: Request, actor: Actor | None) -> None:
     invitation_id = parsing.path_uuid(request, "invitation_id")
     context = app_context(request)
     async with context.database.unit_of_work() as uow:
         await clinics.revoke_invitation(
             uow, context.services, actor, invitation_id, request_origin(request)
         )
-    return Response(status_code=204)
 
 
-async def list_people(request: Request) -> Response:
-    actor = await authenticated(request)
-    after = request.query_params.get("after", "")
-    limit = parsing.query_int(
-        request, "limit", clinics.MAX_PAGE, minimum=1, maximum=clinics.MAX_PAGE
-    )
+async def list_people(
+    request: Request, actor: Actor | None, query: wire.PeoplePage
+) -> wire.PeopleList:
     context = app_context(request)
     async with context.database.unit_of_work() as uow:
-        people = await clinics.list_people(uow, actor, after_email=after, limit=limit)
-    return JSONResponse({"people": [user_json(p) for p in people]})
+        people = await clinics.list_people(uow, actor, after_email=query.after, limit=query.limit)
+    return {"people": [user_json(p) for p in people]}
 
 
-async def disable_person(request: Request) -> Response:
-    actor = await authenticated(request)
+async def disable_person(request: Request, actor: Actor | None) -> wire.SessionsEndedCount:
     user_id = parsing.path_uuid(request, "user_id")
     context = app_context(request)
     async with context.database.unit_of_work() as uow:
         ended = await clinics.disable_user(
             uow, context.services, actor, user_id, request_origin(request)
         )
-    return JSONResponse({"sessions_ended": len(ended)})
+    return {"sessions_ended": len(ended)}
 
 
-async def list_care_team(request: Request) -> Response:
-    actor = await authenticated(request)
+async def list_care_team(request: Request, actor: Actor | None) -> wire.CareTeam:
     context = app_context(request)
     async with context.database.unit_of_work() as uow:
         assignments = await clinics.list_care_team(uow, actor)
-    return JSONResponse({"assignments": [care_json(a) for a in assignments]})
+    return {"assignments": [care_json(a) for a in assignments]}
 
 
-async def assign(request: Request) -> Response:
-    actor = await authenticated(request)
+async def assign(request: Request, actor: Actor | None) -> wire.CareAssignment:
     therapist_id = parsing.path_uuid(request, "therapist_id")
     client_id = parsing.path_uuid(request, "client_id")
     context = app_context(request)
@@ -88,11 +85,10 @@ async def assign(request: Request) -> Response:
         assignment = await clinics.assign_therapist(
             uow, context.services, actor, therapist_id, client_id, request_origin(request)
         )
-    return JSONResponse(care_json(assignment))
+    return care_json(assignment)
 
 
-async def unassign(request: Request) -> Response:
-    actor = await authenticated(request)
+async def unassign(request: Request, actor: Actor | None) -> None:
     therapist_id = parsing.path_uuid(request, "therapist_id")
     client_id = parsing.path_uuid(request, "client_id")
     context = app_context(request)
@@ -100,27 +96,121 @@ async def unassign(request: Request) -> Response:
         await clinics.unassign_therapist(
             uow, context.services, actor, therapist_id, client_id, request_origin(request)
         )
-    return Response(status_code=204)
 
 
-async def read_audit(request: Request) -> Response:
-    actor = await authenticated(request)
-    before = parsing.query_int(request, "before", 0, minimum=0) or None
-    limit = parsing.query_int(request, "limit", 100, minimum=1, maximum=audit.MAX_PAGE)
+async def read_audit(
+    request: Request, actor: Actor | None, query: wire.AuditPage
+) -> wire.AuditTrail:
     context = app_context(request)
     async with context.database.unit_of_work() as uow:
-        events = await audit.list_clinic_trail(uow, actor, before_id=before, limit=limit)
-    return JSONResponse({"events": [audit_json(e) for e in events]})
+        events = await audit.list_clinic_trail(
+            uow, actor, before_id=query.before or None, limit=query.limit
+        )
+    return {"events": [audit_json(e) for e in events]}
+
+
+async def read_operations(request: Request, actor: Actor | None) -> wire.OperationsJson:
+    context = app_context(request)
+    async with context.database.unit_of_work() as uow:
+        found = await operations.clinic_operations(uow, context.services, actor)
+    return {
+        "jobs": [
+            {"kind": kind, "state": state, "count": count}
+            for (kind, state), count in sorted(found.jobs.items())
+        ],
+        "active_sessions": found.active_sessions,
+        "storage": {
+            "messages": found.storage.messages,
+            "message_bytes": found.storage.message_bytes,
+            "commit_bytes": found.storage.commit_bytes,
+        },
+    }
 
 
 routes = [
-    Route("/api/clinic/invitations", invite, methods=["POST"]),
-    Route("/api/clinic/invitations", list_invitations, methods=["GET"]),
-    Route("/api/clinic/invitations/{invitation_id}", revoke_invitation, methods=["DELETE"]),
-    Route("/api/clinic/people", list_people, methods=["GET"]),
-    Route("/api/clinic/people/{user_id}/disable", disable_person, methods=["POST"]),
-    Route("/api/clinic/care-team", list_care_team, methods=["GET"]),
-    Route("/api/clinic/care-team/{therapist_id}/{client_id}", assign, methods=["PUT"]),
-    Route("/api/clinic/care-team/{therapist_id}/{client_id}", unassign, methods=["DELETE"]),
-    Route("/api/clinic/audit", read_audit, methods=["GET"]),
+    ApiRoute(
+        "/api/clinic/invitations",
+        invite,
+        "POST",
+        Contract(
+            "Invite someone to the clinic (the link goes by email)",
+            body=wire.NewInvitation,
+            response=wire.IssuedInvitation,
+            status=201,
+            errors=(errors.Conflict, errors.RateLimited),
+        ),
+    ),
+    ApiRoute(
+        "/api/clinic/invitations",
+        list_invitations,
+        "GET",
+        Contract("Open invitations of my clinic", response=wire.InvitationList),
+    ),
+    ApiRoute(
+        "/api/clinic/invitations/{invitation_id}",
+        revoke_invitation,
+        "DELETE",
+        Contract("Withdraw an invitation", errors=(errors.Gone,)),
+    ),
+    ApiRoute(
+        "/api/clinic/people",
+        list_people,
+        "GET",
+        Contract(
+            "People of my clinic, by email (keyset: after=)",
+            query=wire.PeoplePage,
+            response=wire.PeopleList,
+        ),
+    ),
+    ApiRoute(
+        "/api/clinic/people/{user_id}/disable",
+        disable_person,
+        "POST",
+        Contract(
+            "Disable an account (its sessions end)",
+            response=wire.SessionsEndedCount,
+            errors=(errors.Conflict,),
+        ),
+    ),
+    ApiRoute(
+        "/api/clinic/care-team",
+        list_care_team,
+        "GET",
+        Contract("Therapist-client assignments of my clinic", response=wire.CareTeam),
+    ),
+    ApiRoute(
+        "/api/clinic/care-team/{therapist_id}/{client_id}",
+        assign,
+        "PUT",
+        Contract(
+            "Assign a therapist to a client",
+            response=wire.CareAssignment,
+            errors=(errors.Conflict,),
+        ),
+    ),
+    ApiRoute(
+        "/api/clinic/care-team/{therapist_id}/{client_id}",
+        unassign,
+        "DELETE",
+        Contract("Remove a therapist from a client's care team", errors=(errors.Conflict,)),
+    ),
+    ApiRoute(
+        "/api/clinic/audit",
+        read_audit,
+        "GET",
+        Contract(
+            "The clinic's audit trail, newest first (keyset: before=)",
+            query=wire.AuditPage,
+            response=wire.AuditTrail,
+        ),
+    ),
+    ApiRoute(
+        "/api/clinic/operations",
+        read_operations,
+        "GET",
+        Contract(
+            "My clinic's job queue by state, active sessions and storage used (no content)",
+            response=wire.OperationsJson,
+        ),
+    ),
 ]

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
+from typing import Any
 
-import crypto
-from messaging import live_sessions, messages, replies, schedules, send_later
+from starlette.requests import Request
+
+from messaging import errors, live_sessions, messages, replies, schedules, send_later
+from messaging.actors import Actor
 from web import parsing
-from web.auth import authenticated
+from web.api import ApiRoute, Contract
 from web.context import app_context
+from web.models import clinic as clinic_wire
+from web.models import delayed_reply as wire
+from web.models import threads as thread_wire
 from web.serializers import (
     expectations_json,
     inbox_json,
@@ -18,175 +21,251 @@ from web.serializers import (
     schedule_json,
 )
 
-MAX_ENVELOPE = crypto.MAX_ENVELOPE_BYTES + 1
+Json = dict[str, Any]
 
 
-async def read_schedule(request: Request) -> Response:
-    actor = await authenticated(request)
+async def read_schedule(request: Request, actor: Actor | None) -> wire.ScheduleJson:
     context = app_context(request)
     async with context.database.unit_of_work() as uow:
         schedule = await schedules.my_schedule(uow, actor)
-    return JSONResponse(schedule_json(schedule))
+    return schedule_json(schedule)
 
 
-async def update_schedule(request: Request) -> Response:
-    actor = await authenticated(request)
-    body = await parsing.read_json(request)
-    commitment = parsing.obj(body, "commitment")
-    hours = parsing.obj(body, "hours")
+async def update_schedule(
+    request: Request, actor: Actor | None, body: wire.ScheduleChoices
+) -> wire.ScheduleJson:
     context = app_context(request)
     async with context.database.unit_of_work() as uow:
         schedule = await schedules.set_my_schedule(
             uow,
             context.services,
             actor,
-            time_zone=parsing.text(body, "time_zone", max_length=64),
-            weekly=hours,
-            days_off=parsing.string_list(body, "days_off"),
-            away_message=parsing.text(
-                body, "away_message", max_length=schedules.MAX_AWAY_MESSAGE * 2
-            ),
-            commitment_amount=parsing.integer(commitment, "amount", maximum=1000),
-            commitment_unit=parsing.text(commitment, "unit", max_length=8),
+            time_zone=body.time_zone,
+            weekly=body.hours,
+            days_off=body.days_off,
+            away_message=body.away_message,
+            commitment_amount=body.commitment.amount,
+            commitment_unit=body.commitment.unit,
         )
-    return JSONResponse(schedule_json(schedule))
+    return schedule_json(schedule)
 
 
-async def read_expectations(request: Request) -> Response:
-    actor = await authenticated(request)
+async def read_expectations(request: Request, actor: Actor | None) -> wire.ExpectationsJson:
     thread_id = parsing.path_uuid(request, "thread_id")
     context = app_context(request)
     async with context.database.unit_of_work() as uow:
         found = await replies.expectations(uow, context.services, actor, thread_id)
-    return JSONResponse(expectations_json(found))
+    return expectations_json(found)
 
 
-async def read_inbox(request: Request) -> Response:
-    actor = await authenticated(request)
+async def read_inbox(request: Request, actor: Actor | None) -> wire.Inbox:
     context = app_context(request)
     async with context.database.unit_of_work() as uow:
         waiting = await replies.inbox(uow, context.services, actor)
     now = context.clock.now()
-    return JSONResponse({"threads": [inbox_json(thread, now) for thread in waiting]})
+    return {"threads": [inbox_json(thread, now) for thread in waiting]}
 
 
-async def read_overdue_counts(request: Request) -> Response:
-    actor = await authenticated(request)
+async def read_overdue_counts(request: Request, actor: Actor | None) -> clinic_wire.OverdueCounts:
     context = app_context(request)
     async with context.database.unit_of_work() as uow:
         counts = await replies.overdue_counts(uow, context.services, actor)
-    return JSONResponse(
-        {
-            "therapists": [
-                {"therapist_id": str(therapist), "display_name": name, "overdue": overdue}
-                for therapist, name, overdue in counts
-            ]
-        }
-    )
+    return {
+        "therapists": [
+            {"therapist_id": str(therapist), "display_name": name, "overdue": overdue}
+            for therapist, name, overdue in counts
+        ]
+    }
 
 
-async def list_live_sessions(request: Request) -> Response:
-    actor = await authenticated(request)
+async def list_live_sessions(request: Request, actor: Actor | None) -> wire.LiveSessionList:
     thread_id = parsing.path_uuid(request, "thread_id")
     context = app_context(request)
     async with context.database.unit_of_work() as uow:
         found = await live_sessions.sessions_of(uow, context.services, actor, thread_id)
-    return JSONResponse({"live_sessions": [live_session_json(s) for s in found]})
+    return {"live_sessions": [live_session_json(s) for s in found]}
 
 
-async def schedule_live_session(request: Request) -> Response:
-    actor = await authenticated(request)
+async def schedule_live_session(
+    request: Request, actor: Actor | None, body: wire.Window
+) -> wire.LiveSessionJson:
     thread_id = parsing.path_uuid(request, "thread_id")
-    body = await parsing.read_json(request)
-    starts_at, ends_at = parsing.instant(body, "starts_at"), parsing.instant(body, "ends_at")
     context = app_context(request)
     async with context.database.unit_of_work() as uow:
         session = await live_sessions.schedule_session(
-            uow, context.services, actor, thread_id, starts_at, ends_at
+            uow, context.services, actor, thread_id, body.starts_at, body.ends_at
         )
-    return JSONResponse(live_session_json(session), status_code=201)
+    return live_session_json(session)
 
 
-async def move_live_session(request: Request) -> Response:
-    actor = await authenticated(request)
+async def move_live_session(
+    request: Request, actor: Actor | None, body: wire.Window
+) -> wire.LiveSessionJson:
     session_id = parsing.path_uuid(request, "session_id")
-    body = await parsing.read_json(request)
-    starts_at, ends_at = parsing.instant(body, "starts_at"), parsing.instant(body, "ends_at")
     context = app_context(request)
     async with context.database.unit_of_work() as uow:
         session = await live_sessions.move_session(
-            uow, context.services, actor, session_id, starts_at, ends_at
+            uow, context.services, actor, session_id, body.starts_at, body.ends_at
         )
-    return JSONResponse(live_session_json(session))
+    return live_session_json(session)
 
 
-async def cancel_live_session(request: Request) -> Response:
-    actor = await authenticated(request)
+async def cancel_live_session(request: Request, actor: Actor | None) -> wire.LiveSessionJson:
     session_id = parsing.path_uuid(request, "session_id")
     context = app_context(request)
     async with context.database.unit_of_work() as uow:
         session = await live_sessions.cancel_session(uow, context.services, actor, session_id)
-    return JSONResponse(live_session_json(session))
+    return live_session_json(session)
 
 
-async def schedule_message(request: Request) -> Response:
-    actor = await authenticated(request)
+async def schedule_message(
+    request: Request, actor: Actor | None, body: wire.LaterMessage
+) -> thread_wire.MessageJson:
     thread_id = parsing.path_uuid(request, "thread_id")
-    body = await parsing.read_json(request)
-    envelope = parsing.binary(body, "envelope", max_size=MAX_ENVELOPE)
-    deliver_at = parsing.instant(body, "deliver_at")
     context = app_context(request)
     async with context.database.unit_of_work() as uow:
         message = await send_later.schedule_message(
-            uow, context.services, actor, thread_id, envelope, deliver_at
+            uow, context.services, actor, thread_id, body.envelope, body.deliver_at
         )
-    return JSONResponse(messages.message_payload(message), status_code=201)
+    return messages.message_payload(message)
 
 
-async def list_scheduled(request: Request) -> Response:
-    actor = await authenticated(request)
+async def list_scheduled(request: Request, actor: Actor | None) -> thread_wire.MessageList:
     thread_id = parsing.path_uuid(request, "thread_id")
     context = app_context(request)
     async with context.database.unit_of_work() as uow:
         waiting = await send_later.list_scheduled(uow, actor, thread_id)
-    return JSONResponse({"messages": [messages.message_payload(m) for m in waiting]})
+    return {"messages": [messages.message_payload(m) for m in waiting]}
 
 
-async def replace_scheduled(request: Request) -> Response:
-    actor = await authenticated(request)
+async def replace_scheduled(
+    request: Request, actor: Actor | None, body: wire.LaterMessage
+) -> thread_wire.MessageJson:
     message_id = parsing.path_uuid(request, "message_id")
-    body = await parsing.read_json(request)
-    envelope = parsing.binary(body, "envelope", max_size=MAX_ENVELOPE)
-    deliver_at = parsing.instant(body, "deliver_at")
     context = app_context(request)
     async with context.database.unit_of_work() as uow:
         message = await send_later.replace_scheduled(
-            uow, context.services, actor, message_id, envelope, deliver_at
+            uow, context.services, actor, message_id, body.envelope, body.deliver_at
         )
-    return JSONResponse(messages.message_payload(message))
+    return messages.message_payload(message)
 
 
-async def cancel_scheduled(request: Request) -> Response:
-    actor = await authenticated(request)
+async def cancel_scheduled(request: Request, actor: Actor | None) -> None:
     message_id = parsing.path_uuid(request, "message_id")
     context = app_context(request)
     async with context.database.unit_of_work() as uow:
         await send_later.cancel_scheduled(uow, context.services, actor, message_id)
-    return Response(status_code=204)
 
+
+LATER_ERRORS = (errors.Conflict, errors.Gone)
 
 routes = [
-    Route("/api/me/schedule", read_schedule, methods=["GET"]),
-    Route("/api/me/schedule", update_schedule, methods=["PUT"]),
-    Route("/api/inbox", read_inbox, methods=["GET"]),
-    Route("/api/clinic/overdue", read_overdue_counts, methods=["GET"]),
-    Route("/api/threads/{thread_id}/expectations", read_expectations, methods=["GET"]),
-    Route("/api/threads/{thread_id}/live-sessions", list_live_sessions, methods=["GET"]),
-    Route("/api/threads/{thread_id}/live-sessions", schedule_live_session, methods=["POST"]),
-    Route("/api/live-sessions/{session_id}", move_live_session, methods=["PUT"]),
-    Route("/api/live-sessions/{session_id}", cancel_live_session, methods=["DELETE"]),
-    Route("/api/threads/{thread_id}/scheduled", list_scheduled, methods=["GET"]),
-    Route("/api/threads/{thread_id}/scheduled", schedule_message, methods=["POST"]),
-    Route("/api/scheduled/{message_id}", replace_scheduled, methods=["PUT"]),
-    Route("/api/scheduled/{message_id}", cancel_scheduled, methods=["DELETE"]),
+    ApiRoute(
+        "/api/me/schedule",
+        read_schedule,
+        "GET",
+        Contract("My working hours and reply commitment (therapists)", response=wire.ScheduleJson),
+    ),
+    ApiRoute(
+        "/api/me/schedule",
+        update_schedule,
+        "PUT",
+        Contract(
+            "Set my working hours, days off, away message and commitment",
+            body=wire.ScheduleChoices,
+            response=wire.ScheduleJson,
+        ),
+    ),
+    ApiRoute(
+        "/api/inbox",
+        read_inbox,
+        "GET",
+        Contract("Threads awaiting my reply, soonest due first", response=wire.Inbox),
+    ),
+    ApiRoute(
+        "/api/clinic/overdue",
+        read_overdue_counts,
+        "GET",
+        Contract("Overdue replies per therapist (counts only)", response=clinic_wire.OverdueCounts),
+    ),
+    ApiRoute(
+        "/api/threads/{thread_id}/expectations",
+        read_expectations,
+        "GET",
+        Contract("When to expect a reply in a thread", response=wire.ExpectationsJson),
+    ),
+    ApiRoute(
+        "/api/threads/{thread_id}/live-sessions",
+        list_live_sessions,
+        "GET",
+        Contract("A thread's live sessions", response=wire.LiveSessionList),
+    ),
+    ApiRoute(
+        "/api/threads/{thread_id}/live-sessions",
+        schedule_live_session,
+        "POST",
+        Contract(
+            "Schedule a live session (therapists of the thread)",
+            body=wire.Window,
+            response=wire.LiveSessionJson,
+            status=201,
+            errors=(errors.Conflict,),
+        ),
+    ),
+    ApiRoute(
+        "/api/live-sessions/{session_id}",
+        move_live_session,
+        "PUT",
+        Contract(
+            "Move a live session",
+            body=wire.Window,
+            response=wire.LiveSessionJson,
+            errors=(errors.Conflict, errors.Gone),
+        ),
+    ),
+    ApiRoute(
+        "/api/live-sessions/{session_id}",
+        cancel_live_session,
+        "DELETE",
+        Contract(
+            "Cancel a live session",
+            response=wire.LiveSessionJson,
+            errors=(errors.Conflict, errors.Gone),
+        ),
+    ),
+    ApiRoute(
+        "/api/threads/{thread_id}/scheduled",
+        list_scheduled,
+        "GET",
+        Contract("My messages waiting to be sent later", response=thread_wire.MessageList),
+    ),
+    ApiRoute(
+        "/api/threads/{thread_id}/scheduled",
+        schedule_message,
+        "POST",
+        Contract(
+            "Hold an envelope until deliver_at",
+            body=wire.LaterMessage,
+            response=thread_wire.MessageJson,
+            status=201,
+            errors=LATER_ERRORS,
+        ),
+    ),
+    ApiRoute(
+        "/api/scheduled/{message_id}",
+        replace_scheduled,
+        "PUT",
+        Contract(
+            "Replace a held message or its time, until it is released",
+            body=wire.LaterMessage,
+            response=thread_wire.MessageJson,
+            errors=LATER_ERRORS,
+        ),
+    ),
+    ApiRoute(
+        "/api/scheduled/{message_id}",
+        cancel_scheduled,
+        "DELETE",
+        Contract("Cancel a held message, until it is released", errors=LATER_ERRORS),
+    ),
 ]

@@ -3,71 +3,53 @@
 from __future__ import annotations
 
 import html
+from typing import Any
 
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, JSONResponse, Response
-from starlette.routing import Route
+from starlette.responses import HTMLResponse, Response
 
-from messaging import job_admin, preferences
-from messaging.errors import InvalidInput
+from messaging import errors, job_admin, preferences
+from messaging.actors import Actor
 from web import parsing
-from web.auth import authenticated
+from web.api import ApiRoute, Contract
 from web.context import app_context
+from web.models import clinic as clinic_wire
+from web.models import notifications as wire
 from web.serializers import failed_email_json, preferences_json
 
+Json = dict[str, Any]
 CATEGORY_WORDS = {"messages": "emails about new messages", "reminders": "reminder emails"}
 
 
-def _minutes(value: object, name: str) -> int:
-    """ "HH:MM" to minutes after midnight."""
-    if isinstance(value, str) and len(value) == 5 and value[2] == ":":
-        hours, minutes = value[:2], value[3:]
-        if (
-            parsing.digits(hours)
-            and parsing.digits(minutes)
-            and int(hours) < 24
-            and int(minutes) < 60
-        ):
-            return int(hours) * 60 + int(minutes)
-    raise InvalidInput(f"{name}: a time like 22:00 is required.")
-
-
-def _choices(body: parsing.Body) -> preferences.PreferenceChoices:
-    digest = parsing.obj(body, "digest")
-    quiet = body.get("quiet_hours")
-    if quiet is not None and not isinstance(quiet, dict):
-        raise InvalidInput("quiet_hours: an object with start and end, or null.")
-    reminders = body.get("reminders")
-    if not isinstance(reminders, bool):
-        raise InvalidInput("reminders: true or false.")
+def _choices(given: wire.PreferenceChoices) -> preferences.PreferenceChoices:
+    quiet = given.quiet_hours
     return preferences.PreferenceChoices(
-        message_mode=parsing.text(body, "message_mode", max_length=16),
-        digest_frequency=parsing.text(digest, "frequency", max_length=16),
-        digest_hour=parsing.integer(digest, "hour", maximum=23),
-        digest_weekday=parsing.integer(digest, "weekday", maximum=6),
-        reminders=reminders,
-        time_zone=parsing.text(body, "time_zone", max_length=64),
-        quiet_start=None if quiet is None else _minutes(quiet.get("start"), "quiet_hours.start"),
-        quiet_end=None if quiet is None else _minutes(quiet.get("end"), "quiet_hours.end"),
-        notice_delay_minutes=parsing.integer(body, "notice_delay_minutes", minimum=1, maximum=1440),
+        message_mode=given.message_mode,
+        digest_frequency=given.digest.frequency,
+        digest_hour=given.digest.hour,
+        digest_weekday=given.digest.weekday,
+        reminders=given.reminders,
+        time_zone=given.time_zone,
+        quiet_start=None if quiet is None else quiet.start,
+        quiet_end=None if quiet is None else quiet.end,
+        notice_delay_minutes=given.notice_delay_minutes,
     )
 
 
-async def read_preferences(request: Request) -> Response:
-    actor = await authenticated(request)
+async def read_preferences(request: Request, actor: Actor | None) -> wire.PreferencesJson:
     context = app_context(request)
     async with context.database.unit_of_work() as uow:
         record = await preferences.my_preferences(uow, context.services, actor)
-    return JSONResponse(preferences_json(record))
+    return preferences_json(record)
 
 
-async def update_preferences(request: Request) -> Response:
-    actor = await authenticated(request)
-    choices = _choices(await parsing.read_json(request))
+async def update_preferences(
+    request: Request, actor: Actor | None, body: wire.PreferenceChoices
+) -> wire.PreferencesJson:
     context = app_context(request)
     async with context.database.unit_of_work() as uow:
-        record = await preferences.update_preferences(uow, context.services, actor, choices)
-    return JSONResponse(preferences_json(record))
+        record = await preferences.update_preferences(uow, context.services, actor, _choices(body))
+    return preferences_json(record)
 
 
 def _page(title: str, body: str) -> HTMLResponse:
@@ -106,28 +88,71 @@ async def unsubscribe(request: Request) -> Response:
     )
 
 
-async def failed_emails(request: Request) -> Response:
-    actor = await authenticated(request)
+async def failed_emails(request: Request, actor: Actor | None) -> clinic_wire.FailedEmails:
     context = app_context(request)
     async with context.database.unit_of_work() as uow:
         found = await job_admin.failed_emails(uow, actor)
-    return JSONResponse({"emails": [failed_email_json(job) for job in found]})
+    return {"emails": [failed_email_json(job) for job in found]}
 
 
-async def retry_email(request: Request) -> Response:
-    actor = await authenticated(request)
+async def retry_email(request: Request, actor: Actor | None) -> None:
     job_id = parsing.path_int(request, "job_id")
     context = app_context(request)
     async with context.database.unit_of_work() as uow:
         await job_admin.retry_email(uow, context.services, actor, job_id)
-    return Response(status_code=204)
 
+
+UNSUBSCRIBE_ERRORS = (errors.NotFound,)
 
 routes = [
-    Route("/api/me/notifications", read_preferences, methods=["GET"]),
-    Route("/api/me/notifications", update_preferences, methods=["PUT"]),
-    Route("/api/unsubscribe/{token}", confirm_unsubscribe, methods=["GET"]),
-    Route("/api/unsubscribe/{token}", unsubscribe, methods=["POST"]),
-    Route("/api/clinic/failed-emails", failed_emails, methods=["GET"]),
-    Route("/api/clinic/failed-emails/{job_id}/retry", retry_email, methods=["POST"]),
+    ApiRoute(
+        "/api/me/notifications",
+        read_preferences,
+        "GET",
+        Contract("My notification preferences", response=wire.PreferencesJson),
+    ),
+    ApiRoute(
+        "/api/me/notifications",
+        update_preferences,
+        "PUT",
+        Contract(
+            "Change my notification preferences",
+            body=wire.PreferenceChoices,
+            response=wire.PreferencesJson,
+        ),
+    ),
+    ApiRoute(
+        "/api/unsubscribe/{token}",
+        confirm_unsubscribe,
+        "GET",
+        Contract(
+            "A page asking to confirm an email link's unsubscribe (changes nothing)",
+            public=True,
+            media_type="text/html",
+            errors=UNSUBSCRIBE_ERRORS,
+        ),
+    ),
+    ApiRoute(
+        "/api/unsubscribe/{token}",
+        unsubscribe,
+        "POST",
+        Contract(
+            "RFC 8058 one-click unsubscribe from one category of email",
+            public=True,
+            media_type="text/html",
+            errors=UNSUBSCRIBE_ERRORS,
+        ),
+    ),
+    ApiRoute(
+        "/api/clinic/failed-emails",
+        failed_emails,
+        "GET",
+        Contract("Emails of my clinic that failed for good", response=clinic_wire.FailedEmails),
+    ),
+    ApiRoute(
+        "/api/clinic/failed-emails/{job_id}/retry",
+        retry_email,
+        "POST",
+        Contract("Send a failed email again from its first attempt", errors=(errors.Conflict,)),
+    ),
 ]

@@ -30,6 +30,7 @@ const ROUTES = [
   { path: "/admin/invitations", access: "admin", load: () => import("./screens/admin-invitations.js") },
   { path: "/admin/care-team", access: "admin", load: () => import("./screens/admin-care-team.js") },
   { path: "/admin/audit", access: "admin", load: () => import("./screens/admin-audit.js") },
+  { path: "/admin/operations", access: "admin", load: () => import("./screens/admin-operations.js") },
   { path: "/help", access: "public", load: () => import("./screens/help.js") },
 ];
 const NOT_FOUND = { path: "", access: "public", load: () => import("./screens/not-found.js") };
@@ -47,6 +48,7 @@ const NAV = [
   { href: "#/admin/invitations", text: "Invitations", admin: true },
   { href: "#/admin/care-team", text: "Care teams", admin: true },
   { href: "#/admin/audit", text: "Audit trail", admin: true },
+  { href: "#/admin/operations", text: "Operations", admin: true },
 ];
 
 const main = document.getElementById("main");

@@ -1,0 +1,125 @@
+"""Schemathesis against the running app, on each database: requests generated from the
+OpenAPI document (valid ones, and invalid ones for each input) never get a 5xx, an
+undocumented status or content type, or a body that breaks the documented schema.
+
+Bounded: a fixed number of derandomized examples per operation (about a minute per
+database on the CI machine)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+import schemathesis
+from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis.errors import Unsatisfiable
+from schemathesis.checks import not_a_server_error
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
+
+from messaging.clock import SystemClock
+from messaging.context import ServiceContext
+from messaging.settings import load_settings
+from messaging.storage.database import Database
+from tests.support.conversations import CareTeam, care_team
+from tests.support.live_server import LiveServer, interlude_env, live_server
+from tests.support.services import run_coroutine
+from tests.support.world import api_for
+
+EXAMPLES = {schemathesis.GenerationMode.POSITIVE: 10, schemathesis.GenerationMode.NEGATIVE: 4}
+CHECKS = [
+    not_a_server_error,
+    status_code_conformance,
+    content_type_conformance,
+    response_schema_conformance,
+]
+# Ending the fuzzer's own session would leave only 401s to learn from.
+SKIPPED = {("POST", "/api/logout")}
+
+
+async def populated(server: LiveServer, data_dir: Path, database_url: str) -> CareTeam:
+    settings = load_settings(
+        {**interlude_env(data_dir, database_url), "INTERLUDE_ALLOW_INTERACTIVE_KDF": "true"}
+    )
+    database = Database.from_url(database_url)
+    try:
+        async with api_for(
+            server.url, database, ServiceContext.from_settings(settings, SystemClock())
+        ) as api:
+            return await care_team(api)
+    finally:
+        await database.dispose()
+
+
+@pytest.fixture
+def server(tmp_path: Path, database_url: str) -> Iterator[tuple[LiveServer, CareTeam]]:
+    extra = {"INTERLUDE_ALLOW_INTERACTIVE_KDF": "true"}
+    with live_server(tmp_path / "server", database_url, extra) as running:
+        yield running, run_coroutine(populated(running, tmp_path / "server", database_url))
+
+
+def fuzz(
+    operation: schemathesis.APIOperation,
+    mode: schemathesis.GenerationMode,
+    base_url: str,
+    headers: dict[str, str],
+) -> tuple[int, list[str]]:
+    """Run the operation's generated cases; how many were sent, and what failed."""
+    calls: list[str] = []
+    failures: list[str] = []
+
+    @settings(
+        max_examples=EXAMPLES[mode],
+        derandomize=True,
+        database=None,
+        deadline=None,
+        phases=[Phase.explicit, Phase.generate],
+        suppress_health_check=list(HealthCheck),
+    )
+    @given(case=operation.as_strategy(generation_mode=mode))
+    def exercise(case: schemathesis.Case) -> None:
+        calls.append(case.method)
+        try:
+            response = case.call(base_url=base_url, headers=headers)
+            case.validate_response(response, checks=CHECKS)
+        except (Exception, BaseExceptionGroup) as failure:
+            failures.append(f"{case.method} {case.formatted_path} ({mode.name}): {failure}")
+            raise
+
+    try:
+        exercise()
+    except Unsatisfiable:  # no invalid variant of an operation that takes no input
+        assert mode is schemathesis.GenerationMode.NEGATIVE
+    except (Exception, BaseExceptionGroup):  # reported through `failures`
+        if not failures:
+            raise
+    return len(calls), failures
+
+
+def test_generated_requests_never_break_the_server_or_the_document(
+    server: tuple[LiveServer, CareTeam],
+) -> None:
+    running, team = server
+    document = httpx.get(running.url + "/api/openapi.json").json()
+    schema = schemathesis.openapi.from_dict(document)
+    # The clinic's admin for clinic administration, its therapist for everything else.
+    admin = {"authorization": f"Bearer {team.admin.client.token}"}
+    therapist = {"authorization": f"Bearer {team.therapist.client.token}"}
+    operations = [result.ok() for result in schema.get_all_operations()]
+    assert len(operations) > 50
+    sent, failures = 0, []
+    for operation in operations:
+        if (operation.method.upper(), operation.path) in SKIPPED:
+            continue
+        headers = admin if operation.path.startswith("/api/clinic/") else therapist
+        for mode in EXAMPLES:
+            calls, found = fuzz(operation, mode, running.url, headers)
+            sent += calls
+            failures.extend(found)
+    assert failures == [], "\n\n".join(failures)
+    assert sent > 5 * len(operations)

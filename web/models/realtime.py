@@ -1,0 +1,134 @@
+"""Socket.IO events on the wire: what a client sends (with its acknowledgement) and what
+the server pushes. Described in the OpenAPI document under `x-socketio`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated, Any, Literal
+
+from typing_extensions import TypedDict
+
+from web.models.fields import Base64Text, Id, IdText, Input, Timestamp, Whole
+from web.models.threads import Envelope, MessageJson
+
+
+class SendEvent(Input):
+    thread_id: Id
+    envelope: Envelope
+
+
+class SyncEvent(Input):
+    threads: dict[Id, Annotated[int, Whole(0)]]
+
+
+class ReadEvent(Input):
+    thread_id: Id
+    seq: Annotated[int, Whole(0)]
+
+
+class TypingEvent(Input):
+    thread_id: Id
+
+
+class SentAck(TypedDict):
+    ok: Literal[True]
+    message: MessageJson
+    duplicate: bool
+
+
+class ThreadGap(TypedDict):
+    messages: list[MessageJson]
+    more: bool
+
+
+class SyncAck(TypedDict):
+    ok: Literal[True]
+    threads: dict[str, ThreadGap]
+
+
+class Ack(TypedDict):
+    ok: Literal[True]
+
+
+class ReadPushed(TypedDict):
+    thread_id: IdText
+    user_id: IdText
+    seq: int
+
+
+class ThreadUpdated(TypedDict):
+    thread_id: IdText
+    reason: str
+    epoch: int
+    needs_rekey: bool
+
+
+class SessionEnded(TypedDict):
+    reason: str
+
+
+class TypingPushed(TypedDict):
+    thread_id: IdText
+    user_id: IdText
+
+
+class PresencePushed(TypedDict):
+    user_id: IdText
+    online: bool
+
+
+class KeyChanged(TypedDict):
+    user_id: IdText
+    key_id: Base64Text
+
+
+class LiveSessionChanged(TypedDict):
+    thread_id: IdText
+    session_id: IdText
+    reason: str
+    starts_at: Timestamp
+    ends_at: Timestamp
+
+
+class ScheduledChanged(TypedDict):
+    change: str
+    message: MessageJson
+
+
+@dataclass(frozen=True, slots=True)
+class ClientEvent:
+    """An event a client emits: its payload model (checked before the handler runs) and
+    the shape of its acknowledgement when it succeeds."""
+
+    summary: str
+    payload: type[Input]
+    ack: Any
+
+
+@dataclass(frozen=True, slots=True)
+class ServerEvent:
+    summary: str
+    payload: Any
+
+
+CLIENT_EVENTS: dict[str, ClientEvent] = {
+    "send": ClientEvent("Send an envelope (idempotent by client message id)", SendEvent, SentAck),
+    "sync": ClientEvent("Fetch what was missed since the given seq per thread", SyncEvent, SyncAck),
+    "read": ClientEvent("Move my read position", ReadEvent, Ack),
+    "typing": ClientEvent("Tell the thread I am typing", TypingEvent, Ack),
+}
+
+SERVER_EVENTS: dict[str, ServerEvent] = {
+    "message": ServerEvent("A new message in one of my threads", MessageJson),
+    "message_updated": ServerEvent("A message was edited or deleted", MessageJson),
+    "read": ServerEvent("A member's read position moved", ReadPushed),
+    "typing": ServerEvent("A member is typing", TypingPushed),
+    "presence": ServerEvent("A partner came online or went offline", PresencePushed),
+    "thread_updated": ServerEvent("Membership or epoch changed", ThreadUpdated),
+    "key_changed": ServerEvent("A partner replaced their identity key", KeyChanged),
+    "live_session": ServerEvent(
+        "A live session was scheduled, moved or cancelled", LiveSessionChanged
+    ),
+    "scheduled_updated": ServerEvent("One of my held messages changed", ScheduledChanged),
+    "session_ended": ServerEvent("This session ended; nothing more arrives", SessionEnded),
+}
