@@ -2,11 +2,13 @@
 
 Run: `.venv/bin/python bench/notifier.py [--count 2000] [--database-url URL]`.
 
-The full path is what production does for every notice: claim jobs from the database,
-load the recipient, render the neutral template, compose (stable Message-ID), send over
-the worker's one reused SMTP connection, record the outcome. The baseline sends the same
-number of prebuilt messages to the same local aiosmtpd sink over one aiosmtplib
-connection. Both print emails/s; the ratio is the figure to watch (goal: at least 0.8).
+The full path is what production does for every notice: claim jobs from the database in
+batches, load the recipient, render the neutral template, compose (stable Message-ID),
+send over the worker's pool of SMTP connections, record the outcomes. Two baselines send
+the same number of emails to the same local aiosmtpd sink over one aiosmtplib connection:
+the first with prebuilt single-part messages (the goal is measured against it: at least
+0.8x), the fairer one building the same multipart email as the full path inside its loop
+(`compose_email`: the work a naive sender does per email). All print emails/s.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import sys
 import tempfile
 import threading
 import time
+from datetime import UTC, datetime
 from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
@@ -35,7 +38,7 @@ from messaging.storage.database import Database
 from tests.support.factories import make_person
 from tests.support.services import free_port
 from worker.handlers import build_registry
-from worker.mail import SmtpMailer
+from worker.mail import SmtpMailer, compose_email, templates
 
 
 class CountingSink:
@@ -108,6 +111,28 @@ async def raw_loop(host: str, port: int, count: int) -> float:
     return count / (time.perf_counter() - started)
 
 
+async def fair_loop(host: str, port: int, count: int) -> float:
+    """The same multipart/alternative notice the worker sends, composed per email."""
+    rendered = templates.security_password_changed(
+        sender_name="Interlude",
+        changed_at="03 December 2026, 10:00 UTC",
+        account_url="http://127.0.0.1:8000/#/account",
+    )
+    started = time.perf_counter()
+    async with aiosmtplib.SMTP(hostname=host, port=port) as smtp:
+        for n in range(count):
+            message = compose_email(
+                rendered,
+                job_id=n + 1,
+                to="someone@example.org",
+                mail_from="Interlude <no-reply@interlude.invalid>",
+                public_url="http://127.0.0.1:8000",
+                now=datetime.now(UTC),
+            )
+            await smtp.send_message(message)
+    return count / (time.perf_counter() - started)
+
+
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--count", type=int, default=2000)
@@ -121,14 +146,17 @@ async def main() -> None:
             f"sqlite+aiosqlite:///{tempfile.mkdtemp(prefix='interlude-bench-')}/bench.db"
         )
         raw = await raw_loop("127.0.0.1", controller.port, args.count)
+        fair = await fair_loop("127.0.0.1", controller.port, args.count)
         full = await full_job_path(database_url, f"smtp://127.0.0.1:{controller.port}", args.count)
     finally:
         controller.stop()
     dialect = database_url.split(":", 1)[0]
     print(f"emails: {args.count} per case, database {dialect}")
-    print(f"raw aiosmtplib, one connection   {raw:9.0f} emails/s")
+    print(f"raw aiosmtplib, prebuilt emails   {raw:9.0f} emails/s")
+    print(f"aiosmtplib composing each email   {fair:9.0f} emails/s")
     print(f"full job path (claim→send→record) {full:9.0f} emails/s")
     print(f"ratio full/raw                    {full / raw:9.2f}x  (goal >= 0.80x)")
+    print(f"ratio full/composing              {full / fair:9.2f}x")
 
 
 if __name__ == "__main__":

@@ -2,17 +2,24 @@
 
 Every wrapper converts PyNaCl's exceptions into `CryptoError` subclasses and returns raw
 bytes, so the rest of the package never sees hex encoders or `nacl.exceptions`.
+
+The calls on every message's path (AEAD encrypt and decrypt, signing and its check) go
+straight to libsodium through PyNaCl's own cffi handle: PyNaCl's wrappers check their
+arguments and copy buffers for longer than the cipher takes on a 1 KiB message. Their
+sizes are checked here instead; `tests/unit/test_crypto_vectors.py` proves the bytes are
+unchanged. Padding is plain Python for the same reason.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import os
 from collections.abc import Callable
 
 import nacl.bindings as sodium
 import nacl.exceptions
-import nacl.utils
+from nacl._sodium import ffi, lib
 
 from crypto.errors import BadSignatureError, KeyDerivationError, MalformedError, WrongKeyError
 
@@ -25,14 +32,15 @@ AEAD_TAG_BYTES = 16
 SIGN_PK_BYTES = 32
 SIGN_SEED_BYTES = 32
 SIGNATURE_BYTES = 64
+SIGN_SK_BYTES = 64
 BOX_PK_BYTES = 32
 BOX_SK_BYTES = 32
 SEAL_OVERHEAD = 48
 
 
 def os_random(size: int) -> bytes:
-    """The operating system CSPRNG (libsodium's randombytes)."""
-    return bytes(nacl.utils.random(size))
+    """The operating system CSPRNG (getrandom(2), as libsodium's randombytes uses)."""
+    return os.urandom(size)
 
 
 def draw(rng: Rng, size: int) -> bytes:
@@ -60,21 +68,54 @@ def domain_hash(domain: bytes, data: bytes, size: int = 32) -> bytes:
     return hashlib.blake2b(data, digest_size=size, key=domain).digest()
 
 
+def _read(buffer: object, size: int) -> bytes:
+    """The first `size` bytes of a cffi output buffer, as bytes (one copy)."""
+    data: bytes = ffi.buffer(buffer, size)[:]
+    return data
+
+
+def _aead_arguments(key: bytes, nonce: bytes) -> None:
+    if (
+        not isinstance(key, bytes)
+        or not isinstance(nonce, bytes)
+        or len(key) != AEAD_KEY_BYTES
+        or len(nonce) != AEAD_NONCE_BYTES
+    ):
+        raise WrongKeyError("invalid AEAD key or nonce")
+
+
 def aead_encrypt(key: bytes, nonce: bytes, plaintext: bytes, associated: bytes) -> bytes:
     """XChaCha20-Poly1305-IETF, combined mode (ciphertext ‖ 16-byte tag)."""
-    return bytes(
-        sodium.crypto_aead_xchacha20poly1305_ietf_encrypt(plaintext, associated, nonce, key)
+    _aead_arguments(key, nonce)
+    size = len(plaintext) + AEAD_TAG_BYTES
+    out = ffi.new("unsigned char[]", size)
+    lib.crypto_aead_xchacha20poly1305_ietf_encrypt(
+        out, ffi.NULL, plaintext, len(plaintext), associated, len(associated), ffi.NULL, nonce, key
     )
+    return _read(out, size)
 
 
 def aead_decrypt(key: bytes, nonce: bytes, ciphertext: bytes, associated: bytes) -> bytes:
     """Inverse of `aead_encrypt`; any authentication failure raises `WrongKeyError`."""
-    try:
-        return bytes(
-            sodium.crypto_aead_xchacha20poly1305_ietf_decrypt(ciphertext, associated, nonce, key)
-        )
-    except (nacl.exceptions.CryptoError, TypeError, ValueError) as exc:
-        raise WrongKeyError("decryption failed") from exc
+    _aead_arguments(key, nonce)
+    if not isinstance(ciphertext, bytes) or len(ciphertext) < AEAD_TAG_BYTES:
+        raise WrongKeyError("decryption failed")
+    size = len(ciphertext) - AEAD_TAG_BYTES
+    out = ffi.new("unsigned char[]", max(size, 1))
+    failed = lib.crypto_aead_xchacha20poly1305_ietf_decrypt(
+        out,
+        ffi.NULL,
+        ffi.NULL,
+        ciphertext,
+        len(ciphertext),
+        associated,
+        len(associated),
+        nonce,
+        key,
+    )
+    if failed:
+        raise WrongKeyError("decryption failed")
+    return _read(out, size)
 
 
 def sign_keypair(seed: bytes) -> tuple[bytes, bytes]:
@@ -84,18 +125,28 @@ def sign_keypair(seed: bytes) -> tuple[bytes, bytes]:
 
 
 def sign(secret_key: bytes, message: bytes) -> bytes:
-    """Detached Ed25519 signature."""
-    return bytes(sodium.crypto_sign(message, secret_key)[:SIGNATURE_BYTES])
+    """Detached Ed25519 signature (the first 64 bytes of libsodium's combined form)."""
+    if not isinstance(secret_key, bytes) or len(secret_key) != SIGN_SK_BYTES:
+        raise MalformedError("invalid signing key")
+    out = ffi.new("unsigned char[]", len(message) + SIGNATURE_BYTES)
+    lib.crypto_sign(out, ffi.NULL, message, len(message), secret_key)
+    return _read(out, SIGNATURE_BYTES)
 
 
 def verify(public_key: bytes, message: bytes, signature: bytes) -> None:
     """Verifies a detached Ed25519 signature; raises `BadSignatureError` otherwise."""
-    if len(public_key) != SIGN_PK_BYTES or len(signature) != SIGNATURE_BYTES:
+    if (
+        not isinstance(public_key, bytes)
+        or not isinstance(signature, bytes)
+        or not isinstance(message, bytes)
+        or len(public_key) != SIGN_PK_BYTES
+        or len(signature) != SIGNATURE_BYTES
+    ):
         raise BadSignatureError("bad signature or key size")
-    try:
-        sodium.crypto_sign_open(signature + message, public_key)
-    except (nacl.exceptions.CryptoError, TypeError, ValueError) as exc:
-        raise BadSignatureError("signature does not verify") from exc
+    signed = b"".join((signature, message))
+    out = ffi.new("unsigned char[]", len(signed))
+    if lib.crypto_sign_open(out, ffi.NULL, signed, len(signed), public_key) != 0:
+        raise BadSignatureError("signature does not verify")
 
 
 def box_public_key(secret_key: bytes) -> bytes:
@@ -142,8 +193,12 @@ def argon2id(size: int, password: bytes, salt: bytes, ops: int, mem: int) -> byt
 
 
 def pad(data: bytes, block: int) -> bytes:
-    """ISO/IEC 7816-4 padding as sodium_pad (always adds at least one byte)."""
-    return bytes(sodium.sodium_pad(data, block))
+    """ISO/IEC 7816-4 padding as sodium_pad (always adds at least one byte): 0x80, then
+    zeros up to the next multiple of `block`."""
+    if block <= 0:
+        raise MalformedError("invalid padding block")
+    zeros = block - 1 - len(data) % block
+    return b"".join((data, b"\x80", bytes(zeros)))
 
 
 def unpad(data: bytes, block: int) -> bytes:

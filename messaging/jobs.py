@@ -82,18 +82,37 @@ class Backoff:
 
 @dataclass(slots=True)
 class JobRegistry:
-    """Handlers by job kind. A runner claims only kinds it has a handler for."""
+    """Handlers by job kind. A runner claims only kinds it has a handler for.
+
+    A kind registered `concurrent=True` may run beside other jobs of the same batch (an
+    email: each stands alone). Every other kind runs one job at a time, in claim order
+    (a scheduled release: a thread's messages go out in delivery order).
+    """
 
     handlers: dict[str, JobHandler] = field(default_factory=dict)
+    concurrent_kinds: set[str] = field(default_factory=set)
 
-    def register(self, kind: str, handler: JobHandler) -> None:
+    def register(self, kind: str, handler: JobHandler, *, concurrent: bool = False) -> None:
         if kind in self.handlers:
             raise ValueError(f"a handler for job kind {kind!r} is already registered")
         self.handlers[kind] = handler
+        if concurrent:
+            self.concurrent_kinds.add(kind)
 
     @property
     def kinds(self) -> list[str]:
         return sorted(self.handlers)
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """What became of one claimed job, recorded with the rest of its batch."""
+
+    job: JobRecord
+    state: str  # done, queued (retry later or not due yet), dead, or released (not started)
+    error: str | None = None
+    run_at: datetime | None = None
+    refund: bool = False
 
 
 @dataclass(slots=True)
@@ -102,6 +121,8 @@ class RunnerOptions:
     batch_size: int = 20
     poll_interval: float = 1.0
     backoff: Backoff = field(default_factory=Backoff)
+    # Jobs of concurrent kinds in flight at once (e.g. one per SMTP connection).
+    concurrency: int = 4
     # Called after every pass of the loop (the worker's liveness heartbeat).
     heartbeat: Callable[[], None] | None = None
 
@@ -154,7 +175,16 @@ class JobRunner:
                 waiter.cancel()
 
     async def run_due(self, stop: asyncio.Event | None = None) -> int:
-        """Claim one batch of due jobs and run them in order; returns how many ran."""
+        """Claim one batch of due jobs, run it, and record every outcome in one
+        transaction; returns how many ran.
+
+        Jobs of serial kinds run one after another in claim order; jobs of concurrent
+        kinds run beside them, at most `concurrency` at a time, those about the same
+        person (payload `user_id`) still one after another in claim order. One heartbeat keeps the
+        whole batch's lease while it runs. A crash before the outcomes are recorded leaves
+        the batch to be claimed again once the lease ends: an email may then go out twice,
+        with the same Message-ID (DESIGN.md section 7).
+        """
         if not self._registry.handlers:
             return 0
         token = secrets.token_hex(16)
@@ -168,104 +198,147 @@ class JobRunner:
                 limit=self._options.batch_size,
             )
             await uow.commit()
-        ran = 0
-        for index, job in enumerate(claimed):
-            if stop is not None and stop.is_set():
-                await self._release(claimed[index:], token)
-                break
-            await self._run(job, token)
-            ran += 1
-        return ran
-
-    async def _run(self, job: JobRecord, token: str) -> None:
-        if job.attempts > job.max_attempts:
-            # Claimed again after its worker died on every attempt: stop trying.
-            error = job.last_error or "the worker running it stopped before finishing"
-            await self._finish(job, token, "dead", error=error)
-            return
-        handler = self._registry.handlers[job.kind]
-        heartbeat = asyncio.create_task(self._keep_lease(job, token))
+        if not claimed:
+            return 0
+        outcomes: list[Outcome] = []
+        heartbeat = asyncio.create_task(self._keep_lease([job.id for job in claimed], token))
         try:
-            await handler(job)
-        except JobNotDueYet as later:
-            await self._finish(job, token, "queued", run_at=later.run_at, refund=True)
-        except PermanentJobFailure as failure:
-            await self._finish(job, token, "dead", error=str(failure))
-            logger.warning("job failed permanently", extra={"job_id": job.id, "kind": job.kind})
-        except Exception as error:  # a handler's failure is recorded, never fatal to the runner
-            await self._fail(job, token, error)
-        else:
-            await self._finish(job, token, "done")
+            await self._run_batch(claimed, outcomes, stop)
         finally:
             heartbeat.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await heartbeat
+            await self._record(outcomes, token)
+        return sum(outcome.state != "released" for outcome in outcomes)
 
-    async def _fail(self, job: JobRecord, token: str, error: Exception) -> None:
+    async def _run_batch(
+        self, claimed: list[JobRecord], outcomes: list[Outcome], stop: asyncio.Event | None
+    ) -> None:
+        slots = asyncio.Semaphore(max(self._options.concurrency, 1))
+        in_flight: set[asyncio.Task[None]] = set()
+        lanes: dict[str, asyncio.Lock] = {}
+
+        async def run_in_slot(job: JobRecord) -> None:
+            try:
+                # Jobs about one person keep their order (two security notices arrive as
+                # they were queued); the lock is taken before the first await, so in
+                # claim order.
+                async with lanes.setdefault(_lane(job), asyncio.Lock()):
+                    outcomes.append(await self._outcome(job))
+            finally:
+                slots.release()
+
+        try:
+            for index, job in enumerate(claimed):
+                if stop is not None and stop.is_set():
+                    outcomes.extend(Outcome(rest, "released") for rest in claimed[index:])
+                    break
+                if job.kind in self._registry.concurrent_kinds:
+                    await slots.acquire()
+                    task = asyncio.create_task(run_in_slot(job))
+                    in_flight.add(task)
+                    task.add_done_callback(in_flight.discard)
+                else:
+                    outcomes.append(await self._outcome(job))
+        finally:
+            if in_flight:
+                await asyncio.gather(*in_flight, return_exceptions=True)
+
+    async def _outcome(self, job: JobRecord) -> Outcome:
+        """Run one job's handler; every failure becomes an outcome, never an exception."""
+        if job.attempts > job.max_attempts:
+            # Claimed again after its worker died on every attempt: stop trying.
+            error = job.last_error or "the worker running it stopped before finishing"
+            return Outcome(job, "dead", error=error)
+        try:
+            await self._registry.handlers[job.kind](job)
+        except JobNotDueYet as later:
+            return Outcome(job, "queued", run_at=later.run_at, refund=True)
+        except PermanentJobFailure as failure:
+            logger.warning("job failed permanently", extra={"job_id": job.id, "kind": job.kind})
+            return Outcome(job, "dead", error=str(failure))
+        except Exception as error:  # a handler's failure is recorded, never fatal to the runner
+            return self._failure(job, error)
+        return Outcome(job, "done")
+
+    def _failure(self, job: JobRecord, error: Exception) -> Outcome:
         message = f"{type(error).__name__}: {error}"[:MAX_ERROR_LENGTH]
         if job.attempts >= job.max_attempts:
-            await self._finish(job, token, "dead", error=message)
             logger.warning(
                 "job is dead after its last attempt",
                 extra={"job_id": job.id, "kind": job.kind, "attempts": job.attempts},
             )
-            return
+            return Outcome(job, "dead", error=message)
         delay = self._options.backoff.delay(job.attempts, self._rng)
-        await self._finish(job, token, "queued", error=message, run_at=self._clock.now() + delay)
         logger.info(
             "job failed; will retry",
             extra={"job_id": job.id, "kind": job.kind, "retry_in_seconds": delay.total_seconds()},
         )
+        return Outcome(job, "queued", error=message, run_at=self._clock.now() + delay)
 
-    async def _finish(
-        self,
-        job: JobRecord,
-        token: str,
-        state: str,
-        *,
-        error: str | None = None,
-        run_at: datetime | None = None,
-        refund: bool = False,
-    ) -> None:
-        async with self._database.unit_of_work() as uow:
-            owned = await store.finish_job(
-                uow.session,
-                job_id=job.id,
-                claim_token=token,
-                state=state,
-                now=self._clock.now(),
-                run_at=run_at,
-                error=error,
-                refund_attempt=refund,
-            )
-            await uow.commit()
-        if not owned:
-            logger.warning("job lease was lost before it finished", extra={"job_id": job.id})
+    async def _record(self, outcomes: list[Outcome], token: str) -> None:
+        """Write a batch's outcomes in one transaction, each only if this claim still owns
+        its job (a claim that lost its lease must not overwrite the new owner's result)."""
+        if not outcomes:
             return
-        outcome = state if state != "queued" else ("later" if refund else "retry")
-        metrics.jobs_finished.labels(job.kind, outcome).inc()
-        if state == "done":
-            waited = (self._clock.now() - job.run_at).total_seconds()
-            metrics.job_latency.labels(job.kind).observe(max(waited, 0.0))
-
-    async def _release(self, jobs: list[JobRecord], token: str) -> None:
-        """Give back claimed jobs not yet started (on shutdown), without using an attempt."""
-        for job in jobs:
-            async with self._database.unit_of_work() as uow:
-                await store.release_job(
-                    uow.session, job_id=job.id, claim_token=token, now=self._clock.now()
+        now = self._clock.now()
+        lost = []
+        async with self._database.unit_of_work() as uow:
+            for outcome in outcomes:
+                if outcome.state == "released":
+                    await store.release_job(
+                        uow.session, job_id=outcome.job.id, claim_token=token, now=now
+                    )
+                    continue
+                owned = await store.finish_job(
+                    uow.session,
+                    job_id=outcome.job.id,
+                    claim_token=token,
+                    state=outcome.state,
+                    now=now,
+                    run_at=outcome.run_at,
+                    error=outcome.error,
+                    refund_attempt=outcome.refund,
                 )
-                await uow.commit()
+                if not owned:
+                    lost.append(outcome.job.id)
+            await uow.commit()
+        for job_id in lost:
+            logger.warning("job lease was lost before it finished", extra={"job_id": job_id})
+        for outcome in outcomes:
+            if outcome.state != "released" and outcome.job.id not in lost:
+                _count(outcome, now)
 
-    async def _keep_lease(self, job: JobRecord, token: str) -> None:
+    async def _keep_lease(self, job_ids: list[int], token: str) -> None:
+        """Renew the lease of the batch's jobs this claim still holds, a few times per
+        lease."""
         interval = self._options.lease.total_seconds() / 3
         while True:
             await asyncio.sleep(interval)
             async with self._database.unit_of_work() as uow:
-                await store.extend_lease(
+                await store.extend_leases(
                     uow.session,
-                    job_id=job.id,
+                    job_ids=job_ids,
                     claim_token=token,
                     until=self._clock.now() + self._options.lease,
                 )
                 await uow.commit()
+
+
+def _lane(job: JobRecord) -> str:
+    """Concurrent jobs in one lane run in claim order: those about the same person, or a
+    job alone when its payload names no one."""
+    person = job.payload.get("user_id")
+    return f"user:{person}" if person is not None else f"job:{job.id}"
+
+
+def _count(outcome: Outcome, now: datetime) -> None:
+    """Metrics for one recorded outcome: by kind and result, and due-to-done latency."""
+    job = outcome.job
+    if outcome.state == "queued":
+        result = "later" if outcome.refund else "retry"
+    else:
+        result = outcome.state
+    metrics.jobs_finished.labels(job.kind, result).inc()
+    if outcome.state == "done":
+        metrics.job_latency.labels(job.kind).observe(max((now - job.run_at).total_seconds(), 0.0))

@@ -30,8 +30,8 @@ class AccountEmails:
         self._context = outgoing.context
 
     def register(self, registry: JobRegistry) -> None:
-        registry.register("email.invitation", self.invitation)
-        registry.register("email.security_notice", self.security_notice)
+        registry.register("email.invitation", self.invitation, concurrent=True)
+        registry.register("email.security_notice", self.security_notice, concurrent=True)
 
     async def invitation(self, job: JobRecord) -> None:
         async with self._database.unit_of_work() as uow:

@@ -35,10 +35,12 @@ class DelayedReplyJobs:
         self._outgoing = outgoing
 
     def register(self, registry: JobRegistry) -> None:
+        # Releases keep a thread's delivery order, so they run one at a time; the emails
+        # stand alone.
         registry.register(send_later.RELEASE_KIND, self.release)
-        registry.register(replies.OVERDUE_KIND, self.overdue)
-        registry.register(live_sessions.REMINDER_KIND, self.live_session_soon)
-        registry.register(live_sessions.CHANGED_KIND, self.live_session_changed)
+        registry.register(replies.OVERDUE_KIND, self.overdue, concurrent=True)
+        registry.register(live_sessions.REMINDER_KIND, self.live_session_soon, concurrent=True)
+        registry.register(live_sessions.CHANGED_KIND, self.live_session_changed, concurrent=True)
 
     async def release(self, job: JobRecord) -> None:
         async with self._database.unit_of_work() as uow:

@@ -19,8 +19,8 @@ class MessageEmails:
         self._outgoing = outgoing
 
     def register(self, registry: JobRegistry) -> None:
-        registry.register(notifications.NOTICE_KIND, self.notice)
-        registry.register(notifications.DIGEST_KIND, self.digest)
+        registry.register(notifications.NOTICE_KIND, self.notice, concurrent=True)
+        registry.register(notifications.DIGEST_KIND, self.digest, concurrent=True)
 
     async def notice(self, job: JobRecord) -> None:
         user_id = payload_uuid(job, "user_id")

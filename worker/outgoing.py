@@ -10,7 +10,7 @@ from messaging.context import ServiceContext
 from messaging.errors import PermanentJobFailure
 from messaging.settings import Settings
 from messaging.storage.jobs import JobRecord
-from worker.mail import Mailer, PermanentMailError, RenderedMail, compose_email
+from worker.mail import MailComposer, Mailer, PermanentMailError, RenderedMail
 
 
 class Outgoing:
@@ -21,6 +21,7 @@ class Outgoing:
         self.settings = settings
         self.context = context
         self.mailer = mailer
+        self.composer = MailComposer(mail_from=settings.mail_from, public_url=settings.public_url)
 
     async def send(
         self,
@@ -31,12 +32,10 @@ class Outgoing:
         part: int = 0,
     ) -> None:
         try:
-            message = compose_email(
+            email = self.composer.compose(
                 rendered,
                 job_id=job.id,
                 to=to,
-                mail_from=self.settings.mail_from,
-                public_url=self.settings.public_url,
                 now=self.context.clock.now(),
                 unsubscribe_url=unsubscribe_url,
                 part=part,
@@ -44,7 +43,7 @@ class Outgoing:
         except ValueError as error:  # a payload that cannot be rendered will not improve
             raise PermanentJobFailure(str(error)) from error
         try:
-            await self.mailer.send(message)
+            await self.mailer.send(email)
         except Exception as error:
             metrics.emails.labels("failed").inc()
             if isinstance(error, PermanentMailError):

@@ -124,15 +124,17 @@ async def claim_due_jobs(
     return sorted(claimed, key=lambda job: (job.run_at, job.id))
 
 
-async def extend_lease(
-    session: AsyncSession, *, job_id: int, claim_token: str, until: datetime
-) -> bool:
+async def extend_leases(
+    session: AsyncSession, *, job_ids: Sequence[int], claim_token: str, until: datetime
+) -> int:
+    """Extend the lease of those of `job_ids` still running under this claim; returns how
+    many (found by primary key: the claim token has no index)."""
     result = await session.execute(
         update(jobs)
-        .where(jobs.c.id == job_id, jobs.c.claim_token == claim_token, jobs.c.state == "running")
+        .where(jobs.c.id.in_(job_ids), jobs.c.claim_token == claim_token, jobs.c.state == "running")
         .values(lease_expires_at=until)
     )
-    return bool(result.rowcount)  # type: ignore[attr-defined]
+    return int(result.rowcount)  # type: ignore[attr-defined]
 
 
 async def finish_job(

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import Select, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from messaging.storage.records import MessageRecord
@@ -46,6 +47,24 @@ async def find_by_client_id(
     return None if row is None else MessageRecord.from_row(row)
 
 
+def history_query(
+    thread_id: uuid.UUID, *, before_seq: int | None, after_seq: int | None, limit: int
+) -> Select[Any]:
+    """The keyset page query over the (thread_id, seq) unique index: forward from
+    `after_seq` in ascending seq, otherwise the newest `limit` before `before_seq` in
+    descending seq. No other index matches it (see migration 0012)."""
+    query = select(messages).where(
+        messages.c.thread_id == thread_id,
+        messages.c.seq.is_not(None),
+        messages.c.state.in_(SHOWN_STATES),
+    )
+    if after_seq is not None:
+        return query.where(messages.c.seq > after_seq).order_by(messages.c.seq).limit(limit)
+    if before_seq is not None:
+        query = query.where(messages.c.seq < before_seq)
+    return query.order_by(messages.c.seq.desc()).limit(limit)
+
+
 async def history(
     session: AsyncSession,
     thread_id: uuid.UUID,
@@ -54,22 +73,13 @@ async def history(
     after_seq: int | None,
     limit: int,
 ) -> list[MessageRecord]:
-    """Keyset page by seq over the (thread_id, seq) unique index, in ascending seq order.
-    `after_seq` pages forward from a point; otherwise the newest `limit` before `before_seq`."""
-    query = select(messages).where(
-        messages.c.thread_id == thread_id,
-        messages.c.seq.is_not(None),
-        messages.c.state.in_(SHOWN_STATES),
-    )
-    if after_seq is not None:
-        rows = await session.execute(
-            query.where(messages.c.seq > after_seq).order_by(messages.c.seq).limit(limit)
-        )
-        return [MessageRecord.from_row(row) for row in rows.mappings()]
-    if before_seq is not None:
-        query = query.where(messages.c.seq < before_seq)
-    rows = await session.execute(query.order_by(messages.c.seq.desc()).limit(limit))
-    return [MessageRecord.from_row(row) for row in reversed(list(rows.mappings()))]
+    """A keyset page by seq, in ascending seq order. `after_seq` pages forward from a
+    point; otherwise the newest `limit` before `before_seq`."""
+    query = history_query(thread_id, before_seq=before_seq, after_seq=after_seq, limit=limit)
+    rows = list((await session.execute(query)).mappings())
+    if after_seq is None:
+        rows.reverse()
+    return [MessageRecord.from_row(row) for row in rows]
 
 
 async def replace_envelope(

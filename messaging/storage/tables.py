@@ -337,10 +337,14 @@ live_sessions = Table(
 )
 Index("ix_live_sessions_thread_id_starts_at", live_sessions.c.thread_id, live_sessions.c.starts_at)
 # The worker finds scheduled messages through their release jobs; this index serves the
-# author's list of them and the in-order release of a thread's due messages.
+# author's list of them and the in-order release of a thread's due messages. It is partial
+# so that it holds only messages waiting to go out, and so that no planner, even one
+# without statistics, can take it for a history page (which must walk (thread_id, seq)).
+SCHEDULED = text("state = 'scheduled'")
 Index(
-    "ix_messages_thread_id_state_deliver_at",
+    "ix_messages_scheduled_thread_id_deliver_at",
     messages.c.thread_id,
-    messages.c.state,
     messages.c.deliver_at,
+    sqlite_where=SCHEDULED,
+    postgresql_where=SCHEDULED,
 )

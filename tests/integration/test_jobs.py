@@ -286,3 +286,109 @@ def _registry(kind: str, handler: object) -> JobRegistry:
     registry = JobRegistry()
     registry.register(kind, handler)  # type: ignore[arg-type]
     return registry
+
+
+async def test_jobs_of_a_concurrent_kind_run_beside_each_other_up_to_the_limit(
+    database: Database, clock: FrozenClock
+) -> None:
+    for _ in range(9):
+        await add_job(database, clock, kind="test.email")
+    running, most = 0, 0
+    finished: list[int] = []
+
+    async def email(job: JobRecord) -> None:
+        nonlocal running, most
+        running += 1
+        most = max(most, running)
+        await asyncio.sleep(0.02)
+        running -= 1
+        finished.append(job.id)
+
+    registry = JobRegistry()
+    registry.register("test.email", email, concurrent=True)
+    runner = JobRunner(database, registry, clock, RunnerOptions(concurrency=3))
+    assert await runner.run_due() == 9
+    assert most == 3
+    assert len(finished) == 9
+    async with database.unit_of_work() as uow:
+        assert await store.count_jobs_by_state(uow.session) == {"done": 9}
+
+
+async def test_jobs_of_a_serial_kind_run_one_at_a_time_in_claim_order(
+    database: Database, clock: FrozenClock
+) -> None:
+    ids = []
+    for minutes in (3, 1, 2):
+        ids.append(
+            await add_job(
+                database,
+                clock,
+                kind="test.release",
+                run_at=clock.now() - timedelta(minutes=minutes),
+            )
+        )
+    running, most = 0, 0
+    order: list[int] = []
+
+    async def release(job: JobRecord) -> None:
+        nonlocal running, most
+        running += 1
+        most = max(most, running)
+        await asyncio.sleep(0.01)
+        order.append(job.id)
+        running -= 1
+
+    registry = JobRegistry()
+    registry.register("test.release", release)
+    runner = JobRunner(database, registry, clock, RunnerOptions(concurrency=8))
+    assert await runner.run_due() == 3
+    assert most == 1
+    assert order == [ids[0], ids[2], ids[1]]  # oldest run_at first
+
+
+async def test_a_batch_records_each_jobs_own_outcome(
+    database: Database, clock: FrozenClock
+) -> None:
+    ok = await add_job(database, clock, kind="test.email")
+    flaky = await add_job(database, clock, kind="test.email")
+    broken = await add_job(database, clock, kind="test.email")
+
+    async def email(job: JobRecord) -> None:
+        if job.id == flaky:
+            raise ConnectionError("relay away")
+        if job.id == broken:
+            raise PermanentJobFailure("550 no such mailbox")
+
+    registry = JobRegistry()
+    registry.register("test.email", email, concurrent=True)
+    assert await JobRunner(database, registry, clock, RunnerOptions()).run_due() == 3
+    assert (await read_job(database, ok)).state == "done"
+    retried = await read_job(database, flaky)
+    assert (retried.state, retried.claim_token) == ("queued", None)
+    assert retried.last_error == "ConnectionError: relay away"
+    assert retried.run_at > clock.now()
+    dead = await read_job(database, broken)
+    assert (dead.state, dead.last_error) == ("dead", "550 no such mailbox")
+
+
+async def test_concurrent_jobs_about_one_person_keep_their_order(
+    database: Database, clock: FrozenClock
+) -> None:
+    async with database.unit_of_work() as uow:
+        ids = [
+            await enqueue(uow, "test.email", {"user_id": person}, now=clock.now())
+            for person in ("ana", "ben", "ana", "ana", "ben")
+        ]
+        await uow.commit()
+    order: list[int] = []
+
+    async def email(job: JobRecord) -> None:
+        # the first job about each person is the slowest, so only a lane keeps order
+        await asyncio.sleep(0.03 if job.id in (ids[0], ids[1]) else 0)
+        order.append(job.id)
+
+    registry = JobRegistry()
+    registry.register("test.email", email, concurrent=True)
+    assert await JobRunner(database, registry, clock, RunnerOptions(concurrency=5)).run_due() == 5
+    assert [i for i in order if i in (ids[0], ids[2], ids[3])] == [ids[0], ids[2], ids[3]]
+    assert [i for i in order if i in (ids[1], ids[4])] == [ids[1], ids[4]]

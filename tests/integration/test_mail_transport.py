@@ -31,24 +31,27 @@ from worker.mail.errors import PermanentMailError, TemporaryMailError
 from worker.mail.outbox import OutboxMailer, outbox_file_name
 from worker.mail.smtp import SmtpConfig, SmtpMailer, parse_smtp_url
 from worker.mail.transport import mailer_from_settings
+from worker.mail.wire import WireEmail, wire_email
 
 NOW = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 LINK = "https://app.interlude.example/open"
 UNSUBSCRIBE = "https://app.interlude.example/unsubscribe?token=signed"
 
 
-def notice_email(job_id: int, to: str = "reader@example.org") -> EmailMessage:
+def notice_email(job_id: int, to: str = "reader@example.org") -> WireEmail:
     rendered = templates.new_message_notice(
         sender_name="Riverside Practice", new_messages=1, open_url=LINK
     )
-    return compose_email(
-        rendered,
-        job_id=job_id,
-        to=to,
-        mail_from="Interlude <no-reply@interlude.example>",
-        public_url="https://app.interlude.example",
-        now=NOW,
-        unsubscribe_url=UNSUBSCRIBE,
+    return wire_email(
+        compose_email(
+            rendered,
+            job_id=job_id,
+            to=to,
+            mail_from="Interlude <no-reply@interlude.example>",
+            public_url="https://app.interlude.example",
+            now=NOW,
+            unsubscribe_url=UNSUBSCRIBE,
+        )
     )
 
 
@@ -421,6 +424,37 @@ def test_smtp_urls_are_parsed_with_decoded_credentials_and_default_ports(
     assert SmtpMailer.from_url(url).config == expected
 
 
+def test_the_pool_has_four_connections_unless_the_url_says_otherwise() -> None:
+    assert parse_smtp_url("smtp://mail.internal").connections == 4
+    assert parse_smtp_url("smtp://mail.internal?connections=1&timeout=3").connections == 1
+
+
+async def test_concurrent_sends_share_a_pool_that_never_exceeds_its_size() -> None:
+    with counting_server() as (port, handler):
+        mailer = SmtpMailer.from_url(smtp_url(port, "?connections=3"))
+        try:
+            await asyncio.gather(*(mailer.send(notice_email(job_id)) for job_id in range(1, 13)))
+            await mailer.send(notice_email(13))
+        finally:
+            await mailer.close()
+
+        assert len(handler.messages) == 13
+        assert handler.connections == 3
+        ids = sorted(str(message["Message-ID"]) for message in handler.messages)
+        assert len(set(ids)) == 13
+
+
+async def test_close_waits_for_sends_in_flight() -> None:
+    with counting_server() as (port, handler):
+        mailer = SmtpMailer.from_url(smtp_url(port, "?connections=2"))
+        sends = [asyncio.create_task(mailer.send(notice_email(n))) for n in (1, 2)]
+        await asyncio.sleep(0)
+        await mailer.close()
+        await asyncio.gather(*sends)
+
+        assert len(handler.messages) == 2
+
+
 def test_timeout_comes_from_the_argument_unless_the_url_gives_one() -> None:
     assert parse_smtp_url("smtp://mail.internal", timeout=5).timeout == 5
     assert parse_smtp_url("smtp://mail.internal?timeout=9", timeout=5).timeout == 9
@@ -442,6 +476,10 @@ def test_timeout_comes_from_the_argument_unless_the_url_gives_one() -> None:
         ("smtp://mail.internal?timeout=soon", "number"),
         ("smtp://mail.internal?timeout=1&timeout=2", "one positive"),
         ("smtp://mail.internal?tls=yes", "unknown query parameter"),
+        ("smtp://mail.internal?connections=0", "from 1 to 32"),
+        ("smtp://mail.internal?connections=33", "from 1 to 32"),
+        ("smtp://mail.internal?connections=two", "whole number"),
+        ("smtp://mail.internal?connections=1&connections=2", "one whole number"),
     ],
 )
 def test_bad_smtp_urls_are_rejected_naming_the_variable(url: str, problem: str) -> None:
@@ -530,13 +568,21 @@ async def test_outbox_logs_the_kind_and_file_but_never_the_body(
     assert "reader@example.org" not in caplog.text
 
 
-async def test_outbox_refuses_an_email_without_message_id(tmp_path: Path) -> None:
-    message = notice_email(5)
+def test_an_email_without_message_id_never_reaches_a_transport() -> None:
+    message = compose_email(
+        templates.new_message_notice(
+            sender_name="Riverside Practice", new_messages=1, open_url=LINK
+        ),
+        job_id=5,
+        to="reader@example.org",
+        mail_from="Interlude <no-reply@interlude.example>",
+        public_url="https://app.interlude.example",
+        now=NOW,
+    )
     del message["Message-ID"]
 
     with pytest.raises(ValueError, match="Message-ID"):
-        await OutboxMailer(tmp_path).send(message)
-    assert list(tmp_path.iterdir()) == []
+        wire_email(message)
 
 
 async def test_outbox_that_cannot_be_written_is_a_temporary_failure(tmp_path: Path) -> None:

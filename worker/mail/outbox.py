@@ -8,12 +8,10 @@ import hashlib
 import logging
 import os
 import tempfile
-from email.message import EmailMessage
 from pathlib import Path
 
-from worker.mail.compose import KIND_HEADER
 from worker.mail.errors import TemporaryMailError
-from worker.mail.wire import message_bytes
+from worker.mail.wire import WireEmail
 
 logger = logging.getLogger("interlude.mail")
 
@@ -33,23 +31,21 @@ class OutboxMailer:
     def __init__(self, directory: Path) -> None:
         self.directory = directory
 
-    async def send(self, message: EmailMessage) -> None:
-        """Write `message`; raises ValueError without a Message-ID, `TemporaryMailError`
-        when the directory cannot be written."""
-        message_id = message.get("Message-ID")
-        if not message_id:
-            raise ValueError("an email needs a Message-ID to be written to the outbox")
-        name = outbox_file_name(str(message_id))
-        data = message_bytes(message)
+    async def send(self, email: WireEmail) -> None:
+        """Write `email`; raises `TemporaryMailError` when the directory cannot be
+        written."""
+        name = outbox_file_name(email.message_id)
         try:
-            await asyncio.to_thread(self._write, name, data)
+            await asyncio.to_thread(self._write, name, email.data)
         except OSError as error:
             raise TemporaryMailError(
                 f"cannot write to the mail outbox: {error.strerror}"
             ) from error
-        kind = message.get(KIND_HEADER, "(unknown kind)")
         logger.info(
-            "mail %s written to the outbox as %s", kind, name, extra={"mail_kind": str(kind)}
+            "mail %s written to the outbox as %s",
+            email.kind,
+            name,
+            extra={"mail_kind": email.kind},
         )
 
     async def close(self) -> None:

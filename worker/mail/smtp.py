@@ -1,8 +1,9 @@
-"""Sending over SMTP with aiosmtplib: one connection reused across sends.
+"""Sending over SMTP with aiosmtplib: a small pool of connections reused across sends.
 
 `INTERLUDE_SMTP_URL` selects the security: `smtp://` (plain, e.g. a local relay or
 Mailpit), `smtp+starttls://` (STARTTLS required) or `smtps://` (TLS from the start), with
-optional percent-encoded `user:password@` and an optional `?timeout=SECONDS`.
+optional percent-encoded `user:password@`, an optional `timeout=SECONDS` and an optional
+`connections=N` (at most N connections open at once, default 4) in the query string.
 """
 
 from __future__ import annotations
@@ -13,7 +14,6 @@ import logging
 import math
 import ssl
 from dataclasses import dataclass, field
-from email.message import EmailMessage
 from typing import Literal
 from urllib.parse import parse_qs, unquote, urlsplit
 
@@ -27,9 +27,8 @@ from aiosmtplib import (
 )
 
 from messaging.errors import ConfigurationError
-from worker.mail.compose import KIND_HEADER
 from worker.mail.errors import MailError, PermanentMailError, TemporaryMailError
-from worker.mail.wire import envelope, message_bytes, needs_smtputf8
+from worker.mail.wire import WireEmail
 
 logger = logging.getLogger("interlude.mail")
 
@@ -40,6 +39,8 @@ SCHEMES: dict[str, tuple[Security, int]] = {
     "smtps": ("tls", 465),
 }
 DEFAULT_TIMEOUT = 30.0
+DEFAULT_CONNECTIONS = 4
+MAX_CONNECTIONS = 32
 URL_VARIABLE = "INTERLUDE_SMTP_URL"
 
 
@@ -51,6 +52,7 @@ class SmtpConfig:
     username: str | None = None
     password: str | None = field(default=None, repr=False)
     timeout: float = DEFAULT_TIMEOUT
+    connections: int = DEFAULT_CONNECTIONS
 
 
 def parse_smtp_url(url: str, *, timeout: float = DEFAULT_TIMEOUT) -> SmtpConfig:
@@ -73,24 +75,42 @@ def parse_smtp_url(url: str, *, timeout: float = DEFAULT_TIMEOUT) -> SmtpConfig:
     password = unquote(parts.password) if parts.password is not None else None
     if (username is None) != (password is None):
         raise _bad_url("give both a user name and a password, or neither")
+    params = _query(parts.query)
     return SmtpConfig(
         host=parts.hostname,
         port=port or default_port,
         security=security,
         username=username,
         password=password,
-        timeout=_timeout(parts.query, timeout),
+        timeout=_timeout(params, timeout),
+        connections=_connections(params),
     )
 
 
-def _timeout(query: str, default: float) -> float:
+def _query(query: str) -> dict[str, list[str]]:
     try:
         params = parse_qs(query, keep_blank_values=True, strict_parsing=bool(query))
     except ValueError:
         raise _bad_url("the query string is malformed") from None
-    unknown = set(params) - {"timeout"}
+    unknown = set(params) - {"timeout", "connections"}
     if unknown:
-        raise _bad_url(f"unknown query parameter {sorted(unknown)[0]!r} (only timeout)")
+        raise _bad_url(
+            f"unknown query parameter {sorted(unknown)[0]!r} (only timeout and connections)"
+        )
+    return params
+
+
+def _connections(params: dict[str, list[str]]) -> int:
+    values = params.get("connections", [str(DEFAULT_CONNECTIONS)])
+    if len(values) != 1 or not values[0].isascii() or not values[0].isdigit():
+        raise _bad_url(f"connections must be one whole number from 1 to {MAX_CONNECTIONS}")
+    count = int(values[0])
+    if not 1 <= count <= MAX_CONNECTIONS:
+        raise _bad_url(f"connections must be one whole number from 1 to {MAX_CONNECTIONS}")
+    return count
+
+
+def _timeout(params: dict[str, list[str]], default: float) -> float:
     values = params.get("timeout", [str(default)])
     try:
         seconds = float(values[-1])
@@ -106,15 +126,20 @@ def _bad_url(problem: str) -> ConfigurationError:
 
 
 class SmtpMailer:
-    """A `Mailer` over one SMTP connection, opened on the first send, reused by later
-    sends, reopened once when the server has closed it meanwhile, and quit by `close()`.
-    Sends are serialised; a failure raises `TemporaryMailError` or `PermanentMailError`."""
+    """A `Mailer` over a pool of at most `config.connections` SMTP connections, each
+    opened on first use, reused by later sends, reopened once when the server has closed
+    it meanwhile, and quit by `close()`. Each connection carries one email at a time; a
+    failure raises `TemporaryMailError` or `PermanentMailError`."""
 
     def __init__(self, config: SmtpConfig, *, tls_context: ssl.SSLContext | None = None) -> None:
         self.config = config
         self._tls_context = tls_context
-        self._client: aiosmtplib.SMTP | None = None
-        self._lock = asyncio.Lock()
+        # Last in, first out: sends one after another keep reusing one open connection;
+        # more are opened only while several sends are in flight at once.
+        self._idle: asyncio.LifoQueue[_Connection] = asyncio.LifoQueue()
+        self._pool = [_Connection() for _ in range(config.connections)]
+        for connection in self._pool:
+            self._idle.put_nowait(connection)
 
     @classmethod
     def from_url(
@@ -127,60 +152,56 @@ class SmtpMailer:
         """A mailer for an `INTERLUDE_SMTP_URL` value (see `parse_smtp_url`)."""
         return cls(parse_smtp_url(url, timeout=timeout), tls_context=tls_context)
 
-    async def send(self, message: EmailMessage) -> None:
-        """Hand `message` to the server for its To and Cc recipients.
+    async def send(self, email: WireEmail) -> None:
+        """Hand `email` to the server for its recipients, over the next idle connection.
 
         Connection failures, timeouts and 4xx replies raise `TemporaryMailError`; a 5xx
         refusal of the recipients or of the message raises `PermanentMailError` whose
         reason holds the server's code and text.
         """
-        sender, recipients = envelope(message)
-        options = ["SMTPUTF8"] if needs_smtputf8(message) else []
-        data = message_bytes(message)
-        async with self._lock:
+        options = ["SMTPUTF8"] if email.smtputf8 else []
+        connection = await self._idle.get()
+        try:
             try:
-                reused = self._connected()
+                reused = connection.connected
                 try:
-                    await self._send_once(sender, recipients, data, options)
+                    await self._send_once(connection, email, options)
                 except ConnectionError:  # includes SMTPServerDisconnected
                     if not reused:
                         raise
                     logger.info("the SMTP server closed the idle connection; reconnecting")
-                    self._discard()
-                    await self._send_once(sender, recipients, data, options)
+                    connection.discard()
+                    await self._send_once(connection, email, options)
             except (SMTPException, OSError) as error:
-                if not (_is_reply(error) and self._connected()):
-                    self._discard()
+                if not (_is_reply(error) and connection.connected):
+                    connection.discard()
                 raise classify(error) from error
-        logger.info("mail %s sent over SMTP", message.get(KIND_HEADER, "(unknown kind)"))
+        finally:
+            self._idle.put_nowait(connection)
+        logger.info("mail %s sent over SMTP", email.kind)
 
     async def close(self) -> None:
-        """Quit the connection if one is open; the next send would open a new one."""
-        async with self._lock:
-            client, self._client = self._client, None
-            if client is None:
-                return
-            with contextlib.suppress(SMTPException, OSError):
-                if client.is_connected:
-                    await client.quit()
-            client.close()
-
-    def _connected(self) -> bool:
-        return self._client is not None and self._client.is_connected
-
-    def _discard(self) -> None:
-        client, self._client = self._client, None
-        if client is not None:
-            client.close()
+        """Quit every open connection once the sends in flight have finished; the next
+        send would open a new one."""
+        held = [await self._idle.get() for _ in self._pool]
+        try:
+            for connection in held:
+                await connection.quit()
+        finally:
+            for connection in held:
+                self._idle.put_nowait(connection)
 
     async def _send_once(
-        self, sender: str, recipients: list[str], data: bytes, options: list[str]
+        self, connection: _Connection, email: WireEmail, options: list[str]
     ) -> None:
-        if self._client is None or not self._client.is_connected:
-            self._client = await self._connect()
-        if options and not self._client.supports_extension("smtputf8"):
+        client = connection.client
+        if client is None or not client.is_connected:
+            client = connection.client = await self._connect()
+        if options and not client.supports_extension("smtputf8"):
             raise PermanentMailError("the address needs SMTPUTF8, which the server lacks")
-        refused, _ = await self._client.sendmail(sender, recipients, data, mail_options=options)
+        refused, _ = await client.sendmail(
+            email.sender, list(email.recipients), email.data, mail_options=options
+        )
         if refused:
             codes = ", ".join(str(reply.code) for reply in refused.values())
             logger.warning("the SMTP server refused some recipients (%s)", codes)
@@ -203,6 +224,31 @@ class SmtpMailer:
             client.close()
             raise
         return client
+
+
+class _Connection:
+    """One slot of the pool: an aiosmtplib client, or none until first use."""
+
+    def __init__(self) -> None:
+        self.client: aiosmtplib.SMTP | None = None
+
+    @property
+    def connected(self) -> bool:
+        return self.client is not None and self.client.is_connected
+
+    def discard(self) -> None:
+        client, self.client = self.client, None
+        if client is not None:
+            client.close()
+
+    async def quit(self) -> None:
+        client, self.client = self.client, None
+        if client is None:
+            return
+        with contextlib.suppress(SMTPException, OSError):
+            if client.is_connected:
+                await client.quit()
+        client.close()
 
 
 def classify(error: Exception) -> MailError:

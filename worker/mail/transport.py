@@ -6,18 +6,19 @@ embedded mode, and anywhere no SMTP server is configured).
 
 from __future__ import annotations
 
-from email.message import EmailMessage
 from typing import Protocol
 
 from messaging.settings import Settings
 from worker.mail.outbox import OutboxMailer
 from worker.mail.smtp import SmtpConfig, SmtpMailer, parse_smtp_url
+from worker.mail.wire import WireEmail
 
 
 class Mailer(Protocol):
-    async def send(self, message: EmailMessage) -> None:
-        """Hand `message` over for delivery. Raises `TemporaryMailError` when retrying may
-        help and `PermanentMailError` when it cannot."""
+    async def send(self, email: WireEmail) -> None:
+        """Hand `email` over for delivery; several sends may be in flight at once. Raises
+        `TemporaryMailError` when retrying may help and `PermanentMailError` when it
+        cannot."""
         ...
 
     async def close(self) -> None:
