@@ -41,7 +41,8 @@ def test_journal_vectors_file_is_what_the_generator_produces() -> None:
     spec = importlib.util.spec_from_file_location(
         "make_journal_vectors", VECTORS_DIR / "make_journal_vectors.py"
     )
-    assert spec is not None and spec.loader is not None
+    assert spec is not None
+    assert spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     assert module.render() == (VECTORS_DIR / "journal-v1.json").read_text("utf-8")
@@ -89,10 +90,11 @@ def test_invalid_vectors_fail_with_the_named_error() -> None:
     account_key = d(VECTORS["account_key"])
     for v in VECTORS["invalid"]:
         error = getattr(c, v["error"])
-        with pytest.raises(error):
-            if v["what"] == "item":
+        if v["what"] == "item":
+            with pytest.raises(error):
                 c.open_item(d(v["blob"]), account_key, who["alice"].user_id)
-            else:
+        else:
+            with pytest.raises(error):
                 c.open_share(d(v["blob"]), who["alice"].sign_pk, who["bob"])
 
 
@@ -157,7 +159,9 @@ def test_a_share_signed_by_someone_else_is_refused() -> None:
     client, reader, server = (c.generate_identity(uuid.uuid4()) for _ in range(3))
     key = c.generate_account_key()
     entry = c.seal_item(key, client.user_id, uuid.uuid4(), b"x")
-    share = c.create_share(client, key, uuid.uuid4(), uuid.uuid4(), entry, [(reader.user_id, reader.box_pk)])
+    share = c.create_share(
+        client, key, uuid.uuid4(), uuid.uuid4(), entry, [(reader.user_id, reader.box_pk)]
+    )
     with pytest.raises(c.BadSignatureError):
         c.open_share(share, server.sign_pk, reader)
 
@@ -171,9 +175,19 @@ def test_parsers_refuse_trailing_bytes_versions_and_unsorted_recipients() -> Non
     with pytest.raises(c.UnsupportedVersionError):
         c.parse_item(b"\x02" + entry[1:])
     share = c.create_share(
-        client, key, uuid.uuid4(), uuid.uuid4(), entry, [(a.user_id, a.box_pk), (b.user_id, b.box_pk)]
+        client,
+        key,
+        uuid.uuid4(),
+        uuid.uuid4(),
+        entry,
+        [(a.user_id, a.box_pk), (b.user_id, b.box_pk)],
     )
     first = 1 + 16 * 5 + 32 + 2
-    swapped = share[:first] + share[first + 128 : first + 256] + share[first : first + 128] + share[first + 256 :]
+    swapped = (
+        share[:first]
+        + share[first + 128 : first + 256]
+        + share[first : first + 128]
+        + share[first + 256 :]
+    )
     with pytest.raises(c.MalformedError):
         c.parse_share(swapped)
