@@ -363,9 +363,9 @@ class Journal:
         answer = await self._client.request("GET", f"/api/clients/{client_id}/prompts")
         return [Prompt(p["id"], await self._prompt_text(p), p) for p in answer["prompts"]]
 
-    async def prompts(self) -> list[Prompt]:
+    async def prompts(self, *, limit: int = 50) -> list[Prompt]:
         """A client's view: the prompts that reached them, newest first, decrypted."""
-        answer = await self._client.request("GET", "/api/journal/prompts")
+        answer = await self._client.request("GET", "/api/journal/prompts", params={"limit": limit})
         return [Prompt(p["id"], await self._prompt_text(p), p) for p in answer["prompts"]]
 
     async def answer_prompt(
