@@ -225,9 +225,10 @@ class Journal:
 
     # -- sharing ---------------------------------------------------------------------------
 
-    async def share(self, entry_id: str, therapist_ids: list[str] | None = None) -> Json:
-        """Share one entry in the direct thread with the whole care team or the therapists
-        named: the entry's key is sealed to each, verified bundle by bundle."""
+    async def share_body(self, entry_id: str, therapist_ids: list[str] | None = None) -> Json:
+        """The request body that shares one entry in the direct thread with the whole care
+        team or the therapists named: the entry's key sealed to each, bundle by bundle
+        verified, the whole signed here."""
         user_id, account_key = self._me
         roster = await self._client.request("GET", f"/api/direct/{user_id}")
         if roster["thread_id"] is None:
@@ -251,8 +252,13 @@ class Journal:
             b64decode(entry["blob"]),
             recipients,
         )
+        return {"share": b64encode(share)}
+
+    async def share(self, entry_id: str, therapist_ids: list[str] | None = None) -> Json:
+        """Share one entry (see `share_body`); returns the share with its recipients."""
+        body = await self.share_body(entry_id, therapist_ids)
         result: Json = await self._client.request(
-            "POST", f"/api/journal/entries/{entry_id}/shares", {"share": b64encode(share)}
+            "POST", f"/api/journal/entries/{entry_id}/shares", body
         )
         return result
 
@@ -324,14 +330,18 @@ class Journal:
         text = json.loads(opened.text).get("journal_prompt")
         return text if isinstance(text, str) else None
 
+    async def prompt_body(self, client_id: str, text: str, schedule: Json) -> Json:
+        """The body that sets a prompt: its text sealed in the client's direct thread."""
+        return {
+            "envelope": b64encode(await self._seal_prompt(client_id, text)),
+            "schedule": schedule,
+        }
+
     async def create_prompt(self, client_id: str, text: str, schedule: Json) -> Json:
         """A therapist's prompt for a client. `schedule`: {"repeat": once|daily|weekdays|
         weekly, "time": "20:00", "weekday"?, "start"?, "until"?, "count"?}, in the client's
         time zone."""
-        body = {
-            "envelope": b64encode(await self._seal_prompt(client_id, text)),
-            "schedule": schedule,
-        }
+        body = await self.prompt_body(client_id, text, schedule)
         result: Json = await self._client.request("POST", f"/api/clients/{client_id}/prompts", body)
         return result
 
