@@ -28,33 +28,40 @@ export function journalThreadView({ threadId, role, myId, signal, onProblem }) {
   const prompts = h("details", { className: "journal-prompts-panel", hidden: role !== "therapist" });
   const element = h("div", { className: "journal-thread" }, shared, prompts);
   let clientId = null;
+  const opened = new Map(); // share id -> the decrypted content, kept across refreshes
 
-  async function openShare(share, host, button) {
+  const problems = new Map(); // share id -> why it did not open
+  let shares = [];
+
+  async function openShare(share, button) {
     button.disabled = true;
     try {
-      replace(host, entryContent(await store.openShared(share.id)));
+      opened.set(share.id, await store.openShared(share.id));
     } catch (error) {
-      host.textContent = error.status === 404 || error.status === 410
-        ? "The client withdrew this entry."
-        : describe(error);
+      problems.set(share.id, error.status === 404 || error.status === 410 ? "The client withdrew this entry." : describe(error));
     }
+    renderShares();
   }
 
-  async function refreshShares() {
-    const shares = await store.threadShares(threadId);
+  function renderShares() {
     shared.hidden = shares.length === 0;
     replace(sharedList, shares.map((share) => {
       const mine = share.recipients.find((r) => r.user_id === myId);
-      const host = h("div", { className: "shared-entry-body" });
+      const content = share.hidden_at ? null : opened.get(share.id);
       const opener = h("button", { type: "button", className: "button secondary small" }, "Open shared entry");
-      opener.addEventListener("click", () => openShare(share, host, opener));
+      opener.addEventListener("click", () => openShare(share, opener));
       const state = share.hidden_at ? "Hidden by the client." : mine ? (mine.opened_at ? "You opened it." : "Not opened yet.") : null;
       return h("li", { className: "shared-entry" },
         h("p", {}, share.author_id === myId ? "You shared a journal entry " : "A journal entry was shared with you ", time(share.created_at), "."),
         state ? h("p", { className: "hint" }, state) : null,
-        mine && !share.hidden_at ? opener : null,
-        host);
+        mine && !share.hidden_at && !content ? opener : null,
+        h("div", { className: "shared-entry-body" }, content ? entryContent(content) : problems.get(share.id) ?? null));
     }));
+  }
+
+  async function refreshShares() {
+    shares = await store.threadShares(threadId);
+    renderShares();
   }
 
   // ------------------------------------------------------------ prompts (therapists)
