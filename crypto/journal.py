@@ -105,9 +105,14 @@ def seal_item(
     wrap = wrap_nonce + primitives.aead_encrypt(
         journal_key(account_key), wrap_nonce, item_key, header
     )
-    return Writer().fixed(header, ITEM_HEADER_BYTES).fixed(nonce, 24).fixed(
-        wrap, ITEM_WRAP_BYTES
-    ).var32(ciphertext).getvalue()
+    return (
+        Writer()
+        .fixed(header, ITEM_HEADER_BYTES)
+        .fixed(nonce, 24)
+        .fixed(wrap, ITEM_WRAP_BYTES)
+        .var32(ciphertext)
+        .getvalue()
+    )
 
 
 def parse_item(data: bytes) -> JournalItem:
