@@ -4,18 +4,19 @@
 
 /** Everything searchable in an entry's content, lowercased. */
 export function searchableText(content) {
-  const parts = [];
-  for (const [key, value] of Object.entries(content ?? {})) {
+  let text = "";
+  for (const key in content) {
     if (key === "kind" || key === "prompt_id") continue;
-    if (typeof value === "string") parts.push(value);
-    else if (Array.isArray(value)) parts.push(...value.filter((item) => typeof item === "string"));
+    const value = content[key];
+    if (typeof value === "string") text += `${value}\n`;
+    else if (Array.isArray(value)) for (const item of value) if (typeof item === "string") text += `${item}\n`;
   }
-  return parts.join("\n").toLocaleLowerCase();
+  return text.toLowerCase();
 }
 
 /** The words of a query, lowercased; an entry matches when it contains every one. */
 export function queryWords(query) {
-  return query.toLocaleLowerCase().split(/\s+/).filter(Boolean);
+  return query.toLowerCase().split(/\s+/).filter(Boolean);
 }
 
 /** Entries ({content, ...}) whose text contains every word of query, in the given order. */
