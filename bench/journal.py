@@ -36,7 +36,20 @@ from tests.support.world import api_for
 from web.app import create_app
 
 ROOT = Path(__file__).resolve().parents[1]
-WORDS = ["calm", "river", "tired", "walk", "sleep", "work", "friend", "morning", "anxious", "hopeful", "rain", "tea"]
+WORDS = [
+    "calm",
+    "river",
+    "tired",
+    "walk",
+    "sleep",
+    "work",
+    "friend",
+    "morning",
+    "anxious",
+    "hopeful",
+    "rain",
+    "tea",
+]
 QUERY = "harbour"
 
 
