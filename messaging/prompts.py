@@ -319,13 +319,20 @@ async def fire(
 ) -> PromptDeliveryRecord | None:
     """The firing job: deliver the prompt due at `due` once, queue the next due time and
     the email. Does nothing for a prompt paused, stopped, edited to another time, or
-    already fired for `due`. Raises JobNotDueYet during the client's quiet hours."""
+    already fired for `due`; ends it if its author left the client's care team. Raises
+    JobNotDueYet during the client's quiet hours."""
     prompt = await store.get_prompt(uow.session, prompt_id, lock=True)
     if prompt is None or prompt.state != "active" or prompt.next_due_at != due:
         return None
     client = await accounts.get_user(uow.session, prompt.client_id)
     now = ctx.clock.now()
-    if client is None or client.status != "active":
+    therapists = await accounts.therapists_of_client(uow.session, prompt.client_id)
+    if (
+        client is None
+        or client.status != "active"
+        or prompt.author_id not in {t.id for t in therapists}
+    ):
+        # The client left, or the therapist who wrote it is no longer on their care team.
         await store.update_prompt(
             uow.session, prompt.id, state="finished", next_due_at=None, updated_at=now
         )

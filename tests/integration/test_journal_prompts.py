@@ -55,34 +55,58 @@ async def run_hour_by_hour(api: Api, smtp: SmtpSink, clock: FrozenClock, hours: 
         await deliver(api, smtp, clock)
 
 
-async def new_yorker(api: Api, clock: FrozenClock) -> CareTeam:
-    clock.set(datetime(2026, 10, 30, 12, tzinfo=UTC))
+async def in_zone(api: Api, clock: FrozenClock, zone: str, start: datetime) -> CareTeam:
+    clock.set(start)
     team = await care_team(api)
-    await set_preferences(team.client, time_zone="America/New_York")
+    await set_preferences(team.client, time_zone=zone)
     return team
 
 
+async def new_yorker(api: Api, clock: FrozenClock) -> CareTeam:
+    return await in_zone(api, clock, "America/New_York", datetime(2026, 10, 30, 12, tzinfo=UTC))
+
+
+@pytest.mark.parametrize(
+    ("zone", "start"),
+    [
+        ("America/New_York", datetime(2026, 10, 30, 12, tzinfo=UTC)),  # falls back 1 Nov
+        ("Europe/Berlin", datetime(2026, 3, 27, 12, tzinfo=UTC)),  # springs forward 29 Mar
+        ("Australia/Lord_Howe", datetime(2026, 4, 2, 0, tzinfo=UTC)),  # half an hour, 5 Apr
+    ],
+)
 async def test_a_daily_2000_prompt_fires_at_2000_local_every_day_across_dst_once_each(
-    api: Api, smtp: SmtpSink, clock: FrozenClock
+    api: Api, smtp: SmtpSink, clock: FrozenClock, zone: str, start: datetime
 ) -> None:
-    team = await new_yorker(api, clock)
+    team = await in_zone(api, clock, zone, start)
     await team.therapist.client.journal.create_prompt(
         team.client.user_id, PROMPT, {"repeat": "daily", "time": "20:00"}
     )
     await run_hour_by_hour(api, smtp, clock, 24 * 5)
     fired = await deliveries(api)
-    assert [d.astimezone(NEW_YORK).strftime("%m-%d %H:%M") for d in fired] == [
-        "10-30 20:00",
-        "10-31 20:00",
-        "11-01 20:00",  # clocks went back that morning
-        "11-02 20:00",
-        "11-03 20:00",
-    ]
+    local = [d.astimezone(ZoneInfo(zone)) for d in fired]
+    assert [t.strftime("%H:%M") for t in local] == ["20:00"] * 5
+    days = [t.date() for t in local]
+    assert days == [days[0] + timedelta(days=n) for n in range(5)], "every day, once"
+    offsets = {t.utcoffset() for t in local}
+    assert len(offsets) == 2, "the run crossed the zone's DST change"
     arrived = await team.client.client.journal.prompts()
     assert [p.text for p in arrived] == [PROMPT] * 5
     emails = emails_to(smtp, team.client)
     assert len(emails) == 5
     assert all(PROMPT not in m.as_string() for m in emails)
+
+
+async def test_a_prompt_ends_when_its_therapist_leaves_the_care_team(
+    api: Api, smtp: SmtpSink, clock: FrozenClock
+) -> None:
+    team = await care_team(api)
+    await team.therapist.client.journal.create_prompt(
+        team.client.user_id, PROMPT, {"repeat": "daily", "time": "12:00"}
+    )
+    await team.admin.client.unassign(team.therapist.user_id, team.client.user_id)
+    await run_hour_by_hour(api, smtp, clock, 48)
+    assert await deliveries(api) == []
+    assert await team.client.client.journal.prompts() == []
 
 
 async def test_the_email_is_neutral_with_one_click_unsubscribe(

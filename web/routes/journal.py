@@ -51,7 +51,13 @@ def _schedule(body: parsing.Body) -> PromptSchedule:
     """{"repeat", "time": "20:00", "weekday"?, "start"?: "2026-12-03", "until"?, "count"?}"""
     raw_time = parsing.text(body, "time", max_length=5)
     hours, _, minutes = raw_time.partition(":")
-    if not (parsing.digits(hours) and parsing.digits(minutes) and len(minutes) == 2):
+    if not (
+        parsing.digits(hours)
+        and parsing.digits(minutes)
+        and len(minutes) == 2
+        and len(hours) <= 2
+        and int(minutes) < 60
+    ):
         raise InvalidInput("schedule.time: a local time such as 20:00.")
 
     def day(name: str) -> date | None:
