@@ -36,6 +36,7 @@ from tests.support.notifier import deliver
 from tests.support.services import run_coroutine
 from tests.support.smtp import smtp_sink
 from tests.support.world import Api
+from web.client import InterludeClient
 from web.realtime import SocketIOPublisher
 
 SHARED = "The walk by the harbour helped more than I expected."
@@ -198,4 +199,34 @@ def test_client_journals_shares_revokes_gets_a_prompt_and_exports(
     with client.expect_download() as json_file:
         client.get_by_role("button", name="Download as JSON").click()
     assert SHARED in Path(json_file.value.path()).read_text(encoding="utf-8")
+    assert real_errors(log) == []
+
+
+@pytest.mark.parametrize("dialect", ["sqlite"], indirect=True)
+def test_the_journal_scrolls_back_page_by_page(
+    server: LiveServer, browser: Browser, tmp_path: Path, database_url: str
+) -> None:
+    care_team(server, create_clinic(server, tmp_path, database_url))
+
+    async def write_many() -> None:
+        async with InterludeClient(server.url) as sdk:
+            await sdk.login(CLIENT_EMAIL, PASSWORD)
+            for n in range(1, 46):
+                await sdk.journal.write(
+                    {"kind": "entry", "title": f"Day {n}", "body": f"entry {n}"}
+                )
+
+    run_coroutine(write_many())
+    log = ConsoleLog()
+    client = browser_page(browser, log, viewport={"width": 390, "height": 844})
+    client.goto(server.url + "/#/journal")
+    log_in(client, CLIENT_EMAIL, PASSWORD)
+    entries = client.get_by_role("list", name="Journal entries").get_by_role("listitem")
+    expect(entries).to_have_count(30, timeout=SLOW)
+    expect(entries.first).to_contain_text("Day 45")
+    entries.last.scroll_into_view_if_needed()
+    client.mouse.wheel(0, 2000)
+    expect(entries).to_have_count(45, timeout=LIVE)
+    expect(entries.last).to_contain_text("Day 1")
+    expect(client.get_by_role("button", name="Show older entries")).to_be_hidden()
     assert real_errors(log) == []
