@@ -179,12 +179,18 @@ def test_client_journals_shares_revokes_gets_a_prompt_and_exports(
     # The therapist schedules a daily prompt three hours ahead in the client's zone (UTC).
     at = (datetime.now(UTC) + timedelta(hours=3)).strftime("%H:%M")
     therapist.get_by_text("Journaling prompts").click()
+    therapist.get_by_label("Prompt").fill("A first draft of the question")
+    therapist.get_by_label("At (the client's local time)").fill("06:00")
+    therapist.get_by_role("button", name="Schedule prompt").click()
+    expect(therapist.get_by_text("A first draft of the question")).to_be_visible(timeout=LIVE)
+    therapist.get_by_role("button", name="Edit").click()
     therapist.get_by_label("Prompt").fill(PROMPT)
     therapist.get_by_label("At (the client's local time)").fill(at)
-    therapist.get_by_role("button", name="Schedule prompt").click()
+    therapist.get_by_role("button", name="Save prompt").click()
     expect(therapist.get_by_text(re.compile(rf"Every day at {at} · active"))).to_be_visible(
         timeout=LIVE
     )
+    expect(therapist.get_by_text("A first draft of the question")).to_have_count(0)
 
     fire_due_prompts(server, tmp_path, database_url, redis_url)
     prompts = client.get_by_role("region", name="Prompts from your care team")

@@ -182,6 +182,11 @@ export async function createPrompt(clientId, threadId, text, schedule) {
   return api("POST", `/api/clients/${clientId}/prompts`, { envelope: b64encode(envelope), schedule });
 }
 
+export async function editPrompt(promptId, threadId, text, schedule) {
+  const envelope = await conversations.sealJson(threadId, { journal_prompt: text });
+  return api("PUT", `/api/prompts/${promptId}`, { envelope: b64encode(envelope), schedule });
+}
+
 export async function setPromptState(promptId, state) {
   return api("POST", `/api/prompts/${promptId}/state`, { state });
 }

@@ -77,10 +77,36 @@ export function journalThreadView({ threadId, role, myId, signal, onProblem }) {
   repeat.select.addEventListener("change", () => { weekday.element.hidden = repeat.select.value !== "weekly"; });
   const until = field({ label: "Until (optional)", type: "date" });
   const count = field({ label: "Number of times (optional)", type: "number", min: 1, max: 1000 });
+  const submit = h("button", { type: "submit", className: "button" }, "Schedule prompt");
+  const cancelEdit = h("button", { type: "button", className: "button secondary", hidden: true }, "Cancel");
+  let editingPrompt = null;
   const promptForm = h("form", { className: "prompt-form" }, text.element,
     h("div", { className: "field-row" }, repeat.element, at.element, weekday.element),
     h("div", { className: "field-row" }, until.element, count.element),
-    h("div", { className: "actions tight" }, h("button", { type: "submit", className: "button" }, "Schedule prompt")));
+    h("div", { className: "actions tight" }, submit, cancelEdit));
+
+  function stopEditing() {
+    editingPrompt = null;
+    promptForm.reset();
+    weekday.element.hidden = true;
+    submit.textContent = "Schedule prompt";
+    cancelEdit.hidden = true;
+  }
+  cancelEdit.addEventListener("click", stopEditing);
+
+  function startEditing(prompt) {
+    editingPrompt = prompt.id;
+    text.input.value = prompt.text ?? "";
+    repeat.select.value = prompt.schedule.repeat;
+    at.input.value = prompt.schedule.time;
+    weekday.select.value = String(prompt.schedule.weekday ?? 0);
+    weekday.element.hidden = prompt.schedule.repeat !== "weekly";
+    until.input.value = prompt.schedule.until ?? "";
+    count.input.value = prompt.schedule.count ?? "";
+    submit.textContent = "Save prompt";
+    cancelEdit.hidden = false;
+    text.input.focus();
+  }
   const promptList = h("ul", { className: "prompt-list" });
   replace(prompts, h("summary", {}, "Journaling prompts"), promptForm, promptList);
 
@@ -91,9 +117,9 @@ export function journalThreadView({ threadId, role, myId, signal, onProblem }) {
     if (until.input.value) schedule.until = until.input.value;
     if (count.input.value) schedule.count = Number(count.input.value);
     try {
-      await store.createPrompt(clientId, threadId, text.input.value.trim(), schedule);
-      promptForm.reset();
-      weekday.element.hidden = true;
+      if (editingPrompt) await store.editPrompt(editingPrompt, threadId, text.input.value.trim(), schedule);
+      else await store.createPrompt(clientId, threadId, text.input.value.trim(), schedule);
+      stopEditing();
       await refreshPrompts();
     } catch (error) {
       onProblem(describe(error));
@@ -123,6 +149,9 @@ export function journalThreadView({ threadId, role, myId, signal, onProblem }) {
         h("p", { className: "hint prompt-answers" }, `Sent ${p.deliveries.length} times, answered ${answered.length}.`),
         answered.length ? h("ul", {}, answered.map((d) => h("li", {}, "Answered ", time(d.answered_at),
           d.shared_answer_id ? " (shared with you, see above)" : " (kept private)"))) : null,
+        p.state === "active" || p.state === "paused"
+          ? h("button", { type: "button", className: "link-button", on: { click: () => startEditing(p) } }, "Edit")
+          : null,
         p.state === "active" ? stateButton(p, "paused", "Pause") : null,
         p.state === "paused" ? stateButton(p, "active", "Resume") : null,
         p.state === "active" || p.state === "paused" ? stateButton(p, "stopped", "Stop") : null);
