@@ -16,11 +16,13 @@ from typing import TYPE_CHECKING, Any
 
 import crypto
 from crypto import b64decode, b64encode
+from web.sdk_errors import ApiError
 
 if TYPE_CHECKING:
     from web.client import InterludeClient
 
 Json = dict[str, Any]
+MAX_KEY_ATTEMPTS = 5
 
 
 @dataclass(frozen=True)
@@ -337,13 +339,36 @@ class Journal:
             "schedule": schedule,
         }
 
+    async def _with_current_keys(self, client_id: str, send: Any) -> Json:
+        """Seal and send; renew or reload the thread's keys when the server asks to."""
+        for _ in range(MAX_KEY_ATTEMPTS):
+            try:
+                result: Json = await send()
+            except ApiError as error:
+                roster = await self._client.request("GET", f"/api/direct/{client_id}")
+                if error.code == "rekey_required":
+                    await self._client.threads.rekey(roster["thread_id"])
+                elif error.code == "stale_epoch":
+                    await self._client.threads.load(roster["thread_id"])
+                else:
+                    raise
+            else:
+                return result
+        raise RuntimeError("could not seal the prompt: the conversation kept changing")
+
     async def create_prompt(self, client_id: str, text: str, schedule: Json) -> Json:
         """A therapist's prompt for a client. `schedule`: {"repeat": once|daily|weekdays|
         weekly, "time": "20:00", "weekday"?, "start"?, "until"?, "count"?}, in the client's
         time zone."""
-        body = await self.prompt_body(client_id, text, schedule)
-        result: Json = await self._client.request("POST", f"/api/clients/{client_id}/prompts", body)
-        return result
+
+        async def send() -> Json:
+            body = await self.prompt_body(client_id, text, schedule)
+            result: Json = await self._client.request(
+                "POST", f"/api/clients/{client_id}/prompts", body
+            )
+            return result
+
+        return await self._with_current_keys(client_id, send)
 
     async def edit_prompt(
         self,
@@ -353,13 +378,16 @@ class Journal:
         text: str | None = None,
         schedule: Json | None = None,
     ) -> Json:
-        body: Json = {}
-        if text is not None:
-            body["envelope"] = b64encode(await self._seal_prompt(client_id, text))
-        if schedule is not None:
-            body["schedule"] = schedule
-        result: Json = await self._client.request("PUT", f"/api/prompts/{prompt_id}", body)
-        return result
+        async def send() -> Json:
+            body: Json = {}
+            if text is not None:
+                body["envelope"] = b64encode(await self._seal_prompt(client_id, text))
+            if schedule is not None:
+                body["schedule"] = schedule
+            result: Json = await self._client.request("PUT", f"/api/prompts/{prompt_id}", body)
+            return result
+
+        return await self._with_current_keys(client_id, send)
 
     async def set_prompt_state(self, prompt_id: str, state: str) -> Json:
         """ "paused", "active" (resume) or "stopped"."""

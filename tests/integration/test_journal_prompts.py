@@ -316,3 +316,19 @@ async def test_only_the_clients_care_team_may_set_prompts_and_never_in_the_past(
         )
     assert never.value.status == 422
     assert await team.therapist.client.journal.client_prompts(team.client.user_id) == []
+
+
+async def test_a_prompt_written_while_the_care_team_changes_is_sealed_with_the_new_keys(
+    api: Api, smtp: SmtpSink, clock: FrozenClock
+) -> None:
+    team = await care_team(api)
+    newcomer = await api.invite_and_register(team.admin, "therapist", "Dr. Okafor")
+    await team.admin.client.assign(newcomer.user_id, team.client.user_id)
+    prompt = await team.therapist.client.journal.create_prompt(
+        team.client.user_id, PROMPT, {"repeat": "once", "time": "12:00"}
+    )
+    clock.set(datetime.fromisoformat(prompt["next_due_at"]))
+    await deliver(api, smtp, clock)
+    assert [p.text for p in await team.client.client.journal.prompts()] == [PROMPT]
+    [seen] = await newcomer.client.journal.client_prompts(team.client.user_id)
+    assert seen.text == PROMPT, "the newcomer is in the epoch the prompt was sealed in"

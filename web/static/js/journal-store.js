@@ -177,14 +177,32 @@ export async function clientPrompts(clientId) {
   return Promise.all(prompts.map(async (p) => ({ ...p, text: await promptText(p) })));
 }
 
+// Seals with the thread's current keys; renews or reloads them when the server asks to.
+async function withCurrentKeys(threadId, send) {
+  for (let attempt = 0; attempt < 5; attempt++) {
+    try {
+      return await send();
+    } catch (error) {
+      if (error.code === "rekey_required") await conversations.rekey(threadId);
+      else if (error.code === "stale_epoch") await conversations.load(threadId);
+      else throw error;
+    }
+  }
+  throw new Error("The conversation kept changing. Try again.");
+}
+
 export async function createPrompt(clientId, threadId, text, schedule) {
-  const envelope = await conversations.sealJson(threadId, { journal_prompt: text });
-  return api("POST", `/api/clients/${clientId}/prompts`, { envelope: b64encode(envelope), schedule });
+  return withCurrentKeys(threadId, async () => {
+    const envelope = await conversations.sealJson(threadId, { journal_prompt: text });
+    return api("POST", `/api/clients/${clientId}/prompts`, { envelope: b64encode(envelope), schedule });
+  });
 }
 
 export async function editPrompt(promptId, threadId, text, schedule) {
-  const envelope = await conversations.sealJson(threadId, { journal_prompt: text });
-  return api("PUT", `/api/prompts/${promptId}`, { envelope: b64encode(envelope), schedule });
+  return withCurrentKeys(threadId, async () => {
+    const envelope = await conversations.sealJson(threadId, { journal_prompt: text });
+    return api("PUT", `/api/prompts/${promptId}`, { envelope: b64encode(envelope), schedule });
+  });
 }
 
 export async function setPromptState(promptId, state) {
