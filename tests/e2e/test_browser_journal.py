@@ -207,6 +207,13 @@ def test_client_journals_shares_revokes_gets_a_prompt_and_exports(
     assert SHARED in Path(json_file.value.path()).read_text(encoding="utf-8")
     assert real_errors(log) == []
 
+    async def read_with_the_sdk() -> list[str]:
+        async with InterludeClient(server.url) as sdk:
+            await sdk.login(CLIENT_EMAIL, PASSWORD)
+            return [e.content.get("body", "") for e in await sdk.journal.search("harbour")]
+
+    assert run_coroutine(read_with_the_sdk()) == [SHARED], "the browser's entries open in Python"
+
 
 @pytest.mark.parametrize("dialect", ["sqlite"], indirect=True)
 def test_the_journal_scrolls_back_page_by_page(
@@ -235,4 +242,16 @@ def test_the_journal_scrolls_back_page_by_page(
     expect(entries).to_have_count(45, timeout=LIVE)
     expect(entries.last).to_contain_text("Day 1")
     expect(client.get_by_role("button", name="Show older entries")).to_be_hidden()
+
+    # A draft typed and never saved survives closing the page (reload, unlock).
+    client.get_by_label("What is on your mind?").fill("Half a thought about the weekend")
+    expect(client.get_by_text("Draft saved (encrypted).")).to_be_visible(timeout=LIVE)
+    client.reload()
+    expect(client.get_by_role("heading", name="Unlock your messages")).to_be_visible(timeout=SLOW)
+    client.get_by_label("Password", exact=True).fill(PASSWORD)
+    client.get_by_role("button", name="Unlock").click()
+    expect(client.get_by_label("What is on your mind?")).to_have_value(
+        "Half a thought about the weekend", timeout=SLOW
+    )
+    expect(client.get_by_text("Your unsaved draft was restored.")).to_be_visible()
     assert real_errors(log) == []
