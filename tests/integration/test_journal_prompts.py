@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from zoneinfo import ZoneInfo
 
+import httpx
 import pytest
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -332,3 +333,26 @@ async def test_a_prompt_written_while_the_care_team_changes_is_sealed_with_the_n
     assert [p.text for p in await team.client.client.journal.prompts()] == [PROMPT]
     [seen] = await newcomer.client.journal.client_prompts(team.client.user_id)
     assert seen.text == PROMPT, "the newcomer is in the epoch the prompt was sealed in"
+
+
+async def test_prompts_due_together_make_one_email_and_unsubscribing_stops_them(
+    api: Api, smtp: SmtpSink, clock: FrozenClock
+) -> None:
+    team = await care_team(api)
+    other = await api.invite_and_register(team.admin, "therapist", "Dr. Okafor")
+    await team.admin.client.assign(other.user_id, team.client.user_id)
+    at = (clock.now() + timedelta(hours=1)).strftime("%H:%M")
+    for therapist in (team.therapist, other):
+        await therapist.client.journal.create_prompt(
+            team.client.user_id, PROMPT, {"repeat": "daily", "time": at}
+        )
+    await run_hour_by_hour(api, smtp, clock, 1)
+    assert len(await team.client.client.journal.prompts()) == 2
+    [email] = emails_to(smtp, team.client)
+    link = email["List-Unsubscribe"].strip("<>")
+    async with httpx.AsyncClient() as http:
+        done = await http.post(link, data={"List-Unsubscribe": "One-Click"})
+    assert done.status_code == 200
+    await run_hour_by_hour(api, smtp, clock, 24)
+    assert len(await team.client.client.journal.prompts()) == 4, "still in the app"
+    assert len(emails_to(smtp, team.client)) == 1, "no more prompt emails"
