@@ -7,11 +7,13 @@ import json
 import uuid
 from datetime import timedelta
 
+import httpx
 import pytest
 from sqlalchemy import func, select
 
 import crypto
 from messaging.storage.tables import journal_share_recipients, journal_shares
+from tests.integration.test_no_secret_leaves_the_client import RecordingTransport, encodings
 from tests.support.clock import FrozenClock
 from tests.support.conversations import CareTeam, care_team
 from tests.support.world import PASSWORD, Api, Person
@@ -271,3 +273,46 @@ async def test_deleting_an_entry_withdraws_its_shares(api: Api) -> None:
             await team.therapist.client.request("POST", f"/api/shared-entries/{share['id']}/open")
         statuses.append(refused.value.status)
     assert statuses == [404, 410]
+
+
+async def test_no_account_key_journal_key_or_item_key_is_ever_sent(
+    api: Api, clock: FrozenClock
+) -> None:
+    recorder = RecordingTransport(httpx.AsyncHTTPTransport())
+    api.transport = recorder
+    try:
+        team = await care_team(api)
+        journal = team.client.client.journal
+        entry = await journal.write({"title": "t", "body": "b", "tags": ["x"]})
+        await journal.check_in(5, feelings=["calm"], note="n")
+        draft_id = str(uuid.uuid4())
+        await journal.save_draft(draft_id, {"body": "half"})
+        await journal.edit(entry.id, {"body": "b2"})
+        share = await journal.share(entry.id)
+        await team.therapist.client.journal.open_shared(share["id"])
+        await journal.search("b2")
+        await journal.export_json()
+        client, therapist = team.client.client.unlocked, team.therapist.client.unlocked
+        assert client is not None
+        assert therapist is not None
+        secrets: dict[str, bytes] = {
+            "client account key": client.account_key,
+            "client journal key": crypto.journal_key(client.account_key),
+            "therapist account key": therapist.account_key,
+            "therapist encryption key": therapist.identity.box_sk,
+            "client encryption key": client.identity.box_sk,
+        }
+        for item in [*await journal.all(), *await journal.drafts()]:
+            blob = crypto.b64decode(item.raw["blob"])
+            key = crypto.open_item(blob, client.account_key, client.identity.user_id).item_key
+            secrets[f"item key of {item.id}"] = key
+        leaks = [
+            name
+            for name, secret in secrets.items()
+            for body in recorder.bodies + recorder.urls
+            if any(form in body for form in encodings(secret))
+        ]
+        assert leaks == []
+        assert len(secrets) >= 8
+    finally:
+        await recorder.aclose()
