@@ -114,9 +114,13 @@ export async function removeDraft(id) {
   await api("DELETE", `/api/journal/drafts/${id}`);
 }
 
-/** The therapists of my care team who are in my direct thread: {threadId, therapists}. */
-export async function careTeam() {
+/**
+ * My care team's therapists, verified, and my direct thread: {threadId, therapists}. With
+ * open, the thread is opened first if it is not yet (a share needs it).
+ */
+export async function careTeam({ open = false } = {}) {
   const { account } = me();
+  if (open) await conversations.openDirect(account.user.id);
   const roster = await api("GET", `/api/direct/${account.user.id}`);
   const members = conversations.verifiedRoster(roster).filter((m) => m.role === "therapist");
   return { threadId: roster.thread_id, therapists: members };

@@ -311,6 +311,7 @@ export function render({ signal }) {
     const button = h("button", { type: "button", className: "button secondary small" }, "Share");
     button.addEventListener("click", () => act(async () => {
       const chosen = who.select.value === "all" ? team.therapists : team.therapists.filter((t) => t.userId === who.select.value);
+      if (!team.threadId) team = await store.careTeam({ open: true });
       await store.share(entry.id, chosen, team.threadId);
     }, "Shared. You can revoke it until it is opened."));
     return h("details", { className: "share-controls" }, h("summary", {}, "Share…"), who.element, button);
@@ -330,7 +331,7 @@ export function render({ signal }) {
     return h("li", { className: "journal-entry", dataset: { id: entry.id } },
       h("h3", {}, heading), h("p", { className: "hint" }, time(entry.createdAt)), details,
       sharesOf(entry.id).map(shareLine),
-      isCheckIn(entry) || !team.threadId || team.therapists.length === 0 ? null : shareControls(entry),
+      isCheckIn(entry) || team.therapists.length === 0 ? null : shareControls(entry),
       actions);
   }
 
@@ -400,6 +401,20 @@ export function render({ signal }) {
     status.show("A new prompt arrived from your care team.");
   }, { signal });
   live.on("journal_share", () => refreshShares().catch(() => null), { signal });
+  // Another device of mine wrote, edited or deleted an entry.
+  live.on("journal_updated", (event) => {
+    everything = null;
+    const index = shown.findIndex((e) => e.id === event.id);
+    if (event.change === "deleted") {
+      if (index >= 0) shown.splice(index, 1);
+    } else {
+      const entry = store.openEntry(event.entry);
+      if (index >= 0) shown[index] = entry;
+      else shown.unshift(entry);
+    }
+    if (!query.input.value.trim()) showEntries();
+    refreshChart().catch(() => null);
+  }, { signal });
 
   (async () => {
     try {
