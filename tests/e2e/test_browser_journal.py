@@ -42,6 +42,7 @@ from web.realtime import SocketIOPublisher
 SHARED = "The walk by the harbour helped more than I expected."
 REVOKED = "Something I am not ready to share."
 PROMPT = "What is one thing that went well today?"
+ANSWER = "Cooking dinner with my sister went well."
 
 
 @pytest.fixture
@@ -196,11 +197,25 @@ def test_client_journals_shares_revokes_gets_a_prompt_and_exports(
     prompts = client.get_by_role("region", name="Prompts from your care team")
     expect(prompts.get_by_text(PROMPT)).to_be_visible(timeout=LIVE)
 
+    # The client answers it and chooses to share the answer; the therapist sees it answered.
+    prompts.get_by_role("button", name="Answer in my journal").click()
+    client.get_by_label("What is on your mind?").fill(ANSWER)
+    client.get_by_label("Share my answer with my care team").check()
+    client.get_by_role("button", name="Save entry").click()
+    expect(entry_item(client, ANSWER)).to_be_visible(timeout=LIVE)  # type: ignore[attr-defined]
+    expect(prompts).to_be_hidden()
+    expect(therapist.get_by_text("Sent 1 times, answered 1.")).to_be_visible(timeout=LIVE)
+    expect(therapist.get_by_text("(shared with you, see above)")).to_be_visible()
+    expect(shares).to_have_count(2, timeout=LIVE)
+    shares.last.get_by_role("button", name="Open shared entry").click()
+    expect(shares.last.get_by_text(ANSWER)).to_be_visible(timeout=LIVE)
+
     with client.expect_download() as markdown:
         client.get_by_role("button", name="Download as Markdown").click()
     exported = Path(markdown.value.path()).read_text(encoding="utf-8")
     assert SHARED in exported
     assert REVOKED in exported
+    assert ANSWER in exported
     assert "- Mood: 7/10" in exported
     with client.expect_download() as json_file:
         client.get_by_role("button", name="Download as JSON").click()

@@ -159,7 +159,9 @@ export function journalThreadView({ threadId, role, myId, signal, onProblem }) {
   }
 
   live.on("journal_share", (event) => {
-    if (event.share?.thread_id === threadId) refreshShares().catch(() => null);
+    if (event.share?.thread_id !== threadId) return;
+    refreshShares().catch(() => null);
+    refreshPrompts().catch(() => null); // a shared answer to a prompt becomes readable
   }, { signal });
   live.on("journal_prompt_answered", () => refreshPrompts().catch(() => null), { signal });
 
