@@ -204,7 +204,7 @@ def test_client_journals_shares_revokes_gets_a_prompt_and_exports(
     client.get_by_role("button", name="Save entry").click()
     expect(entry_item(client, ANSWER)).to_be_visible(timeout=LIVE)  # type: ignore[attr-defined]
     expect(prompts).to_be_hidden()
-    expect(therapist.get_by_text("Sent 1 times, answered 1.")).to_be_visible(timeout=LIVE)
+    expect(therapist.get_by_text("Sent once, answered once.")).to_be_visible(timeout=LIVE)
     expect(therapist.get_by_text("(shared with you, see above)")).to_be_visible()
     expect(shares).to_have_count(2, timeout=LIVE)
     shares.last.get_by_role("button", name="Open shared entry").click()

@@ -12,6 +12,7 @@ import * as live from "./live.js";
 const REPEATS = [["daily", "Every day"], ["weekdays", "On weekdays"], ["weekly", "Every week"], ["once", "Once"]];
 const WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"];
 const REPEAT_WORDS = Object.fromEntries(REPEATS);
+const times = (n) => (n === 1 ? "once" : `${n} times`);
 
 function entryContent(content) {
   if (content.kind === "checkin") {
@@ -146,7 +147,7 @@ export function journalThreadView({ threadId, role, myId, signal, onProblem }) {
         h("p", { className: "prompt-text" }, p.text ?? "This prompt could not be opened."),
         h("p", { className: "hint" }, `${REPEAT_WORDS[p.schedule.repeat]} at ${p.schedule.time} · ${p.state}`,
           p.next_due_at ? [" · next ", time(p.next_due_at)] : null),
-        h("p", { className: "hint prompt-answers" }, `Sent ${p.deliveries.length} times, answered ${answered.length}.`),
+        h("p", { className: "hint prompt-answers" }, `Sent ${times(p.deliveries.length)}, answered ${times(answered.length)}.`),
         answered.length ? h("ul", {}, answered.map((d) => h("li", {}, "Answered ", time(d.answered_at),
           d.shared_answer_id ? " (shared with you, see above)" : " (kept private)"))) : null,
         p.state === "active" || p.state === "paused"
