@@ -6,19 +6,24 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from email.message import EmailMessage
 from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
-from sqlalchemy import select
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from messaging import prompts
 from messaging.jobs import JobRunner
+from messaging.local_time import quiet_hours_end
+from messaging.prompt_schedule import PromptSchedule, next_due
 from messaging.settings import load_settings
 from messaging.storage.database import Database
+from messaging.storage.tables import jobs as job_table
 from messaging.storage.tables import journal_prompt_deliveries
 from tests.support.clock import FrozenClock
 from tests.support.conversations import CareTeam, care_team
@@ -356,3 +361,99 @@ async def test_prompts_due_together_make_one_email_and_unsubscribing_stops_them(
     await run_hour_by_hour(api, smtp, clock, 24)
     assert len(await team.client.client.journal.prompts()) == 4, "still in the app"
     assert len(emails_to(smtp, team.client)) == 1, "no more prompt emails"
+
+
+ZONES = ["America/New_York", "Europe/Berlin", "Australia/Lord_Howe", "Asia/Kolkata", "UTC"]
+
+
+async def run_jobs_as_they_fall_due(
+    api: Api, smtp: SmtpSink, clock: FrozenClock, until: datetime
+) -> None:
+    """Move the clock from one due job to the next (no hour-by-hour stepping) until `until`."""
+    while True:
+        async with api.database.unit_of_work() as uow:
+            next_run = await uow.session.scalar(
+                select(func.min(job_table.c.run_at)).where(job_table.c.state == "queued")
+            )
+        if next_run is None or next_run > until:
+            return
+        clock.set(max(clock.now(), next_run))
+        await deliver(api, smtp, clock)
+
+
+@pytest.mark.parametrize("dialect", ["sqlite"], indirect=True)
+@settings(
+    max_examples=12,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    zone=st.sampled_from(ZONES),
+    minute=st.integers(0, 24 * 60 - 1),
+    repeat=st.sampled_from(["daily", "weekdays"]),
+    quiet=st.none() | st.tuples(st.integers(0, 24 * 60 - 1), st.integers(0, 24 * 60 - 1)),
+    start_day=st.integers(0, 364),
+)
+async def test_any_schedule_fires_each_due_time_once_at_its_local_time_outside_quiet_hours(
+    api: Api,
+    smtp: SmtpSink,
+    clock: FrozenClock,
+    zone: str,
+    minute: int,
+    repeat: str,
+    quiet: tuple[int, int] | None,
+    start_day: int,
+) -> None:
+    tz = ZoneInfo(zone)
+    clock.set(datetime(2026, 1, 1, tzinfo=UTC) + timedelta(days=start_day, hours=minute % 7))
+    team = await care_team(api)
+    quiet_hours = None if quiet is None else {"start": hhmm(quiet[0]), "end": hhmm(quiet[1])}
+    await set_preferences(team.client, time_zone=zone, quiet_hours=quiet_hours)
+    created = clock.now()
+    prompt = await team.therapist.client.journal.create_prompt(
+        team.client.user_id, PROMPT, {"repeat": repeat, "time": hhmm(minute)}
+    )
+    horizon = created + timedelta(days=9)
+    await run_jobs_as_they_fall_due(api, smtp, clock, horizon)
+
+    schedule = schedule_of_payload(prompt)
+    expected, after = [], created
+    while (due := next_due(schedule, tz, after, len(expected))) is not None:
+        if due > horizon - timedelta(days=1):
+            break
+        expected.append(due)
+        after = due
+    async with api.database.unit_of_work() as uow:
+        rows = (
+            await uow.session.execute(
+                select(journal_prompt_deliveries.c.due_at, journal_prompt_deliveries.c.delivered_at)
+                .where(journal_prompt_deliveries.c.prompt_id == uuid.UUID(prompt["id"]))
+                .order_by(journal_prompt_deliveries.c.due_at)
+            )
+        ).all()
+    fired = [due for due, _ in rows]
+    assert fired[: len(expected)] == expected, "every due time, in order, none twice"
+    assert len(set(fired)) == len(fired)
+    for due, delivered in rows:
+        local = due.astimezone(tz)
+        assert schedule.occurs_on(local.date())
+        held_until = None if quiet is None else quiet_hours_end(due, tz, *quiet)
+        assert delivered == (held_until or due), "at its time, or when quiet hours end"
+        if quiet is not None:
+            assert quiet_hours_end(delivered, tz, *quiet) is None, "never during quiet hours"
+
+
+def hhmm(minutes: int) -> str:
+    return f"{minutes // 60:02d}:{minutes % 60:02d}"
+
+
+def schedule_of_payload(prompt: dict[str, object]) -> PromptSchedule:
+    """The schedule as the server answered it (its first day anchored in the client's zone)."""
+    schedule = prompt["schedule"]
+    assert isinstance(schedule, dict)
+    hours, minutes = str(schedule["time"]).split(":")
+    return PromptSchedule(
+        str(schedule["repeat"]),
+        int(hours) * 60 + int(minutes),
+        date.fromisoformat(str(schedule["start"])),
+    )
