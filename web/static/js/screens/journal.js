@@ -185,6 +185,7 @@ export function render({ signal }) {
         note: note.input.value.trim(),
       });
       shown.unshift(entry);
+      everything = null;
       checkInForm.reset();
       moodValue.textContent = "5";
       status.show("Check-in saved.");
