@@ -171,10 +171,6 @@ export async function myPrompts() {
   return Promise.all(prompts.map(async (p) => ({ ...p, text: await promptText(p) })));
 }
 
-export async function openDelivered(payload) {
-  return { ...payload, text: await promptText(payload) };
-}
-
 /** A therapist's view of a client's prompts, decrypted. */
 export async function clientPrompts(clientId) {
   const { prompts } = await api("GET", `/api/clients/${clientId}/prompts`);

@@ -396,8 +396,7 @@ export function render({ signal }) {
     showEntries();
   }
 
-  live.on("journal_prompt", async (payload) => {
-    await store.openDelivered(payload);
+  live.on("journal_prompt", async () => {
     showPrompts(await store.myPrompts());
     status.show("A new prompt arrived from your care team.");
   }, { signal });
