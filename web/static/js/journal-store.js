@@ -19,7 +19,7 @@ import * as session from "./session.js";
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder("utf-8", { fatal: true });
-export const PAGE = 30;
+const PAGE = 30;
 
 function me() {
   const unlocked = session.current();
