@@ -69,9 +69,9 @@ async def share_entry(
     if share.snapshot != entry.blob:
         raise Conflict("The entry changed meanwhile; share it again.")
     key = await accounts.current_identity_key(uow.session, allowed.user_id)
+    if key is None:
+        raise InvalidInput("share: not signed with your current key.")
     try:
-        if key is None:
-            raise CryptoError("no identity key")
         crypto.verify_share(share, key.sign_pk)
     except CryptoError:
         raise InvalidInput("share: not signed with your current key.") from None

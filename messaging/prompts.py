@@ -3,13 +3,9 @@
 The prompt's text is a message envelope sealed in the client's direct thread (the client
 and the care team read it; the server verifies the signature and reads nothing). The
 schedule is wall-clock time in the client's own zone (their notification preferences),
-re-read at every firing. Each due time is one durable job; firing it records a delivery
-once per (prompt, due time) under the prompt's row lock, queues the next due time, tells
-the client's open pages, and queues a neutral email per their preferences (reminders on,
-quiet hours respected, one email per hour at most). During the client's quiet hours the
-firing itself waits until they end. Editing, pausing, resuming or stopping moves
-`next_due_at`; a job that finds a different `next_due_at` (or a prompt no longer active)
-does nothing, so a superseded job can never fire.
+re-read at every firing. Each due time is one durable job (`prompt_delivery.fire`).
+Editing, pausing, resuming or stopping moves `next_due_at`; a job that finds a different
+`next_due_at` (or a prompt no longer active) does nothing, so a superseded job never fires.
 """
 
 from __future__ import annotations
@@ -23,12 +19,12 @@ from messaging import jobs
 from messaging.actors import Actor, Role
 from messaging.clock import iso_utc
 from messaging.context import ServiceContext
-from messaging.errors import Conflict, InvalidInput, JobNotDueYet, NotFound
+from messaging.errors import Conflict, InvalidInput, NotFound
 from messaging.events import publish_after_commit
-from messaging.local_time import quiet_hours_end, zone
+from messaging.local_time import zone
 from messaging.messages import check_epoch, parse_sized_envelope, verify_sender
 from messaging.policy import Action, Target, authorize, own
-from messaging.preferences import preferences_of, unsubscribe_url
+from messaging.preferences import preferences_of
 from messaging.prompt_schedule import MAX_AHEAD, PromptSchedule, next_due
 from messaging.storage import accounts
 from messaging.storage import journal as store
@@ -42,8 +38,6 @@ from messaging.storage.records import (
 )
 
 FIRE_KIND = "journal.prompt"
-EMAIL_KIND = "email.journaling_prompt"
-EMAIL_WORDING = "You have a journaling prompt from your care team."
 MAX_CLIENT_PROMPTS = 100
 
 
@@ -96,9 +90,10 @@ async def _checked_envelope(
     check_epoch(thread, envelope)
 
 
-async def _queue_firing(
+async def queue_firing(
     uow: UnitOfWork, ctx: ServiceContext, prompt_id: uuid.UUID, due: datetime, clinic_id: uuid.UUID
 ) -> None:
+    """The job that fires the prompt at `due` (one job per prompt and due time)."""
     await jobs.enqueue(
         uow,
         FIRE_KIND,
@@ -147,7 +142,7 @@ async def create_prompt(
         updated_at=now,
     )
     await store.insert_prompt(uow.session, prompt)
-    await _queue_firing(uow, ctx, prompt.id, due, client.clinic_id)
+    await queue_firing(uow, ctx, prompt.id, due, client.clinic_id)
     await uow.commit()
     return prompt
 
@@ -215,7 +210,7 @@ async def _reschedule(
 ) -> datetime:
     now = ctx.clock.now()
     due = _first_due(schedule, await _client_zone(uow, client.id, now), now, prompt.fired_count)
-    await _queue_firing(uow, ctx, prompt.id, due, client.clinic_id)
+    await queue_firing(uow, ctx, prompt.id, due, client.clinic_id)
     return due
 
 
@@ -311,114 +306,6 @@ async def answer(
         {"prompt_id": str(prompt.id), "delivery_id": str(delivery.id), "answered_at": iso_utc(now)},
         [t.id for t in therapists],
         now=now,
-    )
-
-
-async def fire(
-    uow: UnitOfWork, ctx: ServiceContext, prompt_id: uuid.UUID, due: datetime
-) -> PromptDeliveryRecord | None:
-    """The firing job: deliver the prompt due at `due` once, queue the next due time and
-    the email. Does nothing for a prompt paused, stopped, edited to another time, or
-    already fired for `due`; ends it if its author left the client's care team. Raises
-    JobNotDueYet during the client's quiet hours."""
-    prompt = await store.get_prompt(uow.session, prompt_id, lock=True)
-    if prompt is None or prompt.state != "active" or prompt.next_due_at != due:
-        return None
-    client = await accounts.get_user(uow.session, prompt.client_id)
-    now = ctx.clock.now()
-    therapists = await accounts.therapists_of_client(uow.session, prompt.client_id)
-    if (
-        client is None
-        or client.status != "active"
-        or prompt.author_id not in {t.id for t in therapists}
-    ):
-        # The client left, or the therapist who wrote it is no longer on their care team.
-        await store.update_prompt(
-            uow.session, prompt.id, state="finished", next_due_at=None, updated_at=now
-        )
-        await uow.commit()
-        return None
-    preferences = await preferences_of(uow, client.id, now)
-    tz = zone(preferences.time_zone)
-    if preferences.quiet_start is not None and preferences.quiet_end is not None:
-        quiet_until = quiet_hours_end(now, tz, preferences.quiet_start, preferences.quiet_end)
-        if quiet_until is not None:
-            raise JobNotDueYet(quiet_until)
-    delivery = PromptDeliveryRecord(
-        id=uuid.uuid4(),
-        prompt_id=prompt.id,
-        client_id=client.id,
-        due_at=due,
-        delivered_at=now,
-        answered_at=None,
-        answer_entry_id=None,
-    )
-    await store.insert_delivery(uow.session, delivery)
-    fired = prompt.fired_count + 1
-    following = next_due(schedule_of(prompt), tz, max(due, now), fired)
-    await store.update_prompt(
-        uow.session,
-        prompt.id,
-        fired_count=fired,
-        next_due_at=following,
-        state="active" if following is not None else "finished",
-        updated_at=now,
-    )
-    if following is not None:
-        await _queue_firing(uow, ctx, prompt.id, following, client.clinic_id)
-    if preferences.reminders:
-        await jobs.enqueue(
-            uow,
-            EMAIL_KIND,
-            {"user_id": str(client.id)},
-            now=now,
-            dedupe_key=f"journal-prompt-email:{client.id}:{now:%Y-%m-%dT%H}",
-            clinic_id=client.clinic_id,
-        )
-    await publish_after_commit(
-        uow,
-        ctx.events,
-        "journal_prompt",
-        delivery_payload(delivery, prompt),
-        [client.id],
-        now=now,
-    )
-    await uow.commit()
-    return delivery
-
-
-@dataclass(frozen=True, slots=True)
-class PromptEmail:
-    to: str
-    sender_name: str
-    wording: str
-    journal_url: str
-    unsubscribe_url: str
-
-
-async def prompt_email_to_send(
-    uow: UnitOfWork, ctx: ServiceContext, user_id: uuid.UUID
-) -> PromptEmail | None:
-    """The neutral email for prompts that just reached a client (never the prompt's text),
-    or None if they turned reminders off. Raises JobNotDueYet during their quiet hours."""
-    now = ctx.clock.now()
-    user = await accounts.get_user(uow.session, user_id)
-    preferences = await preferences_of(uow, user_id, now)
-    if user is None or user.status != "active" or not preferences.reminders:
-        return None
-    if preferences.quiet_start is not None and preferences.quiet_end is not None:
-        quiet_until = quiet_hours_end(
-            now, zone(preferences.time_zone), preferences.quiet_start, preferences.quiet_end
-        )
-        if quiet_until is not None:
-            raise JobNotDueYet(quiet_until)
-    clinic = await accounts.get_clinic(uow.session, user.clinic_id)
-    return PromptEmail(
-        to=user.email,
-        sender_name=clinic.sender_name if clinic else "Interlude",
-        wording=EMAIL_WORDING,
-        journal_url=f"{ctx.public_url}/#/journal",
-        unsubscribe_url=unsubscribe_url(ctx, user_id, "reminders"),
     )
 
 

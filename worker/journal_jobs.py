@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from messaging import prompts
+from messaging import prompt_delivery, prompts
 from messaging.errors import PermanentJobFailure
 from messaging.jobs import JobRegistry
 from messaging.storage.database import Database
@@ -21,7 +21,7 @@ class JournalJobs:
 
     def register(self, registry: JobRegistry) -> None:
         registry.register(prompts.FIRE_KIND, self.fire)
-        registry.register(prompts.EMAIL_KIND, self.email)
+        registry.register(prompt_delivery.EMAIL_KIND, self.email)
 
     async def fire(self, job: JobRecord) -> None:
         try:
@@ -29,11 +29,13 @@ class JournalJobs:
         except (KeyError, ValueError):
             raise PermanentJobFailure("job payload has no valid due time") from None
         async with self._database.unit_of_work() as uow:
-            await prompts.fire(uow, self._outgoing.context, payload_uuid(job, "prompt_id"), due)
+            await prompt_delivery.fire(
+                uow, self._outgoing.context, payload_uuid(job, "prompt_id"), due
+            )
 
     async def email(self, job: JobRecord) -> None:
         async with self._database.unit_of_work() as uow:
-            email = await prompts.prompt_email_to_send(
+            email = await prompt_delivery.prompt_email_to_send(
                 uow, self._outgoing.context, payload_uuid(job, "user_id")
             )
         if email is None:

@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from messaging import prompts
+from messaging import prompt_delivery
 from messaging.jobs import JobRunner
 from messaging.local_time import quiet_hours_end
 from messaging.prompt_schedule import PromptSchedule, next_due
@@ -221,7 +221,8 @@ async def test_the_same_due_time_fired_twice_at_once_is_delivered_once(
         async with database.unit_of_work() as uow:
             try:
                 return (
-                    await prompts.fire(uow, api.context, uuid.UUID(prompt["id"]), due) is not None
+                    await prompt_delivery.fire(uow, api.context, uuid.UUID(prompt["id"]), due)
+                    is not None
                 )
             except IntegrityError:
                 return False
