@@ -316,3 +316,33 @@ async def test_no_account_key_journal_key_or_item_key_is_ever_sent(
         assert len(secrets) >= 8
     finally:
         await recorder.aclose()
+
+
+async def test_the_authors_other_devices_hear_of_each_change_and_nobody_else_does(
+    api: Api,
+) -> None:
+    team = await care_team(api)
+    phone = api.new_client("phone")
+    await phone.login(team.client.email, PASSWORD)
+    phone_live, therapist_live = phone.realtime(), team.therapist.client.realtime()
+    await phone_live.connect()
+    await therapist_live.connect()
+    try:
+        journal = team.client.client.journal
+        entry = await journal.write({"body": "from the laptop"})
+        _, written = await phone_live.next("journal_updated")
+        assert written["change"] == "written"
+        assert phone.journal.open(written["entry"]).content == {"body": "from the laptop"}
+        await journal.delete(entry.id)
+        _, deleted = await phone_live.next("journal_updated")
+        assert (deleted["change"], deleted["id"]) == ("deleted", entry.id)
+        share = await journal.share((await journal.write({"body": "shared"})).id)
+        name, event = await therapist_live.next()
+        assert (name, event["change"], event["share"]["id"]) == (
+            "journal_share",
+            "shared",
+            share["id"],
+        )
+    finally:
+        await phone_live.disconnect()
+        await therapist_live.disconnect()
