@@ -6,12 +6,12 @@ import { h, replace, screen, time, uid } from "../dom.js";
 import { describe } from "../failures.js";
 import { alertLine, choice, field, statusLine } from "../forms.js";
 import { checkInChart } from "../journal-chart.js";
+import { checkInForm } from "../journal-checkin.js";
 import * as store from "../journal-store.js";
 import { isCheckIn, search, toJson, toMarkdown } from "../journal-text.js";
 import * as live from "../live.js";
 
 const DRAFT_DELAY_MS = 700;
-const FEELINGS = ["calm", "hopeful", "tired", "anxious", "sad", "angry", "grateful", "lonely"];
 const PERIODS = [7, 30, 90];
 
 function textArea(label, attributes = {}) {
@@ -156,44 +156,16 @@ export function render({ signal }) {
   }
 
   // ------------------------------------------------------------ check-ins
-  const moodId = uid("mood");
-  const mood = h("input", { type: "range", id: moodId, min: 0, max: 10, step: 1, value: 5 });
-  const moodValue = h("output", { for: moodId }, "5");
-  mood.addEventListener("input", () => { moodValue.textContent = mood.value; });
-  const feelingBoxes = FEELINGS.map((name) => {
-    const id = uid("feeling");
-    const input = h("input", { type: "checkbox", id, value: name });
-    return { input, element: h("div", { className: "field checkbox" }, input, h("label", { for: id }, name)) };
-  });
-  const sleep = field({ label: "Sleep last night (hours)", type: "number", min: 0, max: 24, step: 0.5, inputmode: "decimal" });
-  const note = field({ label: "A short note (optional)", maxlength: 500 });
-  const checkInForm = h("form", { className: "card journal-checkin", "aria-label": "Check in" },
-    h("h2", {}, "Check in"),
-    h("div", { className: "field" }, h("label", { for: moodId }, "Mood (0 = very low, 10 = very good)"), mood, moodValue),
-    h("fieldset", { className: "group feelings" }, h("legend", {}, "Feelings"), feelingBoxes.map((f) => f.element)),
-    sleep.element, note.element,
-    h("div", { className: "actions" }, h("button", { type: "submit", className: "button" }, "Save check-in")));
-  checkInForm.addEventListener("submit", async (event) => {
-    event.preventDefault();
-    alert.clear();
-    try {
-      const entry = await store.write({
-        kind: "checkin",
-        mood: Number(mood.value),
-        feelings: feelingBoxes.filter((f) => f.input.checked).map((f) => f.input.value),
-        sleep_hours: sleep.input.value === "" ? null : Number(sleep.input.value),
-        note: note.input.value.trim(),
-      });
+  const checkIn = checkInForm({
+    onSaved: async (entry) => {
+      alert.clear();
       shown.unshift(entry);
       everything = null;
-      checkInForm.reset();
-      moodValue.textContent = "5";
       status.show("Check-in saved.");
       showEntries();
       await refreshChart();
-    } catch (error) {
-      alert.show(describe(error));
-    }
+    },
+    onProblem: (text) => alert.show(text),
   });
 
   // ------------------------------------------------------------ chart
@@ -427,6 +399,6 @@ export function render({ signal }) {
 
   return screen("Journal",
     h("p", { className: "hint" }, "Your journal is private: it is encrypted on this device and only you can read it, unless you share an entry."),
-    status.element, alert.element, promptsSection, writeForm, checkInForm, chartSection, tools,
+    status.element, alert.element, promptsSection, writeForm, checkIn.element, chartSection, tools,
     h("section", { "aria-label": "Entries" }, h("h2", {}, "Entries"), list, more, sentinel));
 }
