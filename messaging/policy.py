@@ -40,6 +40,10 @@ class Action(enum.StrEnum):
     MANAGE_LIVE_SESSIONS = "live_sessions.manage"
     READ_OVERDUE_COUNTS = "clinic.read_overdue_counts"
     READ_OPERATIONS = "clinic.read_operations"
+    WRITE_OWN_JOURNAL = "journal.write_own"
+    SHARE_JOURNAL_ENTRY = "journal.share"
+    READ_SHARED_ENTRY = "journal.read_shared"
+    MANAGE_PROMPTS = "journal.manage_prompts"
 
 
 class Relation(enum.Enum):
@@ -49,6 +53,7 @@ class Relation(enum.Enum):
     CARE_TEAM = "the client themself or a therapist on the client's care team"
     THREAD_MEMBER = "a current member of the thread"
     AUTHOR = "the member who sent the message"
+    RECIPIENT = "a recipient the client shared the journal entry with"
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +66,7 @@ EVERYONE = frozenset(Role)
 ADMINS = frozenset({Role.ADMIN})
 CARE = frozenset({Role.THERAPIST, Role.CLIENT})
 THERAPISTS = frozenset({Role.THERAPIST})
+CLIENTS = frozenset({Role.CLIENT})
 
 RULES: dict[Action, Rule] = {
     Action.READ_OWN_ACCOUNT: Rule(EVERYONE, Relation.SELF),
@@ -85,6 +91,10 @@ RULES: dict[Action, Rule] = {
     Action.MANAGE_LIVE_SESSIONS: Rule(THERAPISTS, Relation.THREAD_MEMBER),
     Action.READ_OVERDUE_COUNTS: Rule(ADMINS, Relation.SAME_CLINIC),
     Action.READ_OPERATIONS: Rule(ADMINS, Relation.SAME_CLINIC),
+    Action.WRITE_OWN_JOURNAL: Rule(CLIENTS, Relation.SELF),
+    Action.SHARE_JOURNAL_ENTRY: Rule(CLIENTS, Relation.SELF),
+    Action.READ_SHARED_ENTRY: Rule(THERAPISTS, Relation.RECIPIENT),
+    Action.MANAGE_PROMPTS: Rule(THERAPISTS, Relation.CARE_TEAM),
 }
 
 
@@ -98,6 +108,7 @@ class Target:
     actor_is_member: bool = False
     actor_on_care_team: bool = False
     actor_is_author: bool = False
+    actor_is_recipient: bool = False
 
 
 def authorize(actor: Actor | None, action: Action, target: Target) -> Actor:
@@ -125,6 +136,8 @@ def authorize(actor: Actor | None, action: Action, target: Target) -> Actor:
         raise NotFound()
     if rule.relation is Relation.AUTHOR and not target.actor_is_author:
         raise Forbidden("Only the sender can change a message.")
+    if rule.relation is Relation.RECIPIENT and not target.actor_is_recipient:
+        raise NotFound()
     return actor
 
 

@@ -19,6 +19,10 @@ EVENTS = (
     "thread_updated",
     "key_changed",
     "session_ended",
+    "journal_updated",
+    "journal_share",
+    "journal_prompt",
+    "journal_prompt_answered",
 )
 
 

@@ -213,3 +213,69 @@ class LiveSessionRecord(Record):
     ends_at: datetime
     created_at: datetime
     cancelled_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class JournalEntryRecord(Record):
+    id: uuid.UUID
+    user_id: uuid.UUID
+    blob: bytes
+    created_at: datetime
+    updated_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class JournalDraftRecord(Record):
+    id: uuid.UUID
+    user_id: uuid.UUID
+    blob: bytes
+    updated_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class JournalShareRecord(Record):
+    id: uuid.UUID
+    entry_id: uuid.UUID
+    thread_id: uuid.UUID
+    author_id: uuid.UUID
+    share: bytes | None
+    created_at: datetime
+    hidden_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class ShareRecipientRecord(Record):
+    share_id: uuid.UUID
+    user_id: uuid.UUID
+    opened_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class PromptRecord(Record):
+    id: uuid.UUID
+    client_id: uuid.UUID
+    thread_id: uuid.UUID
+    author_id: uuid.UUID
+    envelope: bytes
+    repeat: str
+    local_minute: int
+    weekday: int | None
+    start_date: str
+    until_date: str | None
+    max_count: int | None
+    fired_count: int
+    state: str
+    next_due_at: datetime | None
+    created_at: datetime
+    updated_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class PromptDeliveryRecord(Record):
+    id: uuid.UUID
+    prompt_id: uuid.UUID
+    client_id: uuid.UUID
+    due_at: datetime
+    delivered_at: datetime
+    answered_at: datetime | None
+    answer_entry_id: uuid.UUID | None

@@ -348,3 +348,107 @@ Index(
     sqlite_where=SCHEDULED,
     postgresql_where=SCHEDULED,
 )
+
+# Journaling. Items are ciphertext the server cannot read (docs/crypto.md §10); it keeps
+# only ids, owners, times and the padded blobs.
+journal_entries = Table(
+    "journal_entries",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("user_id", Uuid, ForeignKey("users.id"), nullable=False),
+    Column("blob", LargeBinary, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+)
+# Listing by date, newest first, keyset on (created_at, id).
+Index(
+    "ix_journal_entries_user_id_created_at_id",
+    journal_entries.c.user_id,
+    journal_entries.c.created_at,
+    journal_entries.c.id,
+)
+
+journal_drafts = Table(
+    "journal_drafts",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("user_id", Uuid, ForeignKey("users.id"), nullable=False, index=True),
+    Column("blob", LargeBinary, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+)
+
+# One entry shared into the client's direct thread: the signed share (seals + snapshot) is
+# deleted outright on revoke (the row goes) or on hide (the row stays, `share` is NULL).
+journal_shares = Table(
+    "journal_shares",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("entry_id", Uuid, nullable=False, index=True),
+    Column("thread_id", Uuid, ForeignKey("threads.id"), nullable=False),
+    Column("author_id", Uuid, ForeignKey("users.id"), nullable=False),
+    Column("share", LargeBinary, nullable=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("hidden_at", UTCDateTime, nullable=True),
+)
+Index(
+    "ix_journal_shares_thread_id_created_at",
+    journal_shares.c.thread_id,
+    journal_shares.c.created_at,
+)
+
+journal_share_recipients = Table(
+    "journal_share_recipients",
+    metadata,
+    Column("share_id", Uuid, ForeignKey("journal_shares.id"), primary_key=True),
+    Column("user_id", Uuid, ForeignKey("users.id"), primary_key=True, index=True),
+    Column("opened_at", UTCDateTime, nullable=True),
+)
+
+PROMPT_REPEATS = ("once", "daily", "weekdays", "weekly")
+PROMPT_STATES = ("active", "paused", "stopped", "finished")
+
+# A therapist's journaling prompt for a client: the text is a message envelope sealed in
+# the client's direct thread; the schedule is wall-clock time in the client's zone.
+journal_prompts = Table(
+    "journal_prompts",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("client_id", Uuid, ForeignKey("users.id"), nullable=False, index=True),
+    Column("thread_id", Uuid, ForeignKey("threads.id"), nullable=False),
+    Column("author_id", Uuid, ForeignKey("users.id"), nullable=False),
+    Column("envelope", LargeBinary, nullable=False),
+    Column("repeat", String(16), nullable=False),
+    # Minutes after local midnight; weekday (Monday = 0) for weekly prompts.
+    Column("local_minute", Integer, nullable=False),
+    Column("weekday", Integer, nullable=True),
+    # Local dates (ISO): the first day it may fire, and the last (inclusive) if any.
+    Column("start_date", String(10), nullable=False),
+    Column("until_date", String(10), nullable=True),
+    Column("max_count", Integer, nullable=True),
+    Column("fired_count", Integer, nullable=False),
+    Column("state", String(16), nullable=False),
+    Column("next_due_at", UTCDateTime, nullable=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    CheckConstraint(f"repeat IN {PROMPT_REPEATS!r}", name="repeat"),
+    CheckConstraint(f"state IN {PROMPT_STATES!r}", name="state"),
+)
+
+# Each time a prompt fired: once per (prompt, due time), whichever worker got there.
+journal_prompt_deliveries = Table(
+    "journal_prompt_deliveries",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("prompt_id", Uuid, ForeignKey("journal_prompts.id"), nullable=False),
+    Column("client_id", Uuid, ForeignKey("users.id"), nullable=False),
+    Column("due_at", UTCDateTime, nullable=False),
+    Column("delivered_at", UTCDateTime, nullable=False),
+    Column("answered_at", UTCDateTime, nullable=True),
+    Column("answer_entry_id", Uuid, nullable=True),
+    UniqueConstraint("prompt_id", "due_at", name="uq_journal_prompt_deliveries_prompt_id_due_at"),
+)
+Index(
+    "ix_journal_prompt_deliveries_client_id_delivered_at",
+    journal_prompt_deliveries.c.client_id,
+    journal_prompt_deliveries.c.delivered_at,
+)

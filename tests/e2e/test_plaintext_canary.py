@@ -9,6 +9,7 @@ import base64
 import json
 import subprocess
 import uuid
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -18,9 +19,12 @@ from messaging.clock import SystemClock
 from messaging.context import ServiceContext
 from messaging.settings import load_settings
 from messaging.storage.database import Database
+from tests.support.clock import FrozenClock
 from tests.support.conversations import care_team
 from tests.support.live_server import interlude_env, live_server
+from tests.support.notifier import deliver
 from tests.support.services import require_binary
+from tests.support.smtp import smtp_sink
 from tests.support.world import api_for
 from web.sdk_realtime import Realtime
 
@@ -143,3 +147,77 @@ def _pg_dump(database_url: str) -> bytes:
     )  # type: ignore[arg-type]
     dsn = database_url.replace("postgresql+asyncpg://", "postgresql://", 1)
     return subprocess.run([pg_dump, "--data-only", dsn], check=True, capture_output=True).stdout
+
+
+async def test_no_journal_canary_reaches_the_database_logs_files_emails_or_payloads(
+    tmp_path: Path, database_url: str, dialect: str
+) -> None:
+    """Entries, check-ins, drafts, a shared entry, a prompt (and its email) and a search
+    query, each carrying a canary; none reaches the server in a readable form."""
+    canary = {
+        name: f"CANARY-{name}-{uuid.uuid4().hex}"
+        for name in ("title", "body", "tag", "feeling", "note", "draft", "prompt", "query")
+    }
+    extra = {"INTERLUDE_ALLOW_INTERACTIVE_KDF": "true", "INTERLUDE_LOG_LEVEL": "DEBUG"}
+    data_dir = tmp_path / "server"
+    settings = load_settings({**interlude_env(data_dir, database_url), **extra})
+    database = Database.from_url(database_url)
+    recorder = Recorder()
+    try:
+        with live_server(data_dir, database_url, extra) as server, smtp_sink() as smtp:
+            async with api_for(
+                server.url, database, ServiceContext.from_settings(settings, SystemClock())
+            ) as api:
+                api.transport = recorder
+                team = await care_team(api)
+                journal = team.client.client.journal
+                entry = await journal.write(
+                    {"title": canary["title"], "body": canary["body"], "tags": [canary["tag"]]}
+                )
+                await journal.check_in(
+                    2, feelings=[canary["feeling"]], sleep_hours=4, note=canary["note"]
+                )
+                await journal.save_draft(str(uuid.uuid4()), {"body": canary["draft"]})
+                assert await journal.search(canary["query"]) == []
+                assert [e.id for e in await journal.search(canary["body"])] == [entry.id]
+                share = await journal.share(entry.id)
+                shared = await team.therapist.client.journal.open_shared(share["id"])
+                assert shared.content["body"] == canary["body"]
+
+                due = datetime.now(UTC).replace(second=0, microsecond=0) + timedelta(hours=2)
+                await team.therapist.client.journal.create_prompt(
+                    team.client.user_id,
+                    canary["prompt"],
+                    {"repeat": "once", "time": f"{due:%H:%M}", "start": due.date().isoformat()},
+                )
+                clock = FrozenClock(due)
+                api.context = ServiceContext.from_settings(settings, clock)
+                await deliver(api, smtp, clock)
+                [prompt] = await journal.prompts()
+                assert prompt.text == canary["prompt"]
+                assert smtp.messages, "the prompt's email was sent"
+                exported = await journal.export_markdown()
+                assert canary["title"] in exported
+            log = server.log().encode()
+        places: dict[str, bytes] = {
+            "server log": log,
+            **everything_in(data_dir),
+            **everything_in(tmp_path / "db"),
+            "emails": b"\n".join(m.as_bytes() for m in smtp.messages),
+            "HTTP bodies": b"\n".join(recorder.payloads),
+        }
+        if dialect == "postgresql":
+            places["pg_dump"] = _pg_dump(database_url)
+        else:
+            places.update(everything_in(Path(database_url.split("///", 1)[1]).parent))
+        found = [
+            (name, place)
+            for name, value in canary.items()
+            for place, content in places.items()
+            if any(form in content for form in forms(value))
+        ]
+        assert found == []
+        assert recorder.payloads
+    finally:
+        await recorder.aclose()
+        await database.dispose()

@@ -364,6 +364,84 @@ async def own_scheduled(world: World, role: str) -> Request:
     }
 
 
+CLIENT_SELF = {
+    "admin": 403,
+    "therapist": 403,
+    "client": 200,
+    "other_admin": 403,
+    **dict.fromkeys(DEAD, 401),
+}
+DAILY = {"repeat": "daily", "time": "20:00"}
+
+
+async def new_entry(world: World, role: str) -> Request:
+    entry_id = str(uuid.uuid4())
+    blob = world.client.client.journal.seal(entry_id, {"body": "hello"})
+    return None, {"id": entry_id, "blob": b64encode(blob)}
+
+
+async def own_entry(world: World, role: str) -> Request:
+    entry = await world.client.client.journal.write({"body": "mine"})
+    blob = world.client.client.journal.seal(entry.id, {"body": "changed"})
+    return f"/api/journal/entries/{entry.id}", {"blob": b64encode(blob)}
+
+
+async def own_draft(world: World, role: str) -> Request:
+    draft_id = str(uuid.uuid4())
+    await world.client.client.journal.save_draft(draft_id, {"body": "half"})
+    blob = world.client.client.journal.seal(draft_id, {"body": "more"}, draft=True)
+    return f"/api/journal/drafts/{draft_id}", {"blob": b64encode(blob)}
+
+
+async def entry_to_share(world: World, role: str) -> Request:
+    entry = await world.client.client.journal.write({"body": "to share"})
+    body = await world.client.client.journal.share_body(entry.id)
+    return f"/api/journal/entries/{entry.id}/shares", body
+
+
+async def unopened_share(world: World, role: str) -> Request:
+    entry = await world.client.client.journal.write({"body": "shared"})
+    share = await world.client.client.journal.share(entry.id)
+    return f"/api/journal/shares/{share['id']}", None
+
+
+async def opened_share(world: World, role: str) -> Request:
+    path, _ = await unopened_share(world, role)
+    share_id = str(path).rsplit("/", 1)[1]
+    await world.therapist.client.journal.open_shared(share_id)
+    return f"/api/journal/shares/{share_id}/hide", None
+
+
+async def share_to_open(world: World, role: str) -> Request:
+    path, _ = await unopened_share(world, role)
+    return f"/api/shared-entries/{str(path).rsplit('/', 1)[1]}/open", None
+
+
+async def shared_entries_path(world: World, role: str) -> Request:
+    return f"/api/threads/{world.thread_id}/shared-entries", None
+
+
+async def client_prompts_path(world: World, role: str) -> Request:
+    await world.therapist.client.threads.load(world.thread_id)
+    body = await world.therapist.client.journal.prompt_body(
+        world.client.user_id, "What helped today?", DAILY
+    )
+    return f"/api/clients/{world.client.user_id}/prompts", body
+
+
+async def existing_prompt(world: World, role: str) -> Request:
+    await world.therapist.client.threads.load(world.thread_id)
+    prompt = await world.therapist.client.journal.create_prompt(
+        world.client.user_id, "What helped today?", DAILY
+    )
+    return f"/api/prompts/{prompt['id']}", {"schedule": DAILY}
+
+
+async def prompt_state(world: World, role: str) -> Request:
+    path, _ = await existing_prompt(world, role)
+    return f"{path}/state", {"state": "paused"}
+
+
 MATRIX: list[Case] = [
     public("GET", "/healthz", nothing),
     public("GET", "/readyz", nothing),
@@ -477,6 +555,25 @@ MATRIX: list[Case] = [
     public("GET", "/api/openapi.json", nothing),
     public("GET", "/api/docs", nothing),
     public("GET", "/metrics", nothing),
+    Case("GET", "/api/journal/entries", nothing, CLIENT_SELF),
+    Case("POST", "/api/journal/entries", new_entry, CLIENT_SELF),
+    Case("GET", "/api/journal/entries/{entry_id}", own_entry, CLIENT_SELF),
+    Case("PUT", "/api/journal/entries/{entry_id}", own_entry, CLIENT_SELF),
+    Case("DELETE", "/api/journal/entries/{entry_id}", own_entry, CLIENT_SELF),
+    Case("GET", "/api/journal/drafts", nothing, CLIENT_SELF),
+    Case("PUT", "/api/journal/drafts/{draft_id}", own_draft, CLIENT_SELF),
+    Case("DELETE", "/api/journal/drafts/{draft_id}", own_draft, CLIENT_SELF),
+    Case("POST", "/api/journal/entries/{entry_id}/shares", entry_to_share, CLIENT_SELF),
+    Case("GET", "/api/journal/shares", nothing, CLIENT_SELF),
+    Case("DELETE", "/api/journal/shares/{share_id}", unopened_share, CLIENT_SELF),
+    Case("POST", "/api/journal/shares/{share_id}/hide", opened_share, CLIENT_SELF),
+    members_only("GET", "/api/threads/{thread_id}/shared-entries", shared_entries_path),
+    Case("POST", "/api/shared-entries/{share_id}/open", share_to_open, THERAPIST_MEMBER),
+    Case("GET", "/api/journal/prompts", nothing, CLIENT_SELF),
+    Case("GET", "/api/clients/{client_id}/prompts", client_prompts_path, THERAPIST_MEMBER),
+    Case("POST", "/api/clients/{client_id}/prompts", client_prompts_path, THERAPIST_MEMBER),
+    Case("PUT", "/api/prompts/{prompt_id}", existing_prompt, THERAPIST_MEMBER),
+    Case("POST", "/api/prompts/{prompt_id}/state", prompt_state, THERAPIST_MEMBER),
     # Near the end: these change the caller's keys or end its session.
     self_service(identity_replacement)("POST", "/api/me/identity"),
     self_service(nothing)("POST", "/api/logout"),

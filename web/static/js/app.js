@@ -12,7 +12,7 @@ import * as session from "./session.js";
 
 // access: "public" (anyone), "guest" (only when not logged in), "session" (a token, maybe
 // still locked), "unlocked" (keys open in memory), "admin" (unlocked and role admin),
-// "therapist" (unlocked and role therapist).
+// "therapist" (unlocked and role therapist), "client" (unlocked and role client).
 const ROUTES = [
   { path: "/", access: "unlocked", load: () => import("./screens/home.js") },
   { path: "/login", access: "guest", load: () => import("./screens/login.js") },
@@ -32,6 +32,7 @@ const ROUTES = [
   { path: "/admin/audit", access: "admin", load: () => import("./screens/admin-audit.js") },
   { path: "/admin/operations", access: "admin", load: () => import("./screens/admin-operations.js") },
   { path: "/help", access: "public", load: () => import("./screens/help.js") },
+  { path: "/journal", access: "client", load: () => import("./screens/journal.js") },
 ];
 const NOT_FOUND = { path: "", access: "public", load: () => import("./screens/not-found.js") };
 const RECOVERY_CODE = { path: "", access: "public", load: () => import("./screens/recovery-code.js") };
@@ -49,6 +50,7 @@ const NAV = [
   { href: "#/admin/care-team", text: "Care teams", admin: true },
   { href: "#/admin/audit", text: "Audit trail", admin: true },
   { href: "#/admin/operations", text: "Operations", admin: true },
+  { href: "#/journal", text: "Journal", client: true },
 ];
 
 const main = document.getElementById("main");
@@ -69,7 +71,7 @@ function redirectFor(access, path) {
   if (access === "guest" && session.isLoggedIn()) return "/unlock";
   if (access === "session" && !session.isLoggedIn()) return "/login";
   if (access === "session" && session.current()) return "/";
-  if (access === "unlocked" || access === "admin" || access === "therapist") {
+  if (access === "unlocked" || access === "admin" || access === "therapist" || access === "client") {
     if (!session.isLoggedIn()) {
       returnTo = path;
       return "/login";
@@ -80,6 +82,7 @@ function redirectFor(access, path) {
     }
     if (access === "admin" && !session.isAdmin()) return "/";
     if (access === "therapist" && !session.isTherapist()) return "/";
+    if (access === "client" && session.user()?.role !== "client") return "/";
   }
   return null;
 }
@@ -138,6 +141,7 @@ function renderNav(path) {
   const shown = NAV.filter((item) => {
     if (item.admin) return session.isAdmin();
     if (item.therapist) return session.isTherapist();
+    if (item.client) return session.user()?.role === "client";
     return !item.member || !session.isAdmin();
   });
   const items = shown.map((item) => {

@@ -10,6 +10,7 @@ import { h, uid } from "./dom.js";
 import { expectationsView } from "./expectations.js";
 import { describe } from "./failures.js";
 import { alertLine } from "./forms.js";
+import { journalThreadView } from "./journal-thread.js";
 import * as live from "./live.js";
 import { renderMessage } from "./message-item.js";
 import * as outbox from "./outbox.js";
@@ -64,6 +65,7 @@ export function conversationView({ threadId, signal }) {
   const scroller = h("div", { className: "message-scroller" }, earlier, empty, list);
   const typingLine = h("p", { className: "typing" });
   const expectations = expectationsView({ threadId, role: account.user.role, signal, onProblem: (text) => alert.show(text) });
+  const journal = journalThreadView({ threadId, role: account.user.role, myId, signal, onProblem: (text) => alert.show(text) });
   const scheduled = scheduledView({
     threadId,
     signal,
@@ -87,6 +89,7 @@ export function conversationView({ threadId, signal }) {
     ),
     trust.banner,
     expectations.element,
+    journal.element,
     alert.element,
     scroller,
     typingLine,

@@ -190,7 +190,7 @@ async function senderKey(userId, keyId) {
 
 const TEXT = new TextDecoder("utf-8", { fatal: true });
 
-async function openEnvelope(text, { threadId, epoch = null, senderId = null }) {
+async function openEnvelope(text, { threadId, epoch = null, senderId = null, contentType = CONTENT_TYPE.TEXT }) {
   const envelope = parseEnvelope(b64decode(text));
   if (envelope.threadId !== threadId) throw new CryptoError("sealed for another conversation");
   if (epoch !== null && envelope.epoch !== epoch) throw new CryptoError("epoch does not match");
@@ -204,7 +204,7 @@ async function openEnvelope(text, { threadId, epoch = null, senderId = null }) {
   }
   const signPk = await senderKey(envelope.senderId, envelope.senderKeyId);
   const opened = openMessage(envelope, signPk, { epochKey });
-  if (envelope.contentType !== CONTENT_TYPE.TEXT) throw new CryptoError("not a text message");
+  if (envelope.contentType !== contentType) throw new CryptoError("not the expected content type");
   return TEXT.decode(opened.plaintext);
 }
 
@@ -233,6 +233,25 @@ export async function openTitle(thread) {
   try {
     return await openEnvelope(thread.title_envelope, { threadId: thread.id, epoch: 0 });
   } catch {
+    return null;
+  }
+}
+
+/** Seals a JSON value (content type JSON) in the thread's current epoch: the envelope bytes. */
+export async function sealJson(threadId, value) {
+  const keys = await keysFor(threadId);
+  return sealMessage(identity(), threadId, keys.epoch, new TextEncoder().encode(JSON.stringify(value)), {
+    epochKey: keys.epochKeys.get(keys.epoch),
+    contentType: CONTENT_TYPE.JSON,
+  });
+}
+
+/** A JSON envelope of the thread (e.g. a journaling prompt), verified and parsed; null if it does not open. */
+export async function openJson(text, { threadId, senderId }) {
+  try {
+    return JSON.parse(await openEnvelope(text, { threadId, senderId, contentType: CONTENT_TYPE.JSON }));
+  } catch (error) {
+    if (!(error instanceof CryptoError) && !(error instanceof SyntaxError)) console.warn("envelope did not open", error);
     return null;
   }
 }

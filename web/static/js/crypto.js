@@ -929,3 +929,196 @@ export function openReportedMessage(data, senderSignPk, messageKey) {
   verifyEnvelope(envelope, senderSignPk);
   return decryptEnvelope(envelope, messageKey);
 }
+
+// ---------------------------------------------------------------- journal (docs/crypto.md §10)
+
+const ITEM_VERSION = 1;
+export const JOURNAL_PURPOSE = Object.freeze({ ENTRY: 1, DRAFT: 2 });
+const ITEM_HEADER_BYTES = 34;
+const ITEM_WRAP_BYTES = 72;
+const MAX_ITEM_BYTES = 256 * 1024;
+const JOURNAL_CONTEXT = "iljournl";
+const SHARE_VERSION = 1;
+const SHARE_CONTEXT = ascii("interlude/journal-share/v1\0");
+const SHARE_COMMITMENT_CONTEXT = "iljshare";
+const SHARE_SEAL_BYTES = 16 + 16 + 32 + 48;
+const MAX_SHARE_RECIPIENTS = 64;
+const MAX_SHARE_BYTES = MAX_ITEM_BYTES + 1024 + MAX_SHARE_RECIPIENTS * (16 + SHARE_SEAL_BYTES);
+
+/** crypto_kdf(32, 1, "iljournl", accountKey): wraps every journal item key. */
+export function journalKey(accountKey) {
+  return kdfDerive(32, 1, JOURNAL_CONTEXT, accountKey);
+}
+
+function shareCommitment(itemKey) {
+  return kdfDerive(32, 1, SHARE_COMMITMENT_CONTEXT, itemKey);
+}
+
+function itemHeader(purpose, itemId, authorId) {
+  if (purpose !== JOURNAL_PURPOSE.ENTRY && purpose !== JOURNAL_PURPOSE.DRAFT) {
+    throw new MalformedError(`unknown journal item purpose ${purpose}`);
+  }
+  return new Writer().u8(ITEM_VERSION).u8(purpose).uuid(itemId).uuid(authorId).bytes();
+}
+
+/**
+ * Encrypts one journal item for its author. options: {purpose, rng, wrapKey} (wrapKey: the
+ * journal key, to derive it once for many items). Draws: item key (32), nonce (24), wrap nonce (24).
+ */
+export function sealJournalItem(accountKey, authorId, itemId, plaintext, options = {}) {
+  const { purpose = JOURNAL_PURPOSE.ENTRY, rng = osRandom, wrapKey = null } = options;
+  if (!(plaintext instanceof Uint8Array)) throw new MalformedError("plaintext must be bytes");
+  if (plaintext.length > MAX_PLAINTEXT_BYTES) throw new MalformedError("journal item too large");
+  const header = itemHeader(purpose, itemId, authorId);
+  const itemKey = draw(rng, 32);
+  const nonce = draw(rng, 24);
+  const ciphertext = aeadEncrypt(itemKey, nonce, sodium.pad(plaintext, PAD_BLOCK), header);
+  const wrapNonce = draw(rng, 24);
+  const wrap = concat(wrapNonce, aeadEncrypt(wrapKey ?? journalKey(accountKey), wrapNonce, itemKey, header));
+  return new Writer().fixed(header, ITEM_HEADER_BYTES).fixed(nonce, 24).fixed(wrap, ITEM_WRAP_BYTES).var32(ciphertext).bytes();
+}
+
+/** Structure and sizes of a journal item (views into data, not copies: it is read often). */
+export function parseJournalItem(data) {
+  if (!(data instanceof Uint8Array) || data.length > MAX_ITEM_BYTES) throw new MalformedError("journal item too large");
+  if (data.length < ITEM_HEADER_BYTES + 24 + ITEM_WRAP_BYTES + 4) throw new MalformedError("truncated input");
+  if (data[0] !== ITEM_VERSION) throw new UnsupportedVersionError(`journal item version ${data[0]}`);
+  const purpose = data[1];
+  if (purpose !== JOURNAL_PURPOSE.ENTRY && purpose !== JOURNAL_PURPOSE.DRAFT) {
+    throw new MalformedError(`unknown journal item purpose ${purpose}`);
+  }
+  const lengthAt = ITEM_HEADER_BYTES + 24 + ITEM_WRAP_BYTES;
+  const length = ((data[lengthAt] << 24) | (data[lengthAt + 1] << 16) | (data[lengthAt + 2] << 8) | data[lengthAt + 3]) >>> 0;
+  if (lengthAt + 4 + length !== data.length) throw new MalformedError(length > data.length ? "truncated input" : "trailing bytes");
+  const padded = length - 16;
+  if (padded < PAD_BLOCK || padded % PAD_BLOCK !== 0) {
+    throw new MalformedError("ciphertext is not a whole number of pad blocks");
+  }
+  // Not frozen, unlike the other parsed formats: a journal is parsed thousands at a time
+  // (search, export) and freezing is a measurable share of that (bench/journal.py).
+  return {
+    purpose,
+    idBytes: data.subarray(2, 18),
+    get itemId() {
+      return bytesToUuid(this.idBytes);
+    },
+    authorBytes: data.subarray(18, 34),
+    get authorId() {
+      return bytesToUuid(this.authorBytes);
+    },
+    header: data.subarray(0, ITEM_HEADER_BYTES),
+    nonce: data.subarray(34, 58),
+    wrap: data.subarray(58, 58 + ITEM_WRAP_BYTES),
+    ciphertext: data.subarray(lengthAt + 4),
+    raw: data,
+  };
+}
+
+let lastAuthor = { id: null, bytes: null };
+
+// Ids are public: a plain comparison, without libsodium's copy into its heap per call.
+function sameBytes(a, b) {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+// A whole journal is opened for one author: convert the id once, not per item.
+function authorBytes(authorId) {
+  if (lastAuthor.id !== authorId) lastAuthor = { id: authorId, bytes: uuidToBytes(authorId) };
+  return lastAuthor.bytes;
+}
+
+function decryptJournalItem(item, itemKey) {
+  const padded = aeadDecrypt(itemKey, item.nonce, item.ciphertext, item.header);
+  try {
+    return sodium.unpad(padded, PAD_BLOCK);
+  } catch {
+    throw new MalformedError("invalid padding");
+  }
+}
+
+/**
+ * Opens one of the author's own items: {item, plaintext, itemKey}. options: {wrapKey} (the
+ * journal key, derived once). Another author's item or a changed header -> WrongKeyError.
+ */
+export function openJournalItem(data, accountKey, authorId, { wrapKey = null } = {}) {
+  const item = parseJournalItem(data);
+  if (!sameBytes(item.authorBytes, authorBytes(authorId))) throw new WrongKeyError("journal item of another author");
+  const itemKey = aeadDecrypt(wrapKey ?? journalKey(accountKey), item.wrap.subarray(0, 24), item.wrap.subarray(24), item.header);
+  return { item, plaintext: decryptJournalItem(item, itemKey), itemKey };
+}
+
+/**
+ * Shares one entry: its item key sealed to each recipient ({userId, boxPk}), the entry as a
+ * snapshot, signed by the author. Draws: one seal ephemeral key (32) per recipient, in id order.
+ */
+export function createShare(author, accountKey, shareId, threadId, entryBlob, recipients, rng = osRandom) {
+  const opened = openJournalItem(entryBlob, accountKey, author.userId);
+  if (opened.item.purpose !== JOURNAL_PURPOSE.ENTRY) throw new MalformedError("only entries can be shared");
+  const ordered = [...recipients].sort((a, b) => lexCompare(uuidToBytes(a.userId), uuidToBytes(b.userId)));
+  if (ordered.length < 1 || ordered.length > MAX_SHARE_RECIPIENTS) throw new MalformedError("a share has 1..64 recipients");
+  if (new Set(ordered.map((r) => r.userId)).size !== ordered.length) throw new MalformedError("duplicate share recipient");
+  const entryId = opened.item.itemId;
+  const w = new Writer().u8(SHARE_VERSION).uuid(shareId).uuid(threadId).uuid(entryId);
+  w.uuid(author.userId).fixed(author.keyId, 16).fixed(shareCommitment(opened.itemKey), 32).u16(ordered.length);
+  const plain = new Writer().uuid(shareId).uuid(entryId).fixed(opened.itemKey, 32).bytes();
+  for (const recipient of ordered) w.uuid(recipient.userId).fixed(boxSeal(plain, recipient.boxPk, rng), SHARE_SEAL_BYTES);
+  w.var32(entryBlob);
+  const unsigned = w.bytes();
+  return concat(unsigned, sodium.crypto_sign_detached(concat(SHARE_CONTEXT, unsigned), author.signSk));
+}
+
+/** Structure of a share: {shareId, threadId, entryId, authorId, authorKeyId, recipients, snapshot, ...}. */
+export function parseShare(data) {
+  if (!(data instanceof Uint8Array) || data.length > MAX_SHARE_BYTES) throw new MalformedError("share too large");
+  const r = new Reader(data);
+  const version = r.u8();
+  if (version !== SHARE_VERSION) throw new UnsupportedVersionError(`share version ${version}`);
+  const shareId = r.uuid();
+  const threadId = r.uuid();
+  const entryId = r.uuid();
+  const authorId = r.uuid();
+  const authorKeyId = r.fixed(16);
+  const commitment = r.fixed(32);
+  const count = r.u16();
+  if (count < 1 || count > MAX_SHARE_RECIPIENTS) throw new MalformedError("a share has 1..64 recipients");
+  const recipients = [];
+  for (let i = 0; i < count; i++) recipients.push({ userId: r.uuid(), seal: r.fixed(SHARE_SEAL_BYTES) });
+  for (let i = 1; i < count; i++) {
+    if (lexCompare(uuidToBytes(recipients[i - 1].userId), uuidToBytes(recipients[i].userId)) >= 0) {
+      throw new MalformedError("share recipients must be sorted and distinct");
+    }
+  }
+  const snapshot = r.var32();
+  const signature = r.fixed(64);
+  r.end();
+  const item = parseJournalItem(snapshot);
+  if (item.purpose !== JOURNAL_PURPOSE.ENTRY || item.itemId !== entryId || item.authorId !== authorId) {
+    throw new MalformedError("the snapshot is not the shared entry");
+  }
+  return Object.freeze({ shareId, threadId, entryId, authorId, authorKeyId, commitment, recipients, snapshot, signature, raw: data });
+}
+
+/** Throws BadSignatureError unless the author's key signed the share. */
+export function verifyShare(share, authorSignPk) {
+  if (!equal(keyId(authorSignPk), share.authorKeyId)) throw new BadSignatureError("share key id does not match the given key");
+  verifySignature(authorSignPk, concat(SHARE_CONTEXT, share.raw.slice(0, -64)), share.signature);
+}
+
+/** A recipient opens a shared entry: {share, item, plaintext, itemKey}. */
+export function openShare(data, authorSignPk, recipient) {
+  const share = parseShare(data);
+  verifyShare(share, authorSignPk);
+  const mine = share.recipients.find((r) => r.userId === recipient.userId);
+  if (!mine) throw new WrongKeyError("this share is not for you");
+  const r = new Reader(boxSealOpen(mine.seal, recipient.boxPk, recipient.boxSk));
+  if (r.uuid() !== share.shareId || r.uuid() !== share.entryId) throw new WrongKeyError("share seal is for another share");
+  const itemKey = r.fixed(32);
+  r.end();
+  if (!equal(shareCommitment(itemKey), share.commitment)) {
+    throw new KeyCommitmentError("item key does not match the share's commitment");
+  }
+  const item = parseJournalItem(share.snapshot);
+  return Object.freeze({ share, item, plaintext: decryptJournalItem(item, itemKey), itemKey });
+}

@@ -14,6 +14,10 @@ const SERVER_EVENTS = [
   "live_session",
   "scheduled_updated",
   "session_ended",
+  "journal_updated",
+  "journal_share",
+  "journal_prompt",
+  "journal_prompt_answered",
 ];
 const ANSWER_WAIT_MS = 10_000;
 const NOT_CONNECTED = "You seem to be offline. Check your connection and try again.";

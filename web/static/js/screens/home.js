@@ -36,6 +36,16 @@ function messagesCard(role, navigate) {
   );
 }
 
+function journalCard() {
+  return h(
+    "section",
+    { className: "card", "aria-labelledby": "home-journal" },
+    h("h2", { id: "home-journal" }, "Journal"),
+    h("p", {}, "A private journal and quick check-ins, encrypted on this device. Share an entry only if you choose to."),
+    h("div", { className: "actions" }, link("#/journal", "Open my journal", { className: "button secondary" })),
+  );
+}
+
 export function render({ notice, navigate }) {
   const { account } = session.current();
   const status = statusLine();
@@ -50,6 +60,7 @@ export function render({ notice, navigate }) {
     ),
     h("p", { className: "lock-note" }, "Your keys are unlocked on this device only, until you log out or close this tab."),
     messagesCard(account.user.role, navigate),
+    account.user.role === "client" ? journalCard() : null,
     h(
       "section",
       { className: "card", "aria-labelledby": "home-account" },
