@@ -5,7 +5,7 @@ planner without fresh statistics chose it over (thread_id, seq), reading a whole
 return 100 messages. A partial index cannot serve that query, and is smaller.
 
 Revision ID: 0012
-Revises: 0006
+Revises: 0007
 Create Date: 2026-12-03
 """
 
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0012"
-down_revision = "0006"
+down_revision = "0007"
 branch_labels = None
 depends_on = None
 
