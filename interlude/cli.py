@@ -11,6 +11,7 @@ from collections.abc import AsyncIterator, Sequence
 
 import socketio
 import uvicorn
+from starlette.types import ASGIApp
 
 from interlude import __version__, admin_commands
 from interlude.logs import configure_logging
@@ -119,11 +120,31 @@ async def serve(settings: Settings, host: str, port: int) -> int:
         await database.dispose()
     companions: list[Companion] = [embedded_worker] if settings.in_process_worker else []
     app = create_app(settings, companions=companions)
-    config = uvicorn.Config(
-        app, host=host, port=port, log_config=None, proxy_headers=True, server_header=False
-    )
-    await uvicorn.Server(config).serve()
+    await uvicorn.Server(server_config(app, host, port)).serve()
     return 0
+
+
+# The whole header block of a request, in bytes (nginx's default buffers hold 32 KiB).
+MAX_HEADER_BYTES = 16 * 1024
+
+
+def server_config(
+    app: ASGIApp, host: str, port: int, *, log_level: str | None = None
+) -> uvicorn.Config:
+    """How `serve` runs uvicorn. h11 (not httptools) because it bounds the header block
+    (a larger one is refused with 431); forwarding headers are left to the app, which
+    believes them only from INTERLUDE_TRUSTED_PROXIES (`web.middleware`)."""
+    return uvicorn.Config(
+        app,
+        host=host,
+        port=port,
+        log_config=None,
+        log_level=log_level,
+        http="h11",
+        h11_max_incomplete_event_size=MAX_HEADER_BYTES,
+        proxy_headers=False,
+        server_header=False,
+    )
 
 
 async def run_admin_command(settings: Settings, args: argparse.Namespace) -> int:

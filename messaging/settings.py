@@ -6,6 +6,7 @@ message names the variable and what is wrong, so start-up fails fast and clearly
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import secrets
 from collections.abc import Mapping
@@ -42,6 +43,8 @@ class Settings:
     session_idle_hours: int
     invitation_days: int
     allow_interactive_kdf: bool
+    # Peers whose X-Forwarded-For/-Proto are believed (the reverse proxy); none by default.
+    trusted_proxies: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...] = ()
 
     @property
     def is_sqlite(self) -> bool:
@@ -99,6 +102,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         session_idle_hours=_integer(env, "INTERLUDE_SESSION_IDLE_HOURS", 168, minimum=1),
         invitation_days=_integer(env, "INTERLUDE_INVITATION_DAYS", 7, minimum=1),
         allow_interactive_kdf=_boolean(env, "INTERLUDE_ALLOW_INTERACTIVE_KDF", "false"),
+        trusted_proxies=_networks(env, "INTERLUDE_TRUSTED_PROXIES"),
     )
 
 
@@ -145,6 +149,23 @@ def _integer(env: Mapping[str, str], name: str, default: int, *, minimum: int) -
     if value < minimum:
         raise ConfigurationError(f"{name}: {value} is below the minimum of {minimum}")
     return value
+
+
+def _networks(
+    env: Mapping[str, str], name: str
+) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+    """Comma-separated addresses or CIDR networks (`172.28.0.10, 10.0.0.0/8`)."""
+    found = []
+    for item in _get(env, name, "").split(","):
+        if not item.strip():
+            continue
+        try:
+            found.append(ipaddress.ip_network(item.strip(), strict=False))
+        except ValueError:
+            raise ConfigurationError(
+                f"{name}: {item.strip()!r} is not an IP address or network"
+            ) from None
+    return tuple(found)
 
 
 def _check_url(url: str, name: str, schemes: tuple[str, ...], *, needs_host: bool) -> None:
