@@ -50,6 +50,28 @@ async def find_user_by_email(session: AsyncSession, email: str) -> UserRecord | 
     return None if row is None else UserRecord.from_row(row)
 
 
+async def find_credentials_by_email(
+    session: AsyncSession, email: str
+) -> tuple[UserRecord, CredentialsRecord] | None:
+    """A user and their credentials in one query, the same query whether or not the email
+    has an account (so the two cases cost the same)."""
+    row = (
+        await session.execute(
+            select(users, credentials)
+            .join(credentials, credentials.c.user_id == users.c.id)
+            .where(users.c.email == email)
+        )
+    ).first()
+    if row is None:
+        return None
+    mapping = row._mapping
+    user = UserRecord(**{name: mapping[users.c[name]] for name in UserRecord.__slots__})
+    stored = CredentialsRecord(
+        **{name: mapping[credentials.c[name]] for name in CredentialsRecord.__slots__}
+    )
+    return user, stored
+
+
 async def email_in_use(session: AsyncSession, email: str) -> bool:
     return bool(await session.scalar(select(exists().where(users.c.email == email))))
 

@@ -54,7 +54,9 @@ async def prelogin(request: Request) -> Response:
     email = parsing.text(body, "email", max_length=320)
     context = app_context(request)
     async with context.database.unit_of_work() as uow:
-        answer = await authentication.prelogin(uow, context.services, email)
+        answer = await authentication.prelogin(
+            uow, context.services, email, request_origin(request)
+        )
     return JSONResponse(
         {
             "salt": b64encode(answer.salt),
