@@ -72,8 +72,14 @@ async def find_credentials_by_email(
     return user, stored
 
 
-async def email_in_use(session: AsyncSession, email: str) -> bool:
-    return bool(await session.scalar(select(exists().where(users.c.email == email))))
+async def email_in_clinic(session: AsyncSession, clinic_id: uuid.UUID, email: str) -> bool:
+    """Whether one of the clinic's own people has this email (other clinics' people are
+    none of its business)."""
+    return bool(
+        await session.scalar(
+            select(exists().where(users.c.email == email, users.c.clinic_id == clinic_id))
+        )
+    )
 
 
 async def list_users(
