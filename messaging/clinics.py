@@ -238,9 +238,8 @@ async def assign_therapist(
         raise InvalidInput("A care team pairs a therapist with a client.")
     now = ctx.clock.now()
     record = CareAssignmentRecord(therapist.id, client.id, allowed.clinic_id, now)
-    if await accounts.care_assignment_exists(uow.session, therapist.id, client.id):
+    if not await accounts.add_care_assignment(uow.session, record):
         return record
-    await accounts.insert_care_assignment(uow.session, record)
     await threads.care_team_changed(uow, ctx, client.id, removed=None)
     await audit.record(
         uow,

@@ -161,3 +161,11 @@ def query_int(
     if not digits(raw) or len(raw) > 18 or not minimum <= int(raw) <= maximum:
         raise InvalidInput(f"{name}: a whole number from {minimum} to {maximum} is required.")
     return int(raw)
+
+
+def query_text(request: Request, name: str, *, max_length: int = 320) -> str:
+    """An optional text query parameter ("" when absent) that every database can store."""
+    raw = request.query_params.get(name, "")
+    if len(raw) > max_length:
+        raise InvalidInput(f"{name}: at most {max_length} characters.")
+    return storable(raw, name)

@@ -6,6 +6,8 @@ import uuid
 from datetime import datetime
 
 from sqlalchemy import delete, exists, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from messaging.storage.records import (
@@ -154,6 +156,18 @@ async def insert_identity_key(session: AsyncSession, record: IdentityKeyRecord) 
     await session.execute(identity_keys.insert().values(record.columns()))
 
 
+async def add_identity_key(session: AsyncSession, record: IdentityKeyRecord) -> bool:
+    """Insert a key unless the user already has one with its id (a concurrent replacement
+    with the same key won); whether it was inserted."""
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    result = await session.execute(
+        insert(identity_keys)
+        .values(record.columns())
+        .on_conflict_do_nothing(index_elements=["user_id", "key_id"])
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
 async def current_identity_key(
     session: AsyncSession, user_id: uuid.UUID
 ) -> IdentityKeyRecord | None:
@@ -171,17 +185,16 @@ async def current_identity_key(
     return None if row is None else IdentityKeyRecord.from_row(row)
 
 
-async def insert_care_assignment(session: AsyncSession, record: CareAssignmentRecord) -> None:
-    await session.execute(care_team.insert().values(record.columns()))
-
-
-async def care_assignment_exists(
-    session: AsyncSession, therapist_id: uuid.UUID, client_id: uuid.UUID
-) -> bool:
-    query = select(
-        exists().where(care_team.c.therapist_id == therapist_id, care_team.c.client_id == client_id)
+async def add_care_assignment(session: AsyncSession, record: CareAssignmentRecord) -> bool:
+    """Insert the pair unless it is there already (concurrent identical requests: one
+    inserts, the others wait for it and insert nothing); whether it was inserted."""
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    result = await session.execute(
+        insert(care_team)
+        .values(record.columns())
+        .on_conflict_do_nothing(index_elements=["therapist_id", "client_id"])
     )
-    return bool(await session.scalar(query))
+    return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
 async def delete_care_assignment(

@@ -50,7 +50,7 @@ async def revoke_invitation(request: Request) -> Response:
 
 async def list_people(request: Request) -> Response:
     actor = await authenticated(request)
-    after = request.query_params.get("after", "")
+    after = parsing.query_text(request, "after")
     limit = parsing.query_int(
         request, "limit", clinics.MAX_PAGE, minimum=1, maximum=clinics.MAX_PAGE
     )
