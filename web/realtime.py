@@ -3,8 +3,10 @@
 A socket authenticates on connect with its session token and joins its session's room;
 events reach it only while its session lives and it belongs to the thread (recipients are
 resolved per event by `messaging.events`). Every event a socket sends is re-authenticated
-and goes through the same services as HTTP. Acknowledgements are `{"ok": ...}` or
-`{"error": {"code", "message"}}`.
+and goes through the same services as HTTP. Every event is acknowledged, with `{"ok": ...}`
+or `{"error": {"code", "message"}}`: a missing or malformed payload is `invalid_input`, an
+unexpected failure `internal_error` (logged with the event's request id; the client gets no
+detail). The reserved names `connect` and `disconnect` sent by a client are ignored.
 
 With a Redis URL the server fans out through `AsyncRedisManager`, so any number of web
 processes serve the same rooms. Origins must match the page (the engine.io default, which
@@ -16,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import secrets
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
@@ -26,6 +29,7 @@ from messaging import authentication, messages, presence, threads
 from messaging.actors import Actor
 from messaging.errors import InterludeError, InvalidInput, NotAuthenticated
 from messaging.events import session_room
+from messaging.log_context import request_id
 from messaging.settings import Settings
 from messaging.storage.database import UnitOfWork
 from web import parsing
@@ -35,6 +39,7 @@ logger = logging.getLogger("interlude.realtime")
 
 Json = dict[str, Any]
 ACK_GRACE_SECONDS = 0.5
+INTERNAL_ERROR = "Something went wrong on our side."
 
 
 class SocketIOPublisher:
@@ -64,20 +69,28 @@ class RealtimeNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
                 actor = await authentication.authenticate(uow, context.services, token)
         except InterludeError as error:
             raise ConnectionRefusedError({"code": error.code, "message": error.message}) from None
+        except Exception:
+            logger.exception("unhandled error while connecting a socket")
+            raise ConnectionRefusedError(
+                {"code": "internal_error", "message": INTERNAL_ERROR}
+            ) from None
         await self.save_session(sid, {"token": token})
         await self.enter_room(sid, session_room(actor.session_id))
         async with context.database.unit_of_work() as uow:
             await presence.announce_presence(uow, context.services, actor, online=True)
 
     async def on_disconnect(self, sid: str, reason: Any = None) -> None:
-        async with self._context().database.unit_of_work() as uow:
-            try:
-                actor = await self._actor(sid, uow)
-            except InterludeError:
-                return
-            await presence.announce_presence(uow, self._context().services, actor, online=False)
+        try:
+            async with self._context().database.unit_of_work() as uow:
+                try:
+                    actor = await self._actor(sid, uow)
+                except InterludeError:
+                    return
+                await presence.announce_presence(uow, self._context().services, actor, online=False)
+        except Exception:
+            logger.exception("could not announce a socket's departure")
 
-    async def on_send(self, sid: str, data: Any) -> Json:
+    async def on_send(self, sid: str, *payload: Any) -> Json:
         async def send(uow: UnitOfWork, actor: Actor, body: Json) -> Json:
             thread_id = parsing.uuid_field(body, "thread_id")
             envelope = parsing.binary(body, "envelope", max_size=MAX_ENVELOPE_BYTES + 1)
@@ -85,9 +98,9 @@ class RealtimeNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
             sent = await messages.send_message(uow, services, actor, thread_id, envelope)
             return {"message": messages.message_payload(sent.message), "duplicate": sent.duplicate}
 
-        return await self._answer(sid, data, send)
+        return await self._answer(sid, payload, send)
 
-    async def on_sync(self, sid: str, data: Any) -> Json:
+    async def on_sync(self, sid: str, *payload: Any) -> Json:
         async def sync(uow: UnitOfWork, actor: Actor, body: Json) -> Json:
             positions = parsing.obj(body, "threads")
             wanted = {
@@ -105,24 +118,24 @@ class RealtimeNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
                 }
             }
 
-        return await self._answer(sid, data, sync)
+        return await self._answer(sid, payload, sync)
 
-    async def on_read(self, sid: str, data: Any) -> Json:
+    async def on_read(self, sid: str, *payload: Any) -> Json:
         async def read(uow: UnitOfWork, actor: Actor, body: Json) -> Json:
             thread_id = parsing.uuid_field(body, "thread_id")
             seq = parsing.integer(body, "seq")
             await threads.mark_read(uow, self._context().services, actor, thread_id, seq)
             return {}
 
-        return await self._answer(sid, data, read)
+        return await self._answer(sid, payload, read)
 
-    async def on_typing(self, sid: str, data: Any) -> Json:
+    async def on_typing(self, sid: str, *payload: Any) -> Json:
         async def typing(uow: UnitOfWork, actor: Actor, body: Json) -> Json:
             thread_id = parsing.uuid_field(body, "thread_id")
             await presence.typing(uow, self._context().services, actor, thread_id)
             return {}
 
-        return await self._answer(sid, data, typing)
+        return await self._answer(sid, payload, typing)
 
     async def _actor(self, sid: str, uow: UnitOfWork) -> Actor:
         """Re-authenticate on every event: a socket whose session ended can do nothing."""
@@ -130,20 +143,33 @@ class RealtimeNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
         return await authentication.authenticate(uow, self._context().services, stored["token"])
 
     async def _answer(
-        self, sid: str, data: Any, handle: Callable[[UnitOfWork, Actor, Json], Awaitable[Json]]
+        self,
+        sid: str,
+        payload: tuple[Any, ...],
+        handle: Callable[[UnitOfWork, Actor, Json], Awaitable[Json]],
     ) -> Json:
-        """Authenticate and handle in one transaction; answer `{ok}` or `{error}`."""
+        """Authenticate and handle in one transaction; answer `{ok}` or `{error}`, whatever
+        happens (the payload is the event's arguments: exactly one object is expected)."""
+        rid = request_id.set(secrets.token_hex(8))
         try:
-            if not isinstance(data, dict):
-                raise InvalidInput("Send an object.")
+            if len(payload) != 1 or not isinstance(payload[0], dict):
+                raise InvalidInput("Send one object.")
             async with self._context().database.unit_of_work() as uow:
-                result = await handle(uow, await self._actor(sid, uow), data)
+                result = await handle(uow, await self._actor(sid, uow), payload[0])
         except InterludeError as error:
             if isinstance(error, NotAuthenticated):
                 closing = asyncio.create_task(self._disconnect_after_ack(sid))
                 self._closing.add(closing)
                 closing.add_done_callback(self._closing.discard)
             return {"error": {"code": error.code, "message": error.message}}
+        except Exception:
+            # The id is in the record itself, so it is there whichever handler formats it.
+            logger.exception(
+                "unhandled error in a socket event", extra={"request_id": request_id.get()}
+            )
+            return {"error": {"code": "internal_error", "message": INTERNAL_ERROR}}
+        finally:
+            request_id.reset(rid)
         return {"ok": True, **result}
 
     async def _disconnect_after_ack(self, sid: str) -> None:
@@ -152,13 +178,25 @@ class RealtimeNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
         await self.disconnect(sid)
 
 
+class RealtimeServer(socketio.AsyncServer):  # type: ignore[misc]
+    """The Socket.IO server, ignoring client events named like its own lifecycle events:
+    a client emitting `connect` would otherwise re-run the connect handler (and rebind its
+    socket to another token's user)."""
+
+    async def _handle_event(self, eio_sid: str, namespace: str | None, id: Any, data: Any) -> None:
+        if not isinstance(data, list) or not data or data[0] in self.reserved_events:
+            logger.info("ignored a client event with a reserved or missing name")
+            return
+        await super()._handle_event(eio_sid, namespace, id, data)
+
+
 def create_socket_server(
     settings: Settings, context: Callable[[], AppContext]
 ) -> socketio.AsyncServer:
     manager = (
         socketio.AsyncRedisManager(settings.redis_url) if settings.redis_url is not None else None
     )
-    server = socketio.AsyncServer(
+    server = RealtimeServer(
         async_mode="asgi",
         client_manager=manager,
         transports=["websocket"],
