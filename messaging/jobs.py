@@ -97,7 +97,10 @@ class JobRegistry:
 
 @dataclass(slots=True)
 class RunnerOptions:
-    lease: timedelta = timedelta(seconds=60)
+    # Short, so the jobs of a worker that died (SIGKILL, a lost machine) are retried by
+    # another within seconds; renewed `heartbeats_per_lease` times per lease while held.
+    lease: timedelta = timedelta(seconds=10)
+    heartbeats_per_lease: int = 5
     batch_size: int = 20
     poll_interval: float = 1.0
     backoff: Backoff = field(default_factory=Backoff)
@@ -163,13 +166,23 @@ class JobRunner:
                 limit=self._options.batch_size,
             )
             await uow.commit()
+        if not claimed:
+            return 0
         ran = 0
-        for index, job in enumerate(claimed):
-            if stop is not None and stop.is_set():
-                await self._release(claimed[index:], token)
-                break
-            await self._run(job, token)
-            ran += 1
+        # The whole batch keeps its lease, not only the job in hand: jobs waiting behind a
+        # slow one must not be taken (and sent twice) by another runner meanwhile.
+        heartbeat = asyncio.create_task(self._keep_leases([job.id for job in claimed], token))
+        try:
+            for index, job in enumerate(claimed):
+                if stop is not None and stop.is_set():
+                    await self._release(claimed[index:], token)
+                    break
+                await self._run(job, token)
+                ran += 1
+        finally:
+            heartbeat.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await heartbeat
         return ran
 
     async def _run(self, job: JobRecord, token: str) -> None:
@@ -179,7 +192,6 @@ class JobRunner:
             await self._finish(job, token, "dead", error=error)
             return
         handler = self._registry.handlers[job.kind]
-        heartbeat = asyncio.create_task(self._keep_lease(job, token))
         try:
             await handler(job)
         except JobNotDueYet as later:
@@ -191,10 +203,6 @@ class JobRunner:
             await self._fail(job, token, error)
         else:
             await self._finish(job, token, "done")
-        finally:
-            heartbeat.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await heartbeat
 
     async def _fail(self, job: JobRecord, token: str, error: Exception) -> None:
         message = f"{type(error).__name__}: {error}"[:MAX_ERROR_LENGTH]
@@ -246,15 +254,20 @@ class JobRunner:
                 )
                 await uow.commit()
 
-    async def _keep_lease(self, job: JobRecord, token: str) -> None:
-        interval = self._options.lease.total_seconds() / 3
+    async def _keep_leases(self, job_ids: list[int], token: str) -> None:
+        """Renew the batch's lease several times per lease, so a missed beat or two (a
+        slow database) costs nothing; finished jobs are no longer renewed."""
+        interval = self._options.lease.total_seconds() / self._options.heartbeats_per_lease
         while True:
             await asyncio.sleep(interval)
-            async with self._database.unit_of_work() as uow:
-                await store.extend_lease(
-                    uow.session,
-                    job_id=job.id,
-                    claim_token=token,
-                    until=self._clock.now() + self._options.lease,
-                )
-                await uow.commit()
+            try:
+                async with self._database.unit_of_work() as uow:
+                    await store.extend_leases(
+                        uow.session,
+                        job_ids=job_ids,
+                        claim_token=token,
+                        until=self._clock.now() + self._options.lease,
+                    )
+                    await uow.commit()
+            except Exception:
+                logger.warning("could not renew a job lease; retrying", exc_info=True)

@@ -95,7 +95,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         log_format=log_format,
         log_level=log_level,
         in_process_worker=in_process_worker,
-        job_lease_seconds=_integer(env, "INTERLUDE_JOB_LEASE_SECONDS", 60, minimum=5),
+        job_lease_seconds=_integer(env, "INTERLUDE_JOB_LEASE_SECONDS", 10, minimum=5),
         job_max_attempts=_integer(env, "INTERLUDE_JOB_MAX_ATTEMPTS", 8, minimum=1),
         node_modules_dir=Path(_get(env, "INTERLUDE_NODE_MODULES", str(node_modules_default))),
         session_lifetime_days=_integer(env, "INTERLUDE_SESSION_LIFETIME_DAYS", 30, minimum=1),

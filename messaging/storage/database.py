@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Awaitable, Callable
 from types import TracebackType
 from typing import Any, Self
@@ -31,6 +32,7 @@ def create_engine(url: str) -> AsyncEngine:
     """
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
+        _keep_private(parsed.database)
         engine = create_async_engine(
             url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}, hide_parameters=True
         )
@@ -41,6 +43,18 @@ def create_engine(url: str) -> AsyncEngine:
     return create_async_engine(
         url, pool_size=10, max_overflow=10, pool_recycle=1800, hide_parameters=True
     )
+
+
+def _keep_private(path: str | None) -> None:
+    """The database file readable by its owner only (0600, like the secret key): it holds
+    who is in therapy with whom. SQLite gives its -wal and -shm files the same mode."""
+    if not path or path == ":memory:" or path.startswith("file:"):
+        return
+    descriptor = os.open(path, os.O_RDONLY | os.O_CREAT, 0o600)
+    try:
+        os.fchmod(descriptor, 0o600)
+    finally:
+        os.close(descriptor)
 
 
 def _configure_sqlite(engine: AsyncEngine) -> None:

@@ -124,15 +124,16 @@ async def claim_due_jobs(
     return sorted(claimed, key=lambda job: (job.run_at, job.id))
 
 
-async def extend_lease(
-    session: AsyncSession, *, job_id: int, claim_token: str, until: datetime
-) -> bool:
+async def extend_leases(
+    session: AsyncSession, *, job_ids: list[int], claim_token: str, until: datetime
+) -> int:
+    """Renew the lease of those jobs still running under this claim; how many were."""
     result = await session.execute(
         update(jobs)
-        .where(jobs.c.id == job_id, jobs.c.claim_token == claim_token, jobs.c.state == "running")
+        .where(jobs.c.id.in_(job_ids), jobs.c.claim_token == claim_token, jobs.c.state == "running")
         .values(lease_expires_at=until)
     )
-    return bool(result.rowcount)  # type: ignore[attr-defined]
+    return int(result.rowcount)  # type: ignore[attr-defined]
 
 
 async def finish_job(

@@ -286,3 +286,37 @@ def _registry(kind: str, handler: object) -> JobRegistry:
     registry = JobRegistry()
     registry.register(kind, handler)  # type: ignore[arg-type]
     return registry
+
+
+@pytest.mark.postgres_only
+async def test_jobs_waiting_behind_a_slow_one_keep_their_lease(postgres_url: str) -> None:
+    database = Database.from_url(postgres_url)
+    try:
+        clock = SystemClock()
+        lease = timedelta(seconds=1)
+        first = await add_job(database, FrozenClock(clock.now()), kind="test.slow")
+        second = await add_job(database, FrozenClock(clock.now()), kind="test.slow")
+        stolen = Recorder()
+        rival = JobRunner(
+            database, _registry("test.slow", stolen), clock, RunnerOptions(lease=lease)
+        )
+        seen: list[int] = []
+
+        async def slow(job: JobRecord) -> None:
+            seen.append(job.id)
+            if job.id == first:
+                await asyncio.sleep(2.5 * lease.total_seconds())
+                assert await rival.run_due() == 0, "another runner took a claimed job"
+
+        owner = JobRunner(database, _registry("test.slow", slow), clock, RunnerOptions(lease=lease))
+        assert await owner.run_due() == 2
+        assert seen == [first, second]
+        assert stolen.seen == []
+    finally:
+        await database.dispose()
+
+
+def test_by_default_a_crashed_workers_jobs_wait_seconds_not_a_minute() -> None:
+    options = RunnerOptions()
+    assert options.lease <= timedelta(seconds=10)
+    assert options.lease / options.heartbeats_per_lease <= timedelta(seconds=2)
