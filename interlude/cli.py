@@ -9,7 +9,6 @@ import logging
 import sys
 from collections.abc import AsyncIterator, Sequence
 
-import socketio
 import uvicorn
 from starlette.types import ASGIApp
 
@@ -22,6 +21,7 @@ from messaging.storage import schema
 from messaging.storage.database import Database
 from web.app import Companion, create_app
 from web.context import AppContext
+from web.event_bus import RedisEventBus
 from web.realtime import SocketIOPublisher
 from worker.runner import run_worker_process, running_in_background
 
@@ -181,7 +181,7 @@ def worker_events(settings: Settings) -> EventPublisher:
     if settings.redis_url is None:
         logger.warning("INTERLUDE_REDIS_URL is not set: the worker cannot push live events")
         return NoRealtime()
-    return SocketIOPublisher(socketio.AsyncRedisManager(settings.redis_url, write_only=True))
+    return SocketIOPublisher(RedisEventBus(settings.redis_url, write_only=True))
 
 
 if __name__ == "__main__":

@@ -17,6 +17,7 @@ from messaging.settings import Settings
 from messaging.storage.database import Database
 from web.context import AppContext
 from web.errors import EXCEPTION_HANDLERS
+from web.event_bus import RedisEventBus
 from web.health import healthz, readyz
 from web.middleware import (
     ClientAddressMiddleware,
@@ -57,6 +58,8 @@ def create_app(
         app.state.context = holder["context"] = context
         try:
             async with contextlib.AsyncExitStack() as stack:
+                if isinstance(sio.manager, RedisEventBus):
+                    await stack.enter_async_context(sio.manager.watching())
                 for companion in companions:
                     await stack.enter_async_context(companion(context))
                 yield

@@ -8,10 +8,11 @@ or `{"error": {"code", "message"}}`: a missing or malformed payload is `invalid_
 unexpected failure `internal_error` (logged with the event's request id; the client gets no
 detail). The reserved names `connect` and `disconnect` sent by a client are ignored.
 
-With a Redis URL the server fans out through `AsyncRedisManager`, so any number of web
-processes serve the same rooms. Origins must match the page (the engine.io default, which
-honours X-Forwarded-Proto/Host from the proxy). Only websockets are offered, so a load
-balancer needs no sticky sessions.
+With a Redis URL the server fans out through Redis (`web.event_bus`, which also tells
+sockets to `resync` after an outage), so any number of web processes serve the same
+rooms. Origins must match the page (the engine.io default, which honours
+X-Forwarded-Proto/Host from the proxy). Only websockets are offered, so a load balancer
+needs no sticky sessions.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from messaging.settings import Settings
 from messaging.storage.database import UnitOfWork
 from web import parsing
 from web.context import AppContext
+from web.event_bus import RedisEventBus
 
 logger = logging.getLogger("interlude.realtime")
 
@@ -193,9 +195,7 @@ class RealtimeServer(socketio.AsyncServer):  # type: ignore[misc]
 def create_socket_server(
     settings: Settings, context: Callable[[], AppContext]
 ) -> socketio.AsyncServer:
-    manager = (
-        socketio.AsyncRedisManager(settings.redis_url) if settings.redis_url is not None else None
-    )
+    manager = RedisEventBus(settings.redis_url) if settings.redis_url is not None else None
     server = RealtimeServer(
         async_mode="asgi",
         client_manager=manager,

@@ -19,6 +19,7 @@ EVENTS = (
     "thread_updated",
     "key_changed",
     "session_ended",
+    "resync",
 )
 
 
