@@ -38,17 +38,11 @@ class RequestIdMiddleware:
         token = request_id.set(rid)
         started = time.perf_counter()
         status = 500
+        logged = False
 
-        async def send_with_id(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-                MutableHeaders(scope=message)[REQUEST_ID_HEADER] = rid
-            await send(message)
-
-        try:
-            await self.app(scope, receive, send_with_id)
-        finally:
+        def log_access() -> None:
+            nonlocal logged
+            logged = True
             path = logged_path(scope)
             access_log.info(
                 "%s %s %s",
@@ -62,6 +56,23 @@ class RequestIdMiddleware:
                     "duration_ms": round((time.perf_counter() - started) * 1000, 2),
                 },
             )
+
+        async def send_with_id(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                MutableHeaders(scope=message)[REQUEST_ID_HEADER] = rid
+            elif message["type"] == "http.response.body" and not message.get("more_body"):
+                # Before the last byte goes out, so the line is in the log by the time the
+                # client has its answer.
+                log_access()
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_id)
+        finally:
+            if not logged:
+                log_access()
             request_id.reset(token)
 
 
