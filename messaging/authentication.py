@@ -67,15 +67,12 @@ async def prelogin(
     email = normalize_email(raw_email)
     address_key = ctx.keys.throttle_key("prelogin.address", origin.ip or "unknown")
     await throttle.count_request(uow, address_key, throttle.PRELOGIN_PER_ADDRESS, ctx.clock.now())
-    found = await accounts.find_credentials_by_email(uow.session, email)
+    found = await accounts.find_kdf_by_email(uow.session, email)
     fake = PreloginAnswer(ctx.keys.fake_salt(email), default_kdf(ctx))
     await uow.commit()
     if found is None:
         return fake
-    _, stored = found
-    return PreloginAnswer(
-        stored.kdf_salt, KdfParams(stored.kdf_version, stored.kdf_ops, stored.kdf_mem)
-    )
+    return PreloginAnswer(found.salt, KdfParams(found.version, found.ops, found.mem))
 
 
 async def login(

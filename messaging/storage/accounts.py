@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import NamedTuple
 
 from sqlalchemy import delete, exists, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -25,6 +26,13 @@ from messaging.storage.tables import (
     sessions,
     users,
 )
+
+
+class KdfRow(NamedTuple):
+    salt: bytes
+    version: int
+    ops: int
+    mem: int
 
 
 async def insert_clinic(session: AsyncSession, clinic: ClinicRecord) -> None:
@@ -72,6 +80,24 @@ async def find_credentials_by_email(
         **{name: mapping[credentials.c[name]] for name in CredentialsRecord.__slots__}
     )
     return user, stored
+
+
+async def find_kdf_by_email(session: AsyncSession, email: str) -> KdfRow | None:
+    """The KDF salt and parameters of an email's account, in one small query that costs
+    the same whether or not the email has an account."""
+    row = (
+        await session.execute(
+            select(
+                credentials.c.kdf_salt,
+                credentials.c.kdf_version,
+                credentials.c.kdf_ops,
+                credentials.c.kdf_mem,
+            )
+            .join(users, users.c.id == credentials.c.user_id)
+            .where(users.c.email == email)
+        )
+    ).first()
+    return None if row is None else KdfRow(row[0], row[1], row[2], row[3])
 
 
 async def email_in_clinic(session: AsyncSession, clinic_id: uuid.UUID, email: str) -> bool:
