@@ -23,6 +23,7 @@ EVENTS = (
     "journal_share",
     "journal_prompt",
     "journal_prompt_answered",
+    "resync",
 )
 
 
