@@ -28,6 +28,8 @@ logger = logging.getLogger("interlude")
 
 EXIT_CONFIGURATION = 2
 EXIT_SCHEMA = 3
+# How long an idle HTTP connection stays open (uvicorn's default); clients expire theirs sooner.
+KEEP_ALIVE_SECONDS = 5
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -120,7 +122,13 @@ async def serve(settings: Settings, host: str, port: int) -> int:
     companions: list[Companion] = [embedded_worker] if settings.in_process_worker else []
     app = create_app(settings, companions=companions)
     config = uvicorn.Config(
-        app, host=host, port=port, log_config=None, proxy_headers=True, server_header=False
+        app,
+        host=host,
+        port=port,
+        log_config=None,
+        proxy_headers=True,
+        server_header=False,
+        timeout_keep_alive=KEEP_ALIVE_SECONDS,
     )
     await uvicorn.Server(config).serve()
     return 0
