@@ -76,8 +76,11 @@ class Realtime:
             await timeline.catch_up()
 
     async def disconnect(self) -> None:
+        """Close the socket, or release what a socket that dropped or never connected holds."""
         if self.client.connected:
             await self.client.disconnect()
+        else:
+            await self.client.eio.disconnect(abort=True)
         self._dropped.set()
 
     @property

@@ -112,7 +112,8 @@ def test_offline_messages_go_out_by_themselves_in_order_once_and_survive_a_reloa
     )
     stored = client.evaluate("JSON.stringify(Object.assign({}, localStorage))")
     assert "interlude.outbox." in stored
-    assert "kept across" not in stored and "right after" not in stored, "never plaintext at rest"
+    assert "kept across" not in stored, "never plaintext at rest"
+    assert "right after" not in stored
     client.context.set_offline(False)
     client.reload()
     client.get_by_label("Password", exact=True).fill(PASSWORD)
@@ -136,6 +137,9 @@ def test_offline_messages_go_out_by_themselves_in_order_once_and_survive_a_reloa
     ]
     assert therapist_reads(server, team.thread_id) == history
     assert texts(client) == history
-    assert client.evaluate("Object.keys(localStorage).filter(k => k.startsWith('interlude.outbox.'))") == []
+    assert (
+        client.evaluate("Object.keys(localStorage).filter(k => k.startsWith('interlude.outbox.'))")
+        == []
+    )
     aborted_by_this_test = "Failed to load resource: net::ERR_FAILED"
     assert [e for e in real_errors(log) if e != aborted_by_this_test] == []
