@@ -38,6 +38,8 @@ logger = logging.getLogger("interlude")
 
 EXIT_CONFIGURATION = 2
 EXIT_SCHEMA = 3
+# How long an idle HTTP connection stays open (uvicorn's default); clients expire theirs sooner.
+KEEP_ALIVE_SECONDS = 5
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -193,6 +195,7 @@ def server_config(
         h11_max_incomplete_event_size=MAX_HEADER_BYTES,
         proxy_headers=False,
         server_header=False,
+        timeout_keep_alive=KEEP_ALIVE_SECONDS,
     )
 
 

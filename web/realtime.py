@@ -22,6 +22,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import secrets
+import uuid
+from collections import Counter
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, TypeVar
 
@@ -70,8 +72,12 @@ class RealtimeNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
         super().__init__("/")
         self._context = context
         self._closing: set[asyncio.Task[None]] = set()
+        # Live sockets per person on this process: presence changes only at 0 <-> 1.
+        self._sockets_of: Counter[uuid.UUID] = Counter()
 
     async def on_connect(self, sid: str, environ: Json, auth: Any = None) -> None:
+        """One transaction: the session check and, for a person's first socket on this
+        process, telling their partners they came online."""
         token = auth.get("token") if isinstance(auth, dict) else None
         context = self._context()
         try:
@@ -79,6 +85,8 @@ class RealtimeNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
                 raise NotAuthenticated()
             async with context.database.unit_of_work() as uow:
                 actor = await authentication.authenticate(uow, context.services, token)
+                if self._sockets_of[actor.user_id] == 0:
+                    await presence.announce_presence(uow, context.services, actor, online=True)
         except InterludeError as error:
             raise ConnectionRefusedError({"code": error.code, "message": error.message}) from None
         except Exception:
@@ -86,20 +94,25 @@ class RealtimeNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
             raise ConnectionRefusedError(
                 {"code": "internal_error", "message": INTERNAL_ERROR}
             ) from None
-        await self.save_session(sid, {"token": token})
+        self._sockets_of[actor.user_id] += 1
+        await self.save_session(sid, {"token": token, "actor": actor})
         await self.enter_room(sid, session_room(actor.session_id))
         metrics.live_sockets.inc()
-        async with context.database.unit_of_work() as uow:
-            await presence.announce_presence(uow, context.services, actor, online=True)
 
     async def on_disconnect(self, sid: str, reason: Any = None) -> None:
+        """Partners hear that a person went offline when their last socket on this process
+        closes, not once per socket: a burst of disconnects stays a handful of events."""
+        try:
+            actor: Actor = (await self.get_session(sid))["actor"]
+        except KeyError:
+            return
         metrics.live_sockets.dec()
+        self._sockets_of[actor.user_id] -= 1
+        if self._sockets_of[actor.user_id] > 0:
+            return
+        del self._sockets_of[actor.user_id]
         try:
             async with self._context().database.unit_of_work() as uow:
-                try:
-                    actor = await self._actor(sid, uow)
-                except InterludeError:
-                    return
                 await presence.announce_presence(uow, self._context().services, actor, online=False)
         except Exception:
             logger.exception("could not announce a socket's departure")
