@@ -16,8 +16,8 @@ import sys
 import time
 from collections.abc import AsyncIterator, Sequence
 
-import socketio
 import uvicorn
+from starlette.types import ASGIApp
 
 from interlude import __version__, admin_commands
 from interlude.logs import configure_logging
@@ -29,6 +29,7 @@ from messaging.storage import schema
 from messaging.storage.database import Database
 from web.app import Companion, create_app
 from web.context import AppContext
+from web.event_bus import RedisEventBus
 from web.metrics import worker_probe_app
 from web.realtime import SocketIOPublisher
 from worker.runner import run_worker_process, running_in_background, worker_is_healthy
@@ -37,6 +38,8 @@ logger = logging.getLogger("interlude")
 
 EXIT_CONFIGURATION = 2
 EXIT_SCHEMA = 3
+# How long an idle HTTP connection stays open (uvicorn's default); clients expire theirs sooner.
+KEEP_ALIVE_SECONDS = 5
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -145,11 +148,8 @@ async def serve(settings: Settings, host: str, port: int) -> int:
         await database.dispose()
     companions: list[Companion] = [embedded_worker] if settings.in_process_worker else []
     app = create_app(settings, companions=companions)
-    config = uvicorn.Config(
-        app, host=host, port=port, log_config=None, proxy_headers=True, server_header=False
-    )
     try:
-        await uvicorn.Server(config).serve()
+        await uvicorn.Server(server_config(app, host, port)).serve()
     finally:
         metrics.process_exited(os.getpid())
     return 0
@@ -173,6 +173,30 @@ async def run_worker(settings: Settings, probe_host: str, probe_port: int | None
         probe.should_exit = True
         await serving
         await database.dispose()
+
+
+# The whole header block of a request, in bytes (nginx's default buffers hold 32 KiB).
+MAX_HEADER_BYTES = 16 * 1024
+
+
+def server_config(
+    app: ASGIApp, host: str, port: int, *, log_level: str | None = None
+) -> uvicorn.Config:
+    """How `serve` runs uvicorn. h11 (not httptools) because it bounds the header block
+    (a larger one is refused with 431); forwarding headers are left to the app, which
+    believes them only from INTERLUDE_TRUSTED_PROXIES (`web.middleware`)."""
+    return uvicorn.Config(
+        app,
+        host=host,
+        port=port,
+        log_config=None,
+        log_level=log_level,
+        http="h11",
+        h11_max_incomplete_event_size=MAX_HEADER_BYTES,
+        proxy_headers=False,
+        server_header=False,
+        timeout_keep_alive=KEEP_ALIVE_SECONDS,
+    )
 
 
 async def run_admin_command(settings: Settings, args: argparse.Namespace) -> int:
@@ -209,7 +233,7 @@ def worker_events(settings: Settings) -> EventPublisher:
     if settings.redis_url is None:
         logger.warning("INTERLUDE_REDIS_URL is not set: the worker cannot push live events")
         return NoRealtime()
-    return SocketIOPublisher(socketio.AsyncRedisManager(settings.redis_url, write_only=True))
+    return SocketIOPublisher(RedisEventBus(settings.redis_url, write_only=True))
 
 
 if __name__ == "__main__":

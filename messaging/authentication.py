@@ -37,6 +37,8 @@ WRONG_LOGIN = "That email and password didn't match. Check them, or use your rec
 DISABLED_ACCOUNT = "This account has been disabled. Please contact your clinic."
 SESSION_ENDED = "Your session has ended. Please log in again."
 DEFAULT_DEVICE_LABEL = "Unnamed device"
+# Compared against when the email has no account, so that path does the same work.
+UNKNOWN_ACCOUNT_HASH = bytes(32)
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,17 +58,21 @@ def default_kdf(ctx: ServiceContext) -> KdfParams:
     return KDF_INTERACTIVE if ctx.rules.allow_interactive_kdf else KDF_MODERATE
 
 
-async def prelogin(uow: UnitOfWork, ctx: ServiceContext, raw_email: str) -> PreloginAnswer:
+async def prelogin(
+    uow: UnitOfWork, ctx: ServiceContext, raw_email: str, origin: RequestOrigin
+) -> PreloginAnswer:
     """Salt and KDF parameters for an email; an email without an account gets a stable
-    fake answer of the same shape, so prelogin reveals nothing about who has an account."""
+    fake answer of the same shape, after the same work (one query, one keyed hash), so
+    prelogin reveals nothing about who has an account. Limited per client address."""
     email = normalize_email(raw_email)
-    user = await accounts.find_user_by_email(uow.session, email)
-    stored = None if user is None else await accounts.get_credentials(uow.session, user.id)
-    if stored is None:
-        return PreloginAnswer(ctx.keys.fake_salt(email), default_kdf(ctx))
-    return PreloginAnswer(
-        stored.kdf_salt, KdfParams(stored.kdf_version, stored.kdf_ops, stored.kdf_mem)
-    )
+    address_key = ctx.keys.throttle_key("prelogin.address", origin.ip or "unknown")
+    await throttle.count_request(uow, address_key, throttle.PRELOGIN_PER_ADDRESS, ctx.clock.now())
+    found = await accounts.find_kdf_by_email(uow.session, email)
+    fake = PreloginAnswer(ctx.keys.fake_salt(email), default_kdf(ctx))
+    await uow.commit()
+    if found is None:
+        return fake
+    return PreloginAnswer(found.salt, KdfParams(found.version, found.ops, found.mem))
 
 
 async def login(
@@ -81,7 +87,7 @@ async def login(
     now = ctx.clock.now()
     email = normalize_email(raw_email)
     user, _ = await check_secret(
-        uow, ctx, email, origin, lambda found: found.auth_key_hash, auth_key, WRONG_LOGIN
+        uow, ctx, "login", email, origin, lambda found: found.auth_key_hash, auth_key, WRONG_LOGIN
     )
     grant = await start_session(uow, ctx, user, origin, now)
     await jobs.enqueue(
@@ -111,34 +117,34 @@ async def login(
 async def check_secret(
     uow: UnitOfWork,
     ctx: ServiceContext,
+    purpose: str,
     email: str,
     origin: RequestOrigin,
     stored_hash_of: Callable[[CredentialsRecord], bytes],
     presented: bytes,
     wrong_message: str,
 ) -> tuple[UserRecord, CredentialsRecord]:
-    """Verify a presented auth key (password or recovery) under the login rate limits.
+    """Verify a presented auth key (`purpose` "login" or "recovery", each with its own
+    per-account counters) under the rate limits of `messaging.throttle`.
 
     On failure the failure is committed before raising, so it counts even though the
-    request fails. The work done is the same whether or not the account exists.
+    request fails. The work done is the same whether or not the account exists: one
+    query, one keyed hash, one constant-time comparison.
     """
     now = ctx.clock.now()
-    account_key = ctx.keys.throttle_key("account", email)
-    address_key = ctx.keys.throttle_key("address", origin.ip or "unknown")
-    await throttle.ensure_not_locked(uow, account_key, now)
-    await throttle.ensure_not_locked(uow, address_key, now)
-    user = await accounts.find_user_by_email(uow.session, email)
-    stored = None if user is None else await accounts.get_credentials(uow.session, user.id)
+    keys = throttle.SecretGuessKeys.of(ctx.keys, purpose, email, origin.ip)
+    await throttle.ensure_may_guess(uow, keys, now)
+    found = await accounts.find_credentials_by_email(uow.session, email)
     presented_hash = ctx.keys.hash_auth_key(presented)
-    expected = stored_hash_of(stored) if stored is not None else bytes(32)
-    if user is None or stored is None or not equal(presented_hash, expected):
-        await throttle.record_failure(uow, account_key, throttle.PER_ACCOUNT, now)
-        await throttle.record_failure(uow, address_key, throttle.PER_ADDRESS, now)
+    expected = stored_hash_of(found[1]) if found is not None else UNKNOWN_ACCOUNT_HASH
+    if not equal(presented_hash, expected) or found is None:
+        await throttle.record_wrong_guess(uow, keys, now)
         await uow.commit()
         raise NotAuthenticated(wrong_message)
+    user, stored = found
     if user.status != "active":
         raise NotAuthenticated(DISABLED_ACCOUNT)
-    await throttle.clear(uow, account_key)
+    await throttle.record_right_guess(uow, keys)
     return user, stored
 
 

@@ -112,11 +112,13 @@ async def _issue_invitation(
 ) -> IssuedInvitation:
     now = ctx.clock.now()
     email = normalize_email(raw_email)
-    if await accounts.email_in_use(uow.session, email):
-        raise Conflict("Someone with that email already has an account.")
-    if await invitations.pending_invitation_for_email(uow.session, email, now) is not None:
+    # Only this clinic's people and invitations are looked at: an answer that depended on
+    # another clinic's would tell this one that a person is in therapy elsewhere.
+    if await accounts.email_in_clinic(uow.session, clinic_id, email):
+        raise Conflict("Someone in your clinic already has an account with that email.")
+    if await invitations.pending_invitation_for_email(uow.session, clinic_id, email, now):
         raise Conflict(OPEN_INVITATION_EXISTS)
-    await invitations.close_expired_for_email(uow.session, email, now)
+    await invitations.close_expired_for_email(uow.session, clinic_id, email, now)
     salt = secrets.token_bytes(16)
     invitation = InvitationRecord(
         id=uuid.uuid4(),
@@ -236,9 +238,8 @@ async def assign_therapist(
         raise InvalidInput("A care team pairs a therapist with a client.")
     now = ctx.clock.now()
     record = CareAssignmentRecord(therapist.id, client.id, allowed.clinic_id, now)
-    if await accounts.care_assignment_exists(uow.session, therapist.id, client.id):
+    if not await accounts.add_care_assignment(uow.session, record):
         return record
-    await accounts.insert_care_assignment(uow.session, record)
     await threads.care_team_changed(uow, ctx, client.id, removed=None)
     await audit.record(
         uow,

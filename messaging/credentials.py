@@ -65,7 +65,7 @@ async def begin_recovery(
     proves the code. Rate-limited like a login."""
     email = normalize_email(raw_email)
     user, stored = await check_secret(
-        uow, ctx, email, origin, _recovery_hash, recovery_auth_key, WRONG_RECOVERY
+        uow, ctx, "recovery", email, origin, _recovery_hash, recovery_auth_key, WRONG_RECOVERY
     )
     await uow.commit()
     return user.id, stored.recovery_wrapped_account_key
@@ -84,7 +84,14 @@ async def complete_recovery(
     new.validated(allow_interactive_kdf=ctx.rules.allow_interactive_kdf)
     email = normalize_email(raw_email)
     user, stored = await check_secret(
-        uow, ctx, email, origin, _recovery_hash, recovery.recovery_auth_key, WRONG_RECOVERY
+        uow,
+        ctx,
+        "recovery",
+        email,
+        origin,
+        _recovery_hash,
+        recovery.recovery_auth_key,
+        WRONG_RECOVERY,
     )
     now = ctx.clock.now()
     await _replace_password(uow, ctx, stored, new)

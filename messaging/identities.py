@@ -20,13 +20,15 @@ from messaging import audit
 from messaging.actors import Actor
 from messaging.audit import AuditEntry
 from messaging.context import ServiceContext
-from messaging.errors import InvalidInput, NotFound
+from messaging.errors import Conflict, InvalidInput, NotFound
 from messaging.events import publish_after_commit
 from messaging.policy import Action, Target, authorize, own
 from messaging.storage import accounts
 from messaging.storage import threads as thread_store
 from messaging.storage.database import UnitOfWork
 from messaging.storage.records import IdentityKeyRecord
+
+KEY_USED_BEFORE = "That identity key was in use before. Make a new one."
 
 
 async def public_key_of(
@@ -61,7 +63,9 @@ async def replace_identity(
     uow: UnitOfWork, ctx: ServiceContext, actor: Actor | None, bundle_bytes: bytes, keyring: bytes
 ) -> IdentityKeyRecord:
     """Make a new identity key current. The keyring (encrypted by the client) must carry
-    it first and the old ones after, so old seals stay openable."""
+    it first and the old ones after, so old seals stay openable. A retry of a replacement
+    that already happened answers with the key it made; a key the user had before is a
+    conflict (a key id is never reused)."""
     allowed = authorize(actor, Action.READ_OWN_ACCOUNT, own(actor))
     try:
         bundle = parse_public_bundle(bundle_bytes)
@@ -70,11 +74,17 @@ async def replace_identity(
     except CryptoError:
         raise InvalidInput("public_bundle: not a bundle signed by its own key for you.") from None
     now = ctx.clock.now()
+    known = await accounts.identity_key(uow.session, allowed.user_id, bundle.key_id)
+    if known is not None and known.retired_at is None and known.public_bundle == bundle.raw:
+        return known
+    if known is not None:
+        raise Conflict(KEY_USED_BEFORE)
     await accounts.retire_identity_key(uow.session, allowed.user_id, now)
     record = IdentityKeyRecord(
         allowed.user_id, bundle.key_id, bundle.raw, bundle.sign_pk, bundle.box_pk, now, None
     )
-    await accounts.insert_identity_key(uow.session, record)
+    if not await accounts.add_identity_key(uow.session, record):
+        raise Conflict(KEY_USED_BEFORE)
     await accounts.replace_keyring(uow.session, allowed.user_id, keyring, now)
     partners: set[uuid.UUID] = set()
     for thread, _, _ in await thread_store.threads_of_user(uow.session, allowed.user_id):

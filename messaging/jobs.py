@@ -117,7 +117,10 @@ class Outcome:
 
 @dataclass(slots=True)
 class RunnerOptions:
-    lease: timedelta = timedelta(seconds=60)
+    # Short, so the jobs of a worker that died (SIGKILL, a lost machine) are retried by
+    # another within seconds; renewed `heartbeats_per_lease` times per lease while held.
+    lease: timedelta = timedelta(seconds=10)
+    heartbeats_per_lease: int = 5
     batch_size: int = 20
     poll_interval: float = 1.0
     backoff: Backoff = field(default_factory=Backoff)
@@ -201,7 +204,7 @@ class JobRunner:
         if not claimed:
             return 0
         outcomes: list[Outcome] = []
-        heartbeat = asyncio.create_task(self._keep_lease([job.id for job in claimed], token))
+        heartbeat = asyncio.create_task(self._keep_leases([job.id for job in claimed], token))
         try:
             await self._run_batch(claimed, outcomes, stop)
         finally:
@@ -309,20 +312,23 @@ class JobRunner:
             if outcome.state != "released" and outcome.job.id not in lost:
                 _count(outcome, now)
 
-    async def _keep_lease(self, job_ids: list[int], token: str) -> None:
-        """Renew the lease of the batch's jobs this claim still holds, a few times per
-        lease."""
-        interval = self._options.lease.total_seconds() / 3
+    async def _keep_leases(self, job_ids: list[int], token: str) -> None:
+        """Renew the batch's lease several times per lease, so a missed beat or two (a
+        slow database) costs nothing; finished jobs are no longer renewed."""
+        interval = self._options.lease.total_seconds() / self._options.heartbeats_per_lease
         while True:
             await asyncio.sleep(interval)
-            async with self._database.unit_of_work() as uow:
-                await store.extend_leases(
-                    uow.session,
-                    job_ids=job_ids,
-                    claim_token=token,
-                    until=self._clock.now() + self._options.lease,
-                )
-                await uow.commit()
+            try:
+                async with self._database.unit_of_work() as uow:
+                    await store.extend_leases(
+                        uow.session,
+                        job_ids=job_ids,
+                        claim_token=token,
+                        until=self._clock.now() + self._options.lease,
+                    )
+                    await uow.commit()
+            except Exception:
+                logger.warning("could not renew a job lease; retrying", exc_info=True)
 
 
 def _lane(job: JobRecord) -> str:

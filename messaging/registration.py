@@ -27,6 +27,12 @@ from messaging.storage.records import (
 UNKNOWN_INVITATION = "This invitation link is not valid. Ask your clinic for a new one."
 
 
+EMAIL_HAS_ACCOUNT = (
+    "This email address already has an Interlude account. Log in with it, or ask the "
+    "clinic to invite another address."
+)
+
+
 @dataclass(frozen=True, slots=True)
 class InvitationView:
     invitation: InvitationRecord
@@ -90,7 +96,9 @@ async def accept_invitation(
         await accounts.insert_user(uow.session, user)
         await uow.session.flush()
     except IntegrityError:
-        raise Conflict("Someone with that email already has an account.") from None
+        # Told only to the holder of the link (the invitee, who knows their own account);
+        # the inviting clinic's answers never depend on other clinics (docs/security.md).
+        raise Conflict(EMAIL_HAS_ACCOUNT) from None
     await accounts.insert_credentials(
         uow.session,
         CredentialsRecord(

@@ -6,6 +6,7 @@ message names the variable and what is wrong, so start-up fails fast and clearly
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import secrets
 from collections.abc import Mapping
@@ -47,6 +48,8 @@ class Settings:
     allow_interactive_kdf: bool
     metrics_allow: tuple[IPv4Network | IPv6Network, ...] = DEFAULT_METRICS_ALLOW
     metrics_token: str | None = None
+    # Peers whose X-Forwarded-For/-Proto are believed (the reverse proxy); none by default.
+    trusted_proxies: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...] = ()
 
     @property
     def is_sqlite(self) -> bool:
@@ -97,15 +100,16 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         log_format=log_format,
         log_level=log_level,
         in_process_worker=in_process_worker,
-        job_lease_seconds=_integer(env, "INTERLUDE_JOB_LEASE_SECONDS", 60, minimum=5),
+        job_lease_seconds=_integer(env, "INTERLUDE_JOB_LEASE_SECONDS", 10, minimum=5),
         job_max_attempts=_integer(env, "INTERLUDE_JOB_MAX_ATTEMPTS", 8, minimum=1),
         node_modules_dir=Path(_get(env, "INTERLUDE_NODE_MODULES", str(node_modules_default))),
         session_lifetime_days=_integer(env, "INTERLUDE_SESSION_LIFETIME_DAYS", 30, minimum=1),
         session_idle_hours=_integer(env, "INTERLUDE_SESSION_IDLE_HOURS", 168, minimum=1),
         invitation_days=_integer(env, "INTERLUDE_INVITATION_DAYS", 7, minimum=1),
         allow_interactive_kdf=_boolean(env, "INTERLUDE_ALLOW_INTERACTIVE_KDF", "false"),
-        metrics_allow=_networks(env, "INTERLUDE_METRICS_ALLOW"),
+        metrics_allow=_metrics_allow(env),
         metrics_token=_metrics_token(env),
+        trusted_proxies=_networks(env, "INTERLUDE_TRUSTED_PROXIES"),
     )
 
 
@@ -154,6 +158,23 @@ def _integer(env: Mapping[str, str], name: str, default: int, *, minimum: int) -
     return value
 
 
+def _networks(
+    env: Mapping[str, str], name: str
+) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+    """Comma-separated addresses or CIDR networks (`172.28.0.10, 10.0.0.0/8`)."""
+    found = []
+    for item in _get(env, name, "").split(","):
+        if not item.strip():
+            continue
+        try:
+            found.append(ipaddress.ip_network(item.strip(), strict=False))
+        except ValueError:
+            raise ConfigurationError(
+                f"{name}: {item.strip()!r} is not an IP address or network"
+            ) from None
+    return tuple(found)
+
+
 def _check_url(url: str, name: str, schemes: tuple[str, ...], *, needs_host: bool) -> None:
     try:
         parts = urlsplit(url)
@@ -199,17 +220,14 @@ def _secret_key(env: Mapping[str, str], data_dir: Path, *, shared: bool) -> byte
     return stored.encode()
 
 
-def _networks(env: Mapping[str, str], name: str) -> tuple[IPv4Network | IPv6Network, ...]:
-    """Comma-separated addresses or networks (CIDR); "none" allows no address at all."""
-    raw = _optional(env, name)
+def _metrics_allow(env: Mapping[str, str]) -> tuple[IPv4Network | IPv6Network, ...]:
+    """INTERLUDE_METRICS_ALLOW: addresses or networks; "none" allows no address at all."""
+    raw = _optional(env, "INTERLUDE_METRICS_ALLOW")
     if raw is None:
         return DEFAULT_METRICS_ALLOW
-    if raw.lower() == "none":
+    if raw.strip().lower() == "none":
         return ()
-    try:
-        return tuple(ip_network(part.strip(), strict=False) for part in raw.split(",") if part)
-    except ValueError as exc:
-        raise ConfigurationError(f"{name}: {exc}") from None
+    return _networks(env, "INTERLUDE_METRICS_ALLOW")
 
 
 def _metrics_token(env: Mapping[str, str]) -> str | None:

@@ -9,7 +9,7 @@ from contextlib import AbstractAsyncContextManager
 import socketio
 from starlette.applications import Starlette
 from starlette.routing import BaseRoute
-from starlette.types import ASGIApp
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from messaging.clock import Clock, SystemClock
 from messaging.context import ServiceContext
@@ -18,7 +18,14 @@ from messaging.storage.database import Database
 from web import health, metrics
 from web.context import AppContext
 from web.errors import EXCEPTION_HANDLERS
-from web.middleware import RequestIdMiddleware, SecurityHeadersMiddleware
+from web.event_bus import RedisEventBus
+from web.middleware import (
+    ClientAddressMiddleware,
+    HeaderCountMiddleware,
+    Network,
+    RequestIdMiddleware,
+    SecurityHeadersMiddleware,
+)
 from web.openapi import document_routes
 from web.pages import Page, content_security_policy, load_index_page, page_routes
 from web.realtime import SocketIOPublisher, create_socket_server
@@ -52,6 +59,8 @@ def create_app(
         app.state.context = holder["context"] = context
         try:
             async with contextlib.AsyncExitStack() as stack:
+                if isinstance(sio.manager, RedisEventBus):
+                    await stack.enter_async_context(sio.manager.watching())
                 for companion in companions:
                     await stack.enter_async_context(companion(context))
                 yield
@@ -64,10 +73,16 @@ def create_app(
         lifespan=lifespan,
     )
     starlette.state.sio = sio
-    asgi: ASGIApp = socketio.ASGIApp(
-        sio, other_asgi_app=with_http_middleware(starlette, content_security_policy(page))
+    return InterludeApp(
+        sio,
+        RequestIdMiddleware(starlette),
+        lambda inner: with_http_middleware(
+            inner,
+            content_security_policy(page),
+            trusted_proxies=settings.trusted_proxies,
+            strict_transport=settings.public_url.startswith("https://"),
+        ),
     )
-    return asgi
 
 
 def http_routes(settings: Settings, page: Page) -> list[BaseRoute]:
@@ -86,6 +101,34 @@ def http_routes(settings: Settings, page: Page) -> list[BaseRoute]:
     return [*routes, *document_routes(routes)]
 
 
-def with_http_middleware(app: ASGIApp, content_security_policy: str) -> ASGIApp:
-    """Outermost layers, so even responses to unhandled errors carry the headers."""
-    return SecurityHeadersMiddleware(RequestIdMiddleware(app), content_security_policy)
+class InterludeApp(socketio.ASGIApp):  # type: ignore[misc]
+    """Socket.IO beside Starlette, both inside the outermost layers (`outer`): the client
+    address from a trusted proxy and the security headers, so `/socket.io/` answers and
+    responses to unhandled errors carry the headers too."""
+
+    def __init__(
+        self,
+        sio: socketio.AsyncServer,
+        http_app: ASGIApp,
+        outer: Callable[[ASGIApp], ASGIApp],
+    ) -> None:
+        super().__init__(sio, other_asgi_app=http_app)
+        self._outer = outer(super().__call__)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await self._outer(scope, receive, send)
+
+
+def with_http_middleware(
+    app: ASGIApp,
+    content_security_policy: str,
+    *,
+    trusted_proxies: Sequence[Network] = (),
+    strict_transport: bool = False,
+) -> ASGIApp:
+    """The outermost layers, so even responses to unhandled errors carry the headers."""
+    return SecurityHeadersMiddleware(
+        HeaderCountMiddleware(ClientAddressMiddleware(app, trusted_proxies)),
+        content_security_policy,
+        strict_transport=strict_transport,
+    )

@@ -21,6 +21,13 @@ from web.sdk_realtime import Realtime
 from web.sdk_threads import Conversations
 
 Json = dict[str, Any]
+# Idle connections are dropped well before the server's keep-alive timeout (uvicorn's
+# `timeout_keep_alive`, 5 s by default), so a request never races the server closing them.
+KEEPALIVE_EXPIRY_SECONDS = 2.0
+# Safe to repeat: the server gives the same answer, or changes nothing more, the second time.
+IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
+# What a request on a connection the server has just closed fails with.
+CLOSED_CONNECTION_ERRORS = (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError)
 
 
 @dataclass
@@ -58,7 +65,12 @@ class InterludeClient:
         self.device_label = device_label
         self.token: str | None = None
         self.unlocked: Unlocked | None = None
-        self._http = httpx.AsyncClient(base_url=self.base_url, transport=transport, timeout=30)
+        self._http = httpx.AsyncClient(
+            base_url=self.base_url,
+            transport=transport,
+            timeout=30,
+            limits=httpx.Limits(keepalive_expiry=KEEPALIVE_EXPIRY_SECONDS),
+        )
         self.threads = Conversations(self)
         self.journal = Journal(self)
 
@@ -80,10 +92,30 @@ class InterludeClient:
     # -- transport -----------------------------------------------------------------------
 
     async def request(
-        self, method: str, path: str, body: Json | None = None, params: Json | None = None
+        self,
+        method: str,
+        path: str,
+        body: Json | None = None,
+        params: Json | None = None,
+        *,
+        idempotent: bool | None = None,
     ) -> Any:
+        """One API call. An idempotent one (by its method, or a POST the caller knows is
+        safe to repeat, like a message with its client message id) that meets a connection
+        the server has just closed is sent once more on a fresh connection."""
         headers = {"Authorization": f"Bearer {self.token}"} if self.token else {}
-        response = await self._http.request(method, path, json=body, headers=headers, params=params)
+        if idempotent is None:
+            idempotent = method.upper() in IDEMPOTENT_METHODS
+        try:
+            response = await self._http.request(
+                method, path, json=body, headers=headers, params=params
+            )
+        except CLOSED_CONNECTION_ERRORS:
+            if not idempotent:
+                raise
+            response = await self._http.request(
+                method, path, json=body, headers=headers, params=params
+            )
         if response.status_code >= 400:
             try:
                 error = response.json()["error"]

@@ -10,6 +10,7 @@ from messaging.health import check_readiness, readiness_checks
 from web.api import ApiRoute, Contract
 from web.context import app_context
 from web.errors import error_response
+from web.event_bus import RedisEventBus
 from web.models.health import Alive, Ready
 
 
@@ -22,7 +23,15 @@ async def readyz(request: Request) -> Response:
     readiness = await check_readiness(readiness_checks(context.settings, context.database))
     if not readiness.ready:
         return error_response(503, "not_ready", readiness.reason)
-    return JSONResponse({"status": "ready", "checks": list(readiness.passed)})
+    bus = request.app.state.sio.manager
+    if isinstance(bus, RedisEventBus) and bus.down_reason is not None:
+        return error_response(503, "not_ready", f"event bus down: {bus.down_reason}")
+    return JSONResponse({"status": "ready", "checks": [*readiness.passed, *bus_check(bus)]})
+
+
+def bus_check(bus: object) -> list[str]:
+    """The event bus is one more check when there is one (Redis fan-out)."""
+    return ["event bus"] if isinstance(bus, RedisEventBus) else []
 
 
 routes = [
@@ -37,7 +46,7 @@ routes = [
         readyz,
         "GET",
         Contract(
-            "Readiness: the database, its migrations, Redis and the mail relay (when configured)",
+            "Readiness: database, migrations, Redis, event bus and mail relay (when configured)",
             response=Ready,
             public=True,
             errors=(errors.Unavailable,),

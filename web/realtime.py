@@ -4,19 +4,26 @@ A socket authenticates on connect with its session token and joins its session's
 events reach it only while its session lives and it belongs to the thread (recipients are
 resolved per event by `messaging.events`). Every event a socket sends is re-authenticated
 and goes through the same services as HTTP, its payload checked against the event's model
-in `web.models.realtime` (which the OpenAPI document describes). Acknowledgements are
-`{"ok": ...}` or `{"error": {"code", "message"}}`.
+in `web.models.realtime` (which the OpenAPI document describes). Every event is
+acknowledged, with `{"ok": ...}` or `{"error": {"code", "message"}}`: a missing or malformed
+payload is `invalid_input`, an unexpected failure `internal_error` (logged with the event's
+request id; the client gets no detail). The reserved names `connect` and `disconnect` sent
+by a client are ignored.
 
-With a Redis URL the server fans out through `AsyncRedisManager`, so any number of web
-processes serve the same rooms. Origins must match the page (the engine.io default, which
-honours X-Forwarded-Proto/Host from the proxy). Only websockets are offered, so a load
-balancer needs no sticky sessions.
+With a Redis URL the server fans out through Redis (`web.event_bus`, which also tells
+sockets to `resync` after an outage), so any number of web processes serve the same
+rooms. Origins must match the page (the engine.io default, which honours
+X-Forwarded-Proto/Host from the proxy). Only websockets are offered, so a load balancer
+needs no sticky sessions.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import secrets
+import uuid
+from collections import Counter
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, TypeVar
 
@@ -26,10 +33,12 @@ from messaging import authentication, messages, metrics, presence, threads
 from messaging.actors import Actor
 from messaging.errors import InterludeError, InvalidInput, NotAuthenticated
 from messaging.events import session_room
+from messaging.log_context import request_id
 from messaging.settings import Settings
 from messaging.storage.database import UnitOfWork
 from web.api import validated
 from web.context import AppContext
+from web.event_bus import RedisEventBus
 from web.models import realtime as wire
 from web.models.fields import Input
 
@@ -38,6 +47,7 @@ logger = logging.getLogger("interlude.realtime")
 Json = dict[str, Any]
 Event = TypeVar("Event", bound=Input)
 ACK_GRACE_SECONDS = 0.5
+INTERNAL_ERROR = "Something went wrong on our side."
 
 
 class SocketIOPublisher:
@@ -62,8 +72,12 @@ class RealtimeNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
         super().__init__("/")
         self._context = context
         self._closing: set[asyncio.Task[None]] = set()
+        # Live sockets per person on this process: presence changes only at 0 <-> 1.
+        self._sockets_of: Counter[uuid.UUID] = Counter()
 
     async def on_connect(self, sid: str, environ: Json, auth: Any = None) -> None:
+        """One transaction: the session check and, for a person's first socket on this
+        process, telling their partners they came online."""
         token = auth.get("token") if isinstance(auth, dict) else None
         context = self._context()
         try:
@@ -71,24 +85,39 @@ class RealtimeNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
                 raise NotAuthenticated()
             async with context.database.unit_of_work() as uow:
                 actor = await authentication.authenticate(uow, context.services, token)
+                if self._sockets_of[actor.user_id] == 0:
+                    await presence.announce_presence(uow, context.services, actor, online=True)
         except InterludeError as error:
             raise ConnectionRefusedError({"code": error.code, "message": error.message}) from None
-        await self.save_session(sid, {"token": token})
+        except Exception:
+            logger.exception("unhandled error while connecting a socket")
+            raise ConnectionRefusedError(
+                {"code": "internal_error", "message": INTERNAL_ERROR}
+            ) from None
+        self._sockets_of[actor.user_id] += 1
+        await self.save_session(sid, {"token": token, "actor": actor})
         await self.enter_room(sid, session_room(actor.session_id))
         metrics.live_sockets.inc()
-        async with context.database.unit_of_work() as uow:
-            await presence.announce_presence(uow, context.services, actor, online=True)
 
     async def on_disconnect(self, sid: str, reason: Any = None) -> None:
+        """Partners hear that a person went offline when their last socket on this process
+        closes, not once per socket: a burst of disconnects stays a handful of events."""
+        try:
+            actor: Actor = (await self.get_session(sid))["actor"]
+        except KeyError:
+            return
         metrics.live_sockets.dec()
-        async with self._context().database.unit_of_work() as uow:
-            try:
-                actor = await self._actor(sid, uow)
-            except InterludeError:
-                return
-            await presence.announce_presence(uow, self._context().services, actor, online=False)
+        self._sockets_of[actor.user_id] -= 1
+        if self._sockets_of[actor.user_id] > 0:
+            return
+        del self._sockets_of[actor.user_id]
+        try:
+            async with self._context().database.unit_of_work() as uow:
+                await presence.announce_presence(uow, self._context().services, actor, online=False)
+        except Exception:
+            logger.exception("could not announce a socket's departure")
 
-    async def on_send(self, sid: str, data: Any) -> Json:
+    async def on_send(self, sid: str, *payload: Any) -> Json:
         async def send(uow: UnitOfWork, actor: Actor, event: wire.SendEvent) -> Json:
             services = self._context().services
             with metrics.send_latency.labels("socket").time():
@@ -99,9 +128,9 @@ class RealtimeNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
                 metrics.messages_sent.labels("socket").inc()
             return {"message": messages.message_payload(sent.message), "duplicate": sent.duplicate}
 
-        return await self._answer(sid, data, wire.SendEvent, send)
+        return await self._answer(sid, payload, wire.SendEvent, send)
 
-    async def on_sync(self, sid: str, data: Any) -> Json:
+    async def on_sync(self, sid: str, *payload: Any) -> Json:
         async def sync(uow: UnitOfWork, actor: Actor, event: wire.SyncEvent) -> Json:
             gaps = await messages.sync(uow, actor, dict(event.threads))
             return {
@@ -114,22 +143,22 @@ class RealtimeNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
                 }
             }
 
-        return await self._answer(sid, data, wire.SyncEvent, sync)
+        return await self._answer(sid, payload, wire.SyncEvent, sync)
 
-    async def on_read(self, sid: str, data: Any) -> Json:
+    async def on_read(self, sid: str, *payload: Any) -> Json:
         async def read(uow: UnitOfWork, actor: Actor, event: wire.ReadEvent) -> Json:
             services = self._context().services
             await threads.mark_read(uow, services, actor, event.thread_id, event.seq)
             return {}
 
-        return await self._answer(sid, data, wire.ReadEvent, read)
+        return await self._answer(sid, payload, wire.ReadEvent, read)
 
-    async def on_typing(self, sid: str, data: Any) -> Json:
+    async def on_typing(self, sid: str, *payload: Any) -> Json:
         async def typing(uow: UnitOfWork, actor: Actor, event: wire.TypingEvent) -> Json:
             await presence.typing(uow, self._context().services, actor, event.thread_id)
             return {}
 
-        return await self._answer(sid, data, wire.TypingEvent, typing)
+        return await self._answer(sid, payload, wire.TypingEvent, typing)
 
     async def _actor(self, sid: str, uow: UnitOfWork) -> Actor:
         """Re-authenticate on every event: a socket whose session ended can do nothing."""
@@ -139,24 +168,34 @@ class RealtimeNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
     async def _answer(
         self,
         sid: str,
-        data: Any,
+        payload: tuple[Any, ...],
         model: type[Event],
         handle: Callable[[UnitOfWork, Actor, Event], Awaitable[Json]],
     ) -> Json:
         """Authenticate, check the payload against the event's model, and handle in one
-        transaction; answer `{ok}` or `{error}`."""
+        transaction; answer `{ok}` or `{error}`, whatever happens (the payload is the
+        event's arguments: exactly one object is expected)."""
+        rid = request_id.set(secrets.token_hex(8))
         try:
-            if not isinstance(data, dict):
-                raise InvalidInput("Send an object.")
+            if len(payload) != 1 or not isinstance(payload[0], dict):
+                raise InvalidInput("Send one object.")
             async with self._context().database.unit_of_work() as uow:
                 actor = await self._actor(sid, uow)
-                result = await handle(uow, actor, validated(model, data))
+                result = await handle(uow, actor, validated(model, payload[0]))
         except InterludeError as error:
             if isinstance(error, NotAuthenticated):
                 closing = asyncio.create_task(self._disconnect_after_ack(sid))
                 self._closing.add(closing)
                 closing.add_done_callback(self._closing.discard)
             return {"error": {"code": error.code, "message": error.message}}
+        except Exception:
+            # The id is in the record itself, so it is there whichever handler formats it.
+            logger.exception(
+                "unhandled error in a socket event", extra={"request_id": request_id.get()}
+            )
+            return {"error": {"code": "internal_error", "message": INTERNAL_ERROR}}
+        finally:
+            request_id.reset(rid)
         return {"ok": True, **result}
 
     async def _disconnect_after_ack(self, sid: str) -> None:
@@ -165,13 +204,23 @@ class RealtimeNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
         await self.disconnect(sid)
 
 
+class RealtimeServer(socketio.AsyncServer):  # type: ignore[misc]
+    """The Socket.IO server, ignoring client events named like its own lifecycle events:
+    a client emitting `connect` would otherwise re-run the connect handler (and rebind its
+    socket to another token's user)."""
+
+    async def _handle_event(self, eio_sid: str, namespace: str | None, id: Any, data: Any) -> None:
+        if not isinstance(data, list) or not data or data[0] in self.reserved_events:
+            logger.info("ignored a client event with a reserved or missing name")
+            return
+        await super()._handle_event(eio_sid, namespace, id, data)
+
+
 def create_socket_server(
     settings: Settings, context: Callable[[], AppContext]
 ) -> socketio.AsyncServer:
-    manager = (
-        socketio.AsyncRedisManager(settings.redis_url) if settings.redis_url is not None else None
-    )
-    server = socketio.AsyncServer(
+    manager = RedisEventBus(settings.redis_url) if settings.redis_url is not None else None
+    server = RealtimeServer(
         async_mode="asgi",
         client_manager=manager,
         transports=["websocket"],

@@ -11,3 +11,8 @@ class ApiError(Exception):
         self.status = status
         self.code = code
         self.message = message
+
+
+class SocketDropped(ConnectionError):
+    """The socket was down, or went down before the answer came: whatever was asked may or
+    may not have happened, so only an idempotent request may be repeated (over HTTP)."""

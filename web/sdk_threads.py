@@ -13,14 +13,17 @@ from typing import TYPE_CHECKING, Any
 
 import crypto
 from crypto import CryptoError, Identity, b64decode, b64encode
-from web.sdk_errors import ApiError
+from web.sdk_errors import ApiError, SocketDropped
+from web.sdk_timeline import ThreadTimeline
 
 if TYPE_CHECKING:
     from web.client import InterludeClient
+    from web.sdk_realtime import Realtime
 
 Json = dict[str, Any]
 ROLE_CODES = {"client": crypto.Role.CLIENT, "therapist": crypto.Role.THERAPIST}
 MAX_REKEY_ATTEMPTS = 5
+SYNC_PAGE = 100
 
 
 @dataclass(frozen=True)
@@ -50,6 +53,8 @@ class Conversations:
         self._client = client
         self._keys: dict[uuid.UUID, ThreadKeys] = {}
         self._sign_keys: dict[tuple[str, bytes], bytes] = {}
+        self._timelines: dict[str, ThreadTimeline] = {}
+        self.realtime: Realtime | None = None
 
     @property
     def identity(self) -> Identity:
@@ -179,6 +184,40 @@ class Conversations:
             epoch_key=keys.epoch_keys[keys.epoch],
         )
 
+    def use_realtime(self, realtime: Realtime | None) -> None:
+        """Send and fetch over this socket while it is up (HTTP otherwise), and keep every
+        timeline of this client complete from its events and reconnects."""
+        self.realtime = realtime
+        if realtime is not None:
+            for timeline in self._timelines.values():
+                realtime.follow(timeline)
+
+    def timeline(self, thread_id: str) -> ThreadTimeline:
+        """The way to keep a thread complete (docs/api.md, "Staying complete"): one
+        `ThreadTimeline` per thread, fed by this client's acknowledgements and, after
+        `use_realtime`, by live events, and caught up after every reconnect."""
+        timeline = self._timelines.get(thread_id)
+        if timeline is None:
+            timeline = ThreadTimeline(thread_id, self._fetch_after)
+            self._timelines[thread_id] = timeline
+            if self.realtime is not None:
+                self.realtime.follow(timeline)
+        return timeline
+
+    async def _fetch_after(self, thread_id: str, after: int) -> tuple[list[Json], bool]:
+        if self.realtime is not None and self.realtime.connected:
+            try:
+                return await self.realtime.sync_page(thread_id, after)
+            except (SocketDropped, TimeoutError):
+                pass
+        answer = await self._client.request(
+            "GET",
+            f"/api/threads/{thread_id}/messages",
+            params={"after": after, "limit": SYNC_PAGE},
+        )
+        page: list[Json] = answer["messages"]
+        return page, len(page) == SYNC_PAGE
+
     async def send(self, thread_id: str, text: str) -> Json:
         """Seal and send; renews the thread's keys first if the server asks for it."""
         for _ in range(MAX_REKEY_ATTEMPTS):
@@ -195,10 +234,28 @@ class Conversations:
         raise RuntimeError("could not send: the thread kept changing")
 
     async def send_envelope(self, thread_id: str, envelope: bytes) -> Json:
-        result: Json = await self._client.request(
-            "POST", f"/api/threads/{thread_id}/messages", {"envelope": b64encode(envelope)}
-        )
-        return result
+        """Deliver these envelope bytes once: over the socket if it is up, else (or if it
+        drops or stays silent) the very same bytes over HTTP, which the server recognises
+        by their client message id. The stored message feeds the thread's timeline."""
+        body = {"thread_id": thread_id, "envelope": b64encode(envelope)}
+        message: Json | None = None
+        if self.realtime is not None and self.realtime.connected:
+            try:
+                message = (await self.realtime.call("send", body))["message"]
+            except (SocketDropped, TimeoutError):
+                message = None
+        if message is None:
+            message = await self._client.request(
+                "POST",
+                f"/api/threads/{thread_id}/messages",
+                {"envelope": body["envelope"]},
+                idempotent=True,
+            )
+        assert message is not None
+        timeline = self._timelines.get(thread_id)
+        if timeline is not None:
+            await timeline.receive(message)
+        return message
 
     async def history(
         self,

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import NamedTuple
 
 from sqlalchemy import delete, exists, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from messaging.storage.records import (
@@ -23,6 +26,13 @@ from messaging.storage.tables import (
     sessions,
     users,
 )
+
+
+class KdfRow(NamedTuple):
+    salt: bytes
+    version: int
+    ops: int
+    mem: int
 
 
 async def insert_clinic(session: AsyncSession, clinic: ClinicRecord) -> None:
@@ -50,8 +60,54 @@ async def find_user_by_email(session: AsyncSession, email: str) -> UserRecord | 
     return None if row is None else UserRecord.from_row(row)
 
 
-async def email_in_use(session: AsyncSession, email: str) -> bool:
-    return bool(await session.scalar(select(exists().where(users.c.email == email))))
+async def find_credentials_by_email(
+    session: AsyncSession, email: str
+) -> tuple[UserRecord, CredentialsRecord] | None:
+    """A user and their credentials in one query, the same query whether or not the email
+    has an account (so the two cases cost the same)."""
+    row = (
+        await session.execute(
+            select(users, credentials)
+            .join(credentials, credentials.c.user_id == users.c.id)
+            .where(users.c.email == email)
+        )
+    ).first()
+    if row is None:
+        return None
+    mapping = row._mapping
+    user = UserRecord(**{name: mapping[users.c[name]] for name in UserRecord.__slots__})
+    stored = CredentialsRecord(
+        **{name: mapping[credentials.c[name]] for name in CredentialsRecord.__slots__}
+    )
+    return user, stored
+
+
+async def find_kdf_by_email(session: AsyncSession, email: str) -> KdfRow | None:
+    """The KDF salt and parameters of an email's account, in one small query that costs
+    the same whether or not the email has an account."""
+    row = (
+        await session.execute(
+            select(
+                credentials.c.kdf_salt,
+                credentials.c.kdf_version,
+                credentials.c.kdf_ops,
+                credentials.c.kdf_mem,
+            )
+            .join(users, users.c.id == credentials.c.user_id)
+            .where(users.c.email == email)
+        )
+    ).first()
+    return None if row is None else KdfRow(row[0], row[1], row[2], row[3])
+
+
+async def email_in_clinic(session: AsyncSession, clinic_id: uuid.UUID, email: str) -> bool:
+    """Whether one of the clinic's own people has this email (other clinics' people are
+    none of its business)."""
+    return bool(
+        await session.scalar(
+            select(exists().where(users.c.email == email, users.c.clinic_id == clinic_id))
+        )
+    )
 
 
 async def list_users(
@@ -126,6 +182,18 @@ async def insert_identity_key(session: AsyncSession, record: IdentityKeyRecord) 
     await session.execute(identity_keys.insert().values(record.columns()))
 
 
+async def add_identity_key(session: AsyncSession, record: IdentityKeyRecord) -> bool:
+    """Insert a key unless the user already has one with its id (a concurrent replacement
+    with the same key won); whether it was inserted."""
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    result = await session.execute(
+        insert(identity_keys)
+        .values(record.columns())
+        .on_conflict_do_nothing(index_elements=["user_id", "key_id"])
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
 async def current_identity_key(
     session: AsyncSession, user_id: uuid.UUID
 ) -> IdentityKeyRecord | None:
@@ -143,17 +211,16 @@ async def current_identity_key(
     return None if row is None else IdentityKeyRecord.from_row(row)
 
 
-async def insert_care_assignment(session: AsyncSession, record: CareAssignmentRecord) -> None:
-    await session.execute(care_team.insert().values(record.columns()))
-
-
-async def care_assignment_exists(
-    session: AsyncSession, therapist_id: uuid.UUID, client_id: uuid.UUID
-) -> bool:
-    query = select(
-        exists().where(care_team.c.therapist_id == therapist_id, care_team.c.client_id == client_id)
+async def add_care_assignment(session: AsyncSession, record: CareAssignmentRecord) -> bool:
+    """Insert the pair unless it is there already (concurrent identical requests: one
+    inserts, the others wait for it and insert nothing); whether it was inserted."""
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    result = await session.execute(
+        insert(care_team)
+        .values(record.columns())
+        .on_conflict_do_nothing(index_elements=["therapist_id", "client_id"])
     )
-    return bool(await session.scalar(query))
+    return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
 async def delete_care_assignment(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Awaitable, Callable
 from types import TracebackType
 from typing import Any, Self
@@ -33,6 +34,7 @@ def create_engine(url: str) -> AsyncEngine:
     """
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
+        _keep_private(parsed.database)
         engine = create_async_engine(
             url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}, hide_parameters=True
         )
@@ -55,6 +57,18 @@ def _count_connections_in_use(engine: AsyncEngine) -> None:
     @event.listens_for(engine.sync_engine, "checkin")
     def _on_checkin(*_: Any) -> None:
         metrics.pool_in_use.dec()
+
+
+def _keep_private(path: str | None) -> None:
+    """The database file readable by its owner only (0600, like the secret key): it holds
+    who is in therapy with whom. SQLite gives its -wal and -shm files the same mode."""
+    if not path or path == ":memory:" or path.startswith("file:"):
+        return
+    descriptor = os.open(path, os.O_RDONLY | os.O_CREAT, 0o600)
+    try:
+        os.fchmod(descriptor, 0o600)
+    finally:
+        os.close(descriptor)
 
 
 def _configure_sqlite(engine: AsyncEngine) -> None:

@@ -167,6 +167,23 @@ async def is_live(session: AsyncSession, thread_id: uuid.UUID, now: datetime) ->
     return bool(found)
 
 
+async def live_threads(
+    session: AsyncSession, thread_ids: set[uuid.UUID], now: datetime
+) -> set[uuid.UUID]:
+    """Which of these threads are inside a live session now, in one query."""
+    if not thread_ids:
+        return set()
+    rows = await session.execute(
+        select(live_sessions.c.thread_id).where(
+            live_sessions.c.thread_id.in_(sorted(thread_ids)),
+            live_sessions.c.cancelled_at.is_(None),
+            live_sessions.c.starts_at <= now,
+            live_sessions.c.ends_at > now,
+        )
+    )
+    return set(rows.scalars())
+
+
 async def scheduled_messages(
     session: AsyncSession, thread_id: uuid.UUID, sender_id: uuid.UUID
 ) -> list[MessageRecord]:

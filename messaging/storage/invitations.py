@@ -39,12 +39,14 @@ async def find_invitation_by_token_hash(
 
 
 async def pending_invitation_for_email(
-    session: AsyncSession, email: str, now: datetime
+    session: AsyncSession, clinic_id: uuid.UUID, email: str, now: datetime
 ) -> InvitationRecord | None:
+    """The clinic's own open invitation to `email`, if any."""
     row = (
         (
             await session.execute(
                 select(invitations).where(
+                    invitations.c.clinic_id == clinic_id,
                     invitations.c.email == email,
                     invitations.c.accepted_at.is_(None),
                     invitations.c.revoked_at.is_(None),
@@ -103,11 +105,15 @@ async def mark_revoked(session: AsyncSession, invitation_id: uuid.UUID, now: dat
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
-async def close_expired_for_email(session: AsyncSession, email: str, now: datetime) -> None:
-    """Close open invitations to `email` whose time ran out, so a new one may be issued."""
+async def close_expired_for_email(
+    session: AsyncSession, clinic_id: uuid.UUID, email: str, now: datetime
+) -> None:
+    """Close the clinic's open invitations to `email` whose time ran out, so a new one may
+    be issued."""
     await session.execute(
         update(invitations)
         .where(
+            invitations.c.clinic_id == clinic_id,
             invitations.c.email == email,
             invitations.c.accepted_at.is_(None),
             invitations.c.revoked_at.is_(None),

@@ -136,10 +136,12 @@ invitations = Table(
     CheckConstraint(f"role IN {ROLES!r}", name="role"),
 )
 
-# At most one open invitation per email (expired ones are closed before a new one).
+# At most one open invitation per email in each clinic (expired ones are closed before a
+# new one). Per clinic, so no clinic's invitation can block or reveal another's (0009).
 OPEN_INVITATION = text("accepted_at IS NULL AND revoked_at IS NULL")
 Index(
-    "uq_invitations_open_email",
+    "uq_invitations_open_clinic_email",
+    invitations.c.clinic_id,
     invitations.c.email,
     unique=True,
     sqlite_where=OPEN_INVITATION,

@@ -233,6 +233,25 @@ async def threads_of_user(
     return result
 
 
+async def partners(
+    session: AsyncSession, user_id: uuid.UUID
+) -> list[tuple[uuid.UUID, uuid.UUID, str]]:
+    """(thread id, member id, member role) of everyone who currently shares a thread with
+    the user, in one query over the thread_members primary key."""
+    mine = thread_members.alias("mine")
+    rows = await session.execute(
+        select(thread_members.c.thread_id, thread_members.c.user_id, thread_members.c.role)
+        .join(mine, mine.c.thread_id == thread_members.c.thread_id)
+        .where(
+            mine.c.user_id == user_id,
+            mine.c.left_at.is_(None),
+            thread_members.c.left_at.is_(None),
+            thread_members.c.user_id != user_id,
+        )
+    )
+    return [(row.thread_id, row.user_id, row.role) for row in rows]
+
+
 async def live_session_rooms(
     session: AsyncSession, user_ids: list[uuid.UUID], now: datetime
 ) -> list[uuid.UUID]:

@@ -3,6 +3,7 @@ a clear JSON 4xx and change nothing (found by review; kept as attacks)."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from datetime import timedelta
 
@@ -130,3 +131,48 @@ async def test_invitation_tokens_never_reach_the_access_log(
     )
     assert "/api/invitations/{token}" in logged
     assert token not in logged
+
+
+async def test_replacing_the_identity_with_the_current_or_an_earlier_key_is_not_a_500(
+    api: Api,
+) -> None:
+    team = await care_team(api)
+    client = team.client.client
+    first = await client.request("GET", "/api/me")
+    current = {"public_bundle": first["public_bundle"], "keyring": first["keyring"]}
+    # The current bundle again: a retried replacement that already happened.
+    assert (await client.request("POST", "/api/me/identity", current))["key_id"]
+
+    replacement = client.identity_replacement_body()
+    made = await client.request("POST", "/api/me/identity", replacement)
+    retried = await client.request("POST", "/api/me/identity", replacement)
+    assert retried == made
+
+    with pytest.raises(ApiError) as earlier:
+        await client.request("POST", "/api/me/identity", current)
+    assert earlier.value.status == 409
+    assert (await client.request("GET", "/api/me"))["public_bundle"] == replacement["public_bundle"]
+
+
+async def test_a_nul_in_a_query_string_is_refused(api: Api) -> None:
+    admin = await api.create_clinic()
+    for query in ("after=%00", "after=" + "a" * 400):
+        response = await raw(api, "GET", f"/api/clinic/people?{query}", b"", admin.client.token)
+        assert_refused(response)
+
+
+async def test_concurrent_identical_care_team_changes_all_succeed(api: Api) -> None:
+    team = await care_team(api, open_thread=False)
+    team_admin = team.admin.client
+    other = await api.invite_and_register(team.admin, "therapist", "Dr. Other")
+    results = await asyncio.gather(
+        *(team_admin.assign(other.user_id, team.client.user_id) for _ in range(8)),
+        return_exceptions=True,
+    )
+    assert [r for r in results if isinstance(r, BaseException)] == []
+    pairs = [
+        (a["therapist_id"], a["client_id"])
+        for a in await team_admin.care_team()
+        if a["therapist_id"] == other.user_id
+    ]
+    assert pairs == [(other.user_id, team.client.user_id)]

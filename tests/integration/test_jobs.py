@@ -392,3 +392,37 @@ async def test_concurrent_jobs_about_one_person_keep_their_order(
     assert await JobRunner(database, registry, clock, RunnerOptions(concurrency=5)).run_due() == 5
     assert [i for i in order if i in (ids[0], ids[2], ids[3])] == [ids[0], ids[2], ids[3]]
     assert [i for i in order if i in (ids[1], ids[4])] == [ids[1], ids[4]]
+
+
+@pytest.mark.postgres_only
+async def test_jobs_waiting_behind_a_slow_one_keep_their_lease(postgres_url: str) -> None:
+    database = Database.from_url(postgres_url)
+    try:
+        clock = SystemClock()
+        lease = timedelta(seconds=1)
+        first = await add_job(database, FrozenClock(clock.now()), kind="test.slow")
+        second = await add_job(database, FrozenClock(clock.now()), kind="test.slow")
+        stolen = Recorder()
+        rival = JobRunner(
+            database, _registry("test.slow", stolen), clock, RunnerOptions(lease=lease)
+        )
+        seen: list[int] = []
+
+        async def slow(job: JobRecord) -> None:
+            seen.append(job.id)
+            if job.id == first:
+                await asyncio.sleep(2.5 * lease.total_seconds())
+                assert await rival.run_due() == 0, "another runner took a claimed job"
+
+        owner = JobRunner(database, _registry("test.slow", slow), clock, RunnerOptions(lease=lease))
+        assert await owner.run_due() == 2
+        assert seen == [first, second]
+        assert stolen.seen == []
+    finally:
+        await database.dispose()
+
+
+def test_by_default_a_crashed_workers_jobs_wait_seconds_not_a_minute() -> None:
+    options = RunnerOptions()
+    assert options.lease <= timedelta(seconds=10)
+    assert options.lease / options.heartbeats_per_lease <= timedelta(seconds=2)

@@ -276,3 +276,24 @@ async def test_a_permanent_rejection_ends_dead_with_its_reason_and_an_admin_can_
     await deliver(api, smtp, clock)
     assert len(emails_to(smtp, team.therapist.email)) == 1
     assert (await team.admin.client.request("GET", "/api/clinic/failed-emails"))["emails"] == []
+
+
+async def test_an_unsubscribe_link_still_works_a_year_later(
+    api: Api, smtp: SmtpSink, clock: FrozenClock
+) -> None:
+    # Decided in docs/security.md: mail clients offer "unsubscribe" on any old email, and
+    # the most a leaked link can do is turn off one kind of notice for one person.
+    team = await care_team(api)
+    await talk(team, 1, clock)
+    clock.advance(timedelta(minutes=10))
+    await deliver(api, smtp, clock)
+    [notice] = emails_to(smtp, team.therapist.email)
+    link = notice["List-Unsubscribe"].strip("<>")
+
+    clock.advance(timedelta(days=366))
+    async with httpx.AsyncClient() as http:
+        done = await http.post(link, data={"List-Unsubscribe": "One-Click"})
+    assert done.status_code == 200
+    await team.therapist.client.login(team.therapist.email, team.therapist.password)
+    preferences = await team.therapist.client.request("GET", "/api/me/notifications")
+    assert preferences["message_mode"] == "off"

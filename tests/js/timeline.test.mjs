@@ -78,3 +78,46 @@ test("edits and deletions replace what a message shows", () => {
   const removed = timeline.receive(payload(1, { edited: "2025-01-01T10:05:00Z", envelope: null }), { text: null, problem: "deleted" });
   assert.equal(removed.removed, true);
 });
+
+test("a catch-up starts at the end of the gap-free run, not at the highest seq held", () => {
+  const timeline = new Timeline();
+  timeline.receive(payload(1), opened("a"));
+  // The own message sent over HTTP while offline got seq 3; seq 2 was never seen.
+  timeline.receive(payload(3, { sender: "me", cmid: "x" }), opened("mine"));
+  assert.equal(timeline.lastSeq(), 3);
+  assert.equal(timeline.completeThrough, 1);
+  assert.ok(timeline.hasGap());
+  timeline.receive(payload(2), opened("b"));
+  assert.equal(timeline.completeThrough, 3);
+  assert.ok(!timeline.hasGap());
+});
+
+test("live events out of order are shown in seq order and the run closes when the gap fills", () => {
+  const timeline = new Timeline();
+  timeline.caughtUpTo(80);
+  timeline.receive(payload(82), opened("later"));
+  assert.ok(timeline.hasGap(), "82 before 81 shows a gap to fetch");
+  timeline.receive(payload(81), opened("earlier"));
+  assert.deepEqual(texts(timeline), ["earlier", "later"]);
+  assert.equal(timeline.completeThrough, 82);
+});
+
+test("a page fetched after the run moves it to the page's end, even past seqs not shown", () => {
+  const timeline = new Timeline();
+  timeline.receive(payload(5), opened("e"));
+  timeline.caughtUpTo(4);
+  assert.equal(timeline.completeThrough, 5);
+  timeline.caughtUpTo(9);
+  assert.equal(timeline.completeThrough, 9);
+});
+
+test("a queued message keeps its place at the end until the server has it", () => {
+  const timeline = new Timeline();
+  timeline.receive(payload(1), opened("a"));
+  const mine = timeline.addPending({ senderId: "me", clientMessageId: "q", text: "offline", envelope: new Uint8Array(1) });
+  assert.ok(timeline.setStatus(mine.key, STATUS.QUEUED, "waiting"));
+  assert.deepEqual(texts(timeline), ["a", "offline"]);
+  timeline.receive(payload(2, { sender: "me", cmid: "q" }), opened("offline"));
+  assert.equal(timeline.get(mine.key).status, STATUS.SENT);
+  assert.equal(timeline.setStatus(mine.key, STATUS.QUEUED), null, "a sent message stays sent");
+});

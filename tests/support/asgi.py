@@ -10,6 +10,7 @@ from contextlib import asynccontextmanager
 import uvicorn
 from starlette.types import ASGIApp
 
+from interlude.cli import server_config
 from tests.support.services import free_port
 
 
@@ -17,9 +18,8 @@ from tests.support.services import free_port
 async def serving(app: ASGIApp, port: int | None = None) -> AsyncIterator[str]:
     """Run `app` until the block ends; yields its base URL."""
     port = port or free_port()
-    config = uvicorn.Config(
-        app, host="127.0.0.1", port=port, log_config=None, log_level="warning", lifespan="on"
-    )
+    # Exactly as `interlude serve` runs it (header limits, no forwarding headers believed).
+    config = server_config(app, "127.0.0.1", port, log_level="warning")
     server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve())
     while not server.started:

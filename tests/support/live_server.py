@@ -43,14 +43,20 @@ def interlude_env(data_dir: Path, database_url: str, **extra: str) -> dict[str, 
 
 @contextmanager
 def live_server(
-    data_dir: Path, database_url: str, extra_env: Mapping[str, str] | None = None
+    data_dir: Path,
+    database_url: str,
+    extra_env: Mapping[str, str] | None = None,
+    *,
+    port: int | None = None,
 ) -> Iterator[LiveServer]:
-    port = free_port()
+    """The server until the block ends. Pass the `port` of a stopped one to restart it
+    where its clients look for it."""
+    port = port or free_port()
     url = f"http://127.0.0.1:{port}"
     data_dir.mkdir(parents=True, exist_ok=True)
     env = interlude_env(data_dir, database_url, INTERLUDE_PUBLIC_URL=url, **(extra_env or {}))
     log_path = data_dir / f"server-{port}.log"
-    with log_path.open("wb") as log:
+    with log_path.open("ab") as log:
         process = subprocess.Popen(
             [*INTERLUDE, "serve", "--host", "127.0.0.1", "--port", str(port)],
             env=env,

@@ -28,6 +28,40 @@ def redis_server() -> Iterator[str]:
         process.wait(timeout=10)
 
 
+class RestartableRedis:
+    """A private redis-server a test can stop and start again on the same port (an outage)."""
+
+    def __init__(self) -> None:
+        self.binary = require_binary("redis-server")
+        self.port = free_port()
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(
+            [self.binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", ""],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        _wait_for_pong(self.port)
+
+    def stop(self) -> None:
+        if self.process is not None:
+            self.process.terminate()
+            self.process.wait(timeout=10)
+            self.process = None
+
+
+@contextmanager
+def restartable_redis_server() -> Iterator[RestartableRedis]:
+    server = RestartableRedis()
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
 def _wait_for_pong(port: int) -> None:
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline:

@@ -250,10 +250,41 @@ def test_free_text_is_flattened_to_one_line_and_cut_to_length() -> None:
     )
 
     line = next(line for line in mail.text.splitlines() if "Firefox" in line)
-    assert "Firefox Bcc: someone@example.org" in line
+    assert "Firefox Bcc someone example org" in line
     assert "\x00" not in mail.text
     assert "x" * 200 not in mail.text
     assert "…" in line
+
+
+@pytest.mark.parametrize(
+    "label",
+    [
+        "https://evil.example/reset",
+        "www.evil.example",
+        "evil.example",
+        "help@evil.example",
+        "javascript:alert(1)",
+        "\uff48ttps\uff1a//evil\uff0eexample",
+    ],
+)
+def test_a_device_label_cannot_become_a_link_in_the_sign_in_notice(label: str) -> None:
+    mail = templates.security_new_login(
+        sender_name="Interlude", device_label=label, signed_in_at="21:40", devices_url=LINK
+    )
+    line = next(line for line in mail.text.splitlines() if "new device" in line)
+    device = line[line.index("(") + 1 : line.rindex(")")]
+    assert not any(mark in device for mark in (":", "/", "@", ".", "\uff1a", "\uff0e"))
+    assert "evil" in device or "alert" in device
+
+
+def test_a_version_number_in_a_device_label_keeps_its_dot() -> None:
+    mail = templates.security_new_login(
+        sender_name="Interlude",
+        device_label="Firefox 128.0 on Linux",
+        signed_in_at="21:40",
+        devices_url=LINK,
+    )
+    assert "(Firefox 128.0 on Linux)" in mail.text
 
 
 @pytest.mark.parametrize(

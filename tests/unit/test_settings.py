@@ -29,6 +29,18 @@ def test_secret_key_is_generated_once_and_kept_private(tmp_path: Path) -> None:
     assert len(first.secret_key) >= 32
 
 
+def test_a_crashed_worker_costs_seconds_by_default(tmp_path: Path) -> None:
+    assert load_settings({"INTERLUDE_DATA_DIR": str(tmp_path)}).job_lease_seconds == 10
+
+
+def test_no_proxy_is_trusted_unless_named(tmp_path: Path) -> None:
+    assert load_settings({"INTERLUDE_DATA_DIR": str(tmp_path)}).trusted_proxies == ()
+    named = load_settings(
+        {"INTERLUDE_DATA_DIR": str(tmp_path), "INTERLUDE_TRUSTED_PROXIES": "172.28.0.10, fd00::/8"}
+    )
+    assert [str(n) for n in named.trusted_proxies] == ["172.28.0.10/32", "fd00::/8"]
+
+
 def test_settings_are_frozen(tmp_path: Path) -> None:
     settings = load_settings({"INTERLUDE_DATA_DIR": str(tmp_path)})
     with pytest.raises(AttributeError):
@@ -74,6 +86,7 @@ def test_postgresql_requires_a_shared_secret_key(tmp_path: Path) -> None:
         ("INTERLUDE_IN_PROCESS_WORKER", "maybe", "'maybe' is not a boolean"),
         ("INTERLUDE_JOB_LEASE_SECONDS", "soon", "'soon' is not a whole number"),
         ("INTERLUDE_JOB_MAX_ATTEMPTS", "0", "below the minimum of 1"),
+        ("INTERLUDE_TRUSTED_PROXIES", "nginx", "'nginx' is not an IP address or network"),
     ],
 )
 def test_a_bad_value_names_the_variable_and_the_problem(

@@ -39,7 +39,9 @@ def recovery_material(given: wire.RecoveryMaterial) -> RecoveryMaterial:
 async def prelogin(request: Request, body: wire.Prelogin) -> wire.PreloginJson:
     context = app_context(request)
     async with context.database.unit_of_work() as uow:
-        answer = await authentication.prelogin(uow, context.services, body.email)
+        answer = await authentication.prelogin(
+            uow, context.services, body.email, request_origin(request)
+        )
     return {
         "salt": b64encode(answer.salt),
         "kdf": {"version": answer.kdf.version, "ops": answer.kdf.ops, "mem": answer.kdf.mem},

@@ -70,6 +70,22 @@ def clean_text(value: str, *, field: str, limit: int) -> str:
     return cleaned
 
 
+# What may stay in attacker-chosen text: letters, digits, spaces and punctuation no mail
+# client builds a link from. A dot survives only between digits ("Firefox 128.0").
+_NOT_INERT = re.compile(r"[^\w \-(),;+'.…]|_|(?<!\d)\.|\.(?!\d)")
+
+
+def inert_text(value: str, *, field: str, limit: int) -> str:
+    """Like `clean_text`, for text a stranger may have chosen (the device label at login):
+    every character that could make a mail client turn it into a link (`:`, `/`, `@`, a
+    dot between letters) becomes a space, so `https://evil.example` reads as words."""
+    cleaned = clean_text(value, field=field, limit=limit)
+    inert = _CONTROL_OR_SPACE.sub(" ", _NOT_INERT.sub(" ", cleaned)).strip()
+    if not inert:
+        raise ValueError(f"{field} is empty")
+    return inert
+
+
 def checked_link(url: str, *, field: str) -> str:
     """`url` unchanged if it is an absolute http(s) URL that is safe to put in a header, a
     text line and an `href`; otherwise ValueError naming `field`."""

@@ -18,6 +18,7 @@ from worker.mail.layout import (
     RenderedMail,
     checked_link,
     clean_text,
+    inert_text,
     render_mail,
 )
 
@@ -118,8 +119,9 @@ def digest(
 def security_new_login(
     *, sender_name: str, device_label: str, signed_in_at: str, devices_url: str
 ) -> RenderedMail:
-    """A notice of a sign-in from a new device; `device_label` is as the browser gave it."""
-    device = clean_text(device_label, field="device_label", limit=SHORT_TEXT_LIMIT)
+    """A notice of a sign-in from a new device; `device_label` is as the browser gave it,
+    that is, chosen by whoever logged in: it is made inert (no links)."""
+    device = inert_text(device_label, field="device_label", limit=SHORT_TEXT_LIMIT)
     return render_mail(
         MailKind.SECURITY_NEW_LOGIN,
         sender_name=_sender(sender_name),

@@ -7,6 +7,7 @@ import { api, onSessionEnded } from "./api.js";
 import * as conversations from "./conversations.js";
 import { h, replace } from "./dom.js";
 import * as live from "./live.js";
+import * as outbox from "./outbox.js";
 import * as router from "./router.js";
 import * as session from "./session.js";
 
@@ -208,6 +209,7 @@ async function start() {
   const connectionStatus = document.getElementById("connection-status");
   keepConnected(connectionStatus);
   live.on("key_changed", reloadOwnKeys);
+  outbox.start();
   try {
     await cryptoReady();
     showState(cryptoStatus, "ready", "Encryption is ready on this device.");

@@ -1,11 +1,13 @@
 // The conversation view: verifies and decrypts the thread in this browser, shows it as a
-// polite live region, keeps up with live events (and asks for exactly the gap after every
-// reconnect), scrolls back through history, sends with pending / sent / failed and retry,
-// shows who is typing, and guards sending with the key-change check of safety.js.
+// polite live region, keeps it complete (docs/api.md, "Staying complete": after every
+// reconnect and whenever an event or acknowledgement shows a gap, it fetches from the end of
+// the gap-free run), scrolls back through history, sends through the outbox with pending /
+// queued / sent / failed and retry, shows who is typing, and guards sending with the
+// key-change check of safety.js.
 import { api } from "./api.js";
 import { composer as makeComposer } from "./composer.js";
 import * as conversations from "./conversations.js";
-import { CryptoError } from "./crypto.js";
+import { b64decode, CryptoError } from "./crypto.js";
 import { h, uid } from "./dom.js";
 import { expectationsView } from "./expectations.js";
 import { describe } from "./failures.js";
@@ -17,9 +19,11 @@ import * as outbox from "./outbox.js";
 import { trustView } from "./safety.js";
 import { scheduledView } from "./send-later.js";
 import * as session from "./session.js";
-import { STATUS, Timeline } from "./timeline.js";
+import { messageKey, STATUS, Timeline } from "./timeline.js";
 
 const PAGE = 50;
+const SYNC_PAGE = 100;
+const QUEUED_NOTE = "Waiting for the connection. It will be sent by itself.";
 const TYPING_SHOWN_MS = 5000;
 const NEAR_BOTTOM_PX = 80;
 const NEAR_TOP_PX = 40;
@@ -47,6 +51,8 @@ export function conversationView({ threadId, signal }) {
   let hasEarlier = false;
   let loadingEarlier = false;
   let typingTimer = null;
+  let filling = null;
+  let fillAgain = false;
 
   const headingId = uid("conversation");
   const heading = h("h1", { id: headingId, tabindex: "-1" }, "Conversation");
@@ -160,6 +166,7 @@ export function conversationView({ threadId, signal }) {
       render();
       markRead();
     }
+    if (timeline.hasGap()) fill();
   }
 
   function markRead() {
@@ -171,20 +178,47 @@ export function conversationView({ threadId, signal }) {
     });
   }
 
-  /** After a (re)connect: everything after the last seq held, page by page. */
+  /** One page of what follows seq: over the socket when it is up, else over HTTP. */
+  async function pageAfter(seq) {
+    if (live.isConnected()) {
+      const answer = await live.request("sync", { threads: { [threadId]: seq } });
+      return answer.threads?.[threadId] ?? { messages: [], more: false };
+    }
+    const { messages } = await api("GET", `/api/threads/${threadId}/messages?after=${seq}&limit=${SYNC_PAGE}`);
+    return { messages, more: messages.length === SYNC_PAGE };
+  }
+
+  /** Everything after the gap-free run, page by page (after a reconnect, or a gap seen). */
   async function catchUp() {
     if (!loaded) return;
     try {
       for (;;) {
-        const answer = await live.request("sync", { threads: { [threadId]: timeline.lastSeq() } });
-        const page = answer.threads?.[threadId] ?? { messages: [], more: false };
+        const page = await pageAfter(timeline.completeThrough);
         if (await receive(page.messages)) render();
+        if (page.messages.length) timeline.caughtUpTo(page.messages[page.messages.length - 1].seq);
         if (!page.more || page.messages.length === 0) break;
       }
       markRead();
     } catch (error) {
       alert.show(`New messages could not be loaded. ${describe(error)}`);
     }
+  }
+
+  /** Catch-ups run one at a time; one asked for meanwhile runs once more after it. */
+  function fill() {
+    if (filling) {
+      fillAgain = true;
+      return filling;
+    }
+    filling = (async () => {
+      do {
+        fillAgain = false;
+        await catchUp();
+      } while (fillAgain);
+    })().finally(() => {
+      filling = null;
+    });
+    return filling;
   }
 
   async function loadEarlier() {
@@ -218,19 +252,19 @@ export function conversationView({ threadId, signal }) {
 
   // ---------------------------------------------------------------- sending
 
-  async function deliver(entry) {
-    try {
-      const payload = await outbox.send(
-        threadId,
-        entry.text,
-        { envelope: entry.envelope, clientMessageId: entry.clientMessageId },
-        {
-          onResealed: (previous, next) => timeline.resealed(entry.key, next.clientMessageId, next.envelope),
-        },
-      );
-      timeline.receive(payload, { text: entry.text, problem: null });
-    } catch (error) {
-      timeline.setStatus(entry.key, STATUS.FAILED, describe(error));
+  /** What the outbox did with one of this conversation's messages. */
+  function outboxChanged({ type, item, payload, error, previousId }) {
+    if (item.threadId !== threadId) return;
+    const key = messageKey(myId, item.clientMessageId);
+    if (type === "sent") {
+      timeline.receive(payload, { text: item.text, problem: null });
+      if (loaded && timeline.hasGap()) fill();
+    } else if (type === "resealed") {
+      timeline.resealed(messageKey(myId, previousId), item.clientMessageId, b64decode(item.envelope));
+    } else if (type === "waiting") {
+      timeline.setStatus(key, STATUS.QUEUED, QUEUED_NOTE);
+    } else if (type === "failed") {
+      timeline.setStatus(key, STATUS.FAILED, describe(error));
     }
     render();
   }
@@ -245,9 +279,10 @@ export function conversationView({ threadId, signal }) {
       alert.show(`Your message could not be encrypted. ${describe(error)}`);
       return;
     }
-    const entry = timeline.addPending({ senderId: myId, text, ...sealed });
+    timeline.addPending({ senderId: myId, text, ...sealed });
+    outbox.enqueue(threadId, text, sealed);
     render({ toBottom: true });
-    await deliver(entry);
+    await outbox.flush();
   }
 
   function retry(entry) {
@@ -256,8 +291,9 @@ export function conversationView({ threadId, signal }) {
       return;
     }
     if (!timeline.setStatus(entry.key, STATUS.PENDING)) return;
+    outbox.enqueue(threadId, entry.text, { envelope: entry.envelope, clientMessageId: entry.clientMessageId });
     render();
-    deliver(entry);
+    outbox.flush();
   }
 
   // ---------------------------------------------------------------- start
@@ -268,14 +304,27 @@ export function conversationView({ threadId, signal }) {
       const title = await conversations.openTitle(thread);
       heading.textContent = title || joinNames(others.map((person) => person.displayName)) || "Conversation";
       readUpTo = Math.max(0, ...thread.members.filter((m) => m.user_id !== myId).map((m) => m.read_seq));
+      // Messages written on this device that the server may not have yet (kept across a
+      // reload): shown as pending, and merged with the server's copy if it has one.
+      for (const item of outbox.queued(threadId)) {
+        const pending = timeline.addPending({
+          senderId: myId,
+          text: item.text,
+          clientMessageId: item.clientMessageId,
+          envelope: b64decode(item.envelope),
+          createdAt: item.createdAt,
+        });
+        timeline.setStatus(pending.key, STATUS.QUEUED, QUEUED_NOTE);
+      }
       const { messages } = await api("GET", `/api/threads/${threadId}/messages?limit=${PAGE}`);
       hasEarlier = messages.length === PAGE;
       await receive(messages);
+      timeline.caughtUpTo(messages.length ? messages[messages.length - 1].seq : 0);
       loaded = true;
       render({ toBottom: true });
       announceFromNowOn();
       markRead();
-      if (live.isConnected()) await catchUp();
+      if (live.isConnected() || timeline.hasGap()) await fill();
     } catch (error) {
       heading.textContent = "This conversation could not be opened";
       alert.show(error instanceof CryptoError ? CHAIN_BROKEN : describe(error));
@@ -285,7 +334,8 @@ export function conversationView({ threadId, signal }) {
   const options = { signal };
   live.on("message", incoming, options);
   live.on("message_updated", incoming, options);
-  live.on("connect", catchUp, options);
+  live.on("connect", fill, options);
+  outbox.onChange(outboxChanged, options);
   live.on(
     "read",
     (event) => {

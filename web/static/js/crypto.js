@@ -617,6 +617,33 @@ export function decryptKeyring(blob, accountKey, userId) {
   return identities;
 }
 
+// ---------------------------------------------------------------- kept on this device
+
+const DEVICE_CONTEXT = ascii("interlude/device/v1\0");
+const DEVICE_KDF_CONTEXT = "ILdevice";
+const DEVICE_VERSION = 1;
+/** What a device keeps encrypted: each purpose has its own key from the account key. */
+export const DEVICE_PURPOSE = Object.freeze({ OUTBOX: 1 });
+
+function deviceAd(userId, purpose) {
+  return concat(DEVICE_CONTEXT, Uint8Array.of(DEVICE_VERSION, purpose), uuidToBytes(userId));
+}
+
+/** Encrypts bytes this browser keeps (never sent) under a key derived from the account key. */
+export function encryptForDevice(plaintext, accountKey, userId, purpose, rng = osRandom) {
+  const key = kdfDerive(32, purpose, DEVICE_KDF_CONTEXT, accountKey);
+  const nonce = draw(rng, 24);
+  return concat(Uint8Array.of(DEVICE_VERSION), nonce, aeadEncrypt(key, nonce, plaintext, deviceAd(userId, purpose)));
+}
+
+/** Opens what encryptForDevice made; another account's or purpose's blob -> WrongKeyError. */
+export function decryptForDevice(blob, accountKey, userId, purpose) {
+  if (!(blob instanceof Uint8Array) || blob.length < 1 + 24 + 16) throw new MalformedError("device blob is too short");
+  if (blob[0] !== DEVICE_VERSION) throw new UnsupportedVersionError(`device blob version ${blob[0]}`);
+  const key = kdfDerive(32, purpose, DEVICE_KDF_CONTEXT, accountKey);
+  return aeadDecrypt(key, blob.slice(1, 25), blob.slice(25), deviceAd(userId, purpose));
+}
+
 // ---------------------------------------------------------------- epochs
 
 /** A fresh random 32-byte epoch key. */

@@ -42,6 +42,8 @@ export function use(next) {
   if (!next) return;
   for (const name of SERVER_EVENTS) next.on(name, (data) => dispatch(name, data ?? {}));
   next.on("connect", () => dispatch("connect", {}));
+  // After an outage of the server's event bus: catch up exactly as after a reconnect.
+  next.on("resync", () => dispatch("connect", {}));
   next.on("disconnect", () => dispatch("disconnect", {}));
 }
 

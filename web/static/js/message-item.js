@@ -44,6 +44,9 @@ function body(entry) {
 function status(entry, { mine, readUpTo, onRetry }) {
   if (!mine) return null;
   if (entry.status === STATUS.PENDING) return h("span", { className: "delivery", dataset: { status: "pending" } }, "Sending…");
+  if (entry.status === STATUS.QUEUED) {
+    return h("span", { className: "delivery", dataset: { status: "queued" } }, entry.error ?? "Waiting for the connection.");
+  }
   if (entry.status === STATUS.FAILED) {
     return h(
       "span",

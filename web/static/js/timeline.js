@@ -2,9 +2,16 @@
 // server in seq order, then this device's own messages that are still pending or failed.
 // A message is known by its sender and client message id, so the same message arriving by
 // the send acknowledgement, the live event and a sync is shown once.
+//
+// It also keeps `completeThrough`, the end of the gap-free run of seqs held (docs/api.md,
+// "Staying complete"): catch-ups start there, never at the highest seq held, and a message
+// that lands above it shows a gap to fetch (hasGap).
 
-/** status of a message: "pending" (being sent), "failed" (not sent, can retry), "sent". */
-export const STATUS = Object.freeze({ PENDING: "pending", FAILED: "failed", SENT: "sent" });
+/**
+ * status of a message: "pending" (being sent), "queued" (waiting for the connection; goes
+ * out by itself), "failed" (not sent, can retry), "sent".
+ */
+export const STATUS = Object.freeze({ PENDING: "pending", QUEUED: "queued", FAILED: "failed", SENT: "sent" });
 
 export function messageKey(senderId, clientMessageId) {
   return `${senderId} ${clientMessageId}`;
@@ -14,6 +21,7 @@ export class Timeline {
   constructor() {
     this.entries = new Map();
     this.localCount = 0;
+    this.completeThrough = 0;
   }
 
   /** A message this device is sending: shown at once as pending. */
@@ -95,7 +103,26 @@ export class Timeline {
       version: entry.version + 1,
     });
     this.entries.set(key, entry);
+    this.advance();
     return entry;
+  }
+
+  /** Everything up to seq is held (a page fetched after completeThrough ended there, or the
+   * newest page was loaded): completeThrough moves up to it and past what follows it. */
+  caughtUpTo(seq) {
+    if (seq > this.completeThrough) this.completeThrough = seq;
+    this.advance();
+  }
+
+  advance() {
+    const held = new Set();
+    for (const entry of this.entries.values()) if (entry.seq !== null) held.add(entry.seq);
+    while (held.has(this.completeThrough + 1)) this.completeThrough += 1;
+  }
+
+  /** A message is held above the gap-free run: what lies between must be fetched. */
+  hasGap() {
+    return this.lastSeq() > this.completeThrough;
   }
 
   has(payload) {
