@@ -67,6 +67,10 @@ class SessionEnded(TypedDict):
     reason: str
 
 
+class Resync(TypedDict):
+    reason: str
+
+
 class TypingPushed(TypedDict):
     thread_id: IdText
     user_id: IdText
@@ -131,4 +135,7 @@ SERVER_EVENTS: dict[str, ServerEvent] = {
     ),
     "scheduled_updated": ServerEvent("One of my held messages changed", ScheduledChanged),
     "session_ended": ServerEvent("This session ended; nothing more arrives", SessionEnded),
+    "resync": ServerEvent(
+        "The event bus was down and live events may be lost: sync as after a reconnect", Resync
+    ),
 }
