@@ -33,6 +33,7 @@ from redis.backoff import NoBackoff
 logger = logging.getLogger("interlude.event_bus")
 
 PROBE_SECONDS = 1.0
+CLOSE_SECONDS = 2.0
 PROBE_METHOD = "interlude_probe"
 RESYNC_EVENT = "resync"
 # Fail fast while Redis is away (the default retries with backoff for seconds on every
@@ -44,6 +45,9 @@ class RedisEventBus(socketio.AsyncRedisManager):  # type: ignore[misc]
     def __init__(self, url: str, *, write_only: bool = False) -> None:
         super().__init__(url, write_only=write_only, redis_options=dict(REDIS_OPTIONS))
         self.connected: bool = False
+        self.redis: Any = None
+        self.pubsub: Any = None
+        self._retired: list[Any] = []
         self.down_reason: str | None = None
         self._lost_outgoing = False
         self._lost_incoming = False
@@ -63,9 +67,12 @@ class RedisEventBus(socketio.AsyncRedisManager):  # type: ignore[misc]
         try:
             yield
         finally:
-            watcher.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await watcher
+            listener = getattr(self, "thread", None)
+            for task in (watcher, listener):
+                if isinstance(task, asyncio.Task):
+                    task.cancel()
+                    await asyncio.wait({task}, timeout=CLOSE_SECONDS)
+            await self.aclose()
 
     async def _watch(self) -> None:
         while True:
@@ -126,9 +133,37 @@ class RedisEventBus(socketio.AsyncRedisManager):  # type: ignore[misc]
                 return True
             except Exception as error:
                 self.connected = False
+                if self.write_only:  # nothing else uses its client: close, not leak, it
+                    await self._drop_client()
                 if attempt == 1:
                     logger.warning("cannot publish to Redis: %s", type(error).__name__)
         return False
+
+    async def _drop_client(self) -> None:
+        """Close the current client and subscription (a new one is made on the next try)."""
+        for client in (self.pubsub, self.redis):
+            if client is not None:
+                await _close_quietly(client)
+        self.redis = self.pubsub = None
+
+    async def aclose(self) -> None:
+        """Stop recovering and close every connection (at exit)."""
+        if self._recovery is not None:
+            self._recovery.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._recovery
+        self.connected = False
+        await self._drop_client()
+        clients, self._retired = self._retired, []
+        for client in clients:
+            await _close_quietly(client)
+
+    def _redis_connect(self) -> None:
+        # Each reconnect makes a new client (and subscription); the old ones are closed at
+        # exit rather than left for the garbage collector.
+        if self.redis is not None:
+            self._retired.extend(c for c in (self.pubsub, self.redis) if c is not None)
+        super()._redis_connect()
 
     async def _broadcast_resync_when_back(self) -> None:
         """Write-only bus: publish a `resync` to everyone once Redis takes publishes."""
@@ -150,6 +185,17 @@ class RedisEventBus(socketio.AsyncRedisManager):  # type: ignore[misc]
                 yield message
             elif probe.get("host_id") == self.host_id:
                 self._arrived.add(str(probe.get("probe")))
+
+
+async def _close_quietly(client: Any) -> None:
+    """Close a Redis client or subscription, giving up after a moment (at exit, or after a
+    failure, when the connection may already be gone)."""
+    closing = asyncio.ensure_future(client.aclose())
+    await asyncio.wait({closing}, timeout=CLOSE_SECONDS)
+    if not closing.done():
+        closing.cancel()
+    elif not closing.cancelled():
+        closing.exception()  # retrieved, so a failure to close is not reported as lost
 
 
 def _probe_of(message: Any) -> dict[str, Any] | None:

@@ -3,8 +3,15 @@ cannot learn that an email is in therapy elsewhere, nor block it with an invitat
 
 from __future__ import annotations
 
-import pytest
+from datetime import timedelta
 
+import pytest
+from sqlalchemy import select
+
+from messaging.storage import schema
+from messaging.storage.database import create_engine
+from messaging.storage.tables import invitations
+from tests.support.clock import FrozenClock
 from tests.support.world import Api, unique_email
 from web.client import ApiError, invitation_token
 
@@ -63,3 +70,33 @@ async def test_a_clinic_still_learns_about_its_own_people(api: Api) -> None:
         await admin.client.invite(therapist.email, "Dr. Lee", "therapist")
     assert existing.value.status == 409
     assert "in your clinic" in existing.value.message
+
+
+async def test_going_back_before_0009_keeps_the_newest_of_two_clinics_invitations(
+    api: Api, database_url: str, clock: FrozenClock
+) -> None:
+    clinic_a = await api.create_clinic("Clinic A")
+    clinic_b = await api.create_clinic("Clinic B")
+    email = unique_email("client")
+    await clinic_a.client.invite(email, "Robin", "client")
+    clock.advance(timedelta(minutes=1))
+    newer = await clinic_b.client.invite(email, "Robin", "client")
+
+    engine = create_engine(database_url)
+    try:
+        await schema.downgrade(engine, "0009")
+        await schema.downgrade(engine, "-1")  # the global one-open-invitation rule again
+        async with engine.connect() as connection:
+            still_open = (
+                await connection.execute(
+                    select(invitations.c.id).where(
+                        invitations.c.email == email,
+                        invitations.c.accepted_at.is_(None),
+                        invitations.c.revoked_at.is_(None),
+                    )
+                )
+            ).all()
+        assert [str(row.id) for row in still_open] == [newer["id"]]
+        await schema.upgrade(engine)
+    finally:
+        await engine.dispose()

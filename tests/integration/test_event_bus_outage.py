@@ -5,10 +5,12 @@ without a reload (a real redis-server is stopped and started again)."""
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import Iterator
 
 import httpx
 import pytest
+from redis import asyncio as aioredis
 
 from messaging.context import ServiceContext
 from messaging.settings import load_settings
@@ -20,6 +22,8 @@ from tests.support.redis_server import RestartableRedis, restartable_redis_serve
 from tests.support.services import free_port
 from tests.support.world import api_for
 from web.app import create_app
+from web.event_bus import RedisEventBus
+from web.realtime import SocketIOPublisher
 from web.sdk_realtime import Realtime
 
 
@@ -91,3 +95,39 @@ async def test_after_a_redis_outage_every_client_gets_every_message(
                 await therapist.disconnect()
     finally:
         await database.dispose()
+
+
+async def test_a_worker_that_lost_a_publish_tells_everyone_to_resync_when_redis_is_back(
+    redis: RestartableRedis,
+) -> None:
+    worker_bus = RedisEventBus(redis.url, write_only=True)
+    publisher = SocketIOPublisher(worker_bus)
+    await publisher.publish("message", {"seq": 1}, ["session:x"])
+    assert worker_bus.down_reason is None
+
+    redis.stop()
+    await publisher.publish("message", {"seq": 2}, ["session:x"])
+    assert worker_bus.down_reason is not None
+    redis.start()
+
+    listener = aioredis.Redis.from_url(redis.url)
+    subscription = listener.pubsub(ignore_subscribe_messages=True)
+    await subscription.subscribe("socketio")
+    try:
+        async with asyncio.timeout(30):
+            while True:
+                message = await subscription.get_message(timeout=1)
+                if message is None:
+                    continue
+                data = json.loads(message["data"])
+                if data.get("host_id") == worker_bus.host_id and data.get("event") == "resync":
+                    break
+        assert data["room"] is None, "to every socket"
+        assert data["data"] == [{"reason": "event_bus"}]
+        async with asyncio.timeout(10):
+            while worker_bus.down_reason is not None:
+                await asyncio.sleep(0.1)
+    finally:
+        await subscription.aclose()
+        await listener.aclose()
+        await worker_bus.aclose()

@@ -31,7 +31,10 @@ def test_ready_when_every_configured_dependency_answers(
         }
     )
     assert status == 200
-    assert body == {"status": "ready", "checks": ["database", "migrations", "redis", "mail relay"]}
+    assert body == {
+        "status": "ready",
+        "checks": ["database", "migrations", "redis", "mail relay", "event bus"],
+    }
 
 
 @pytest.mark.parametrize("dialect", ["sqlite"], indirect=True)

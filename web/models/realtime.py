@@ -68,6 +68,10 @@ class SessionEnded(TypedDict):
     reason: str
 
 
+class Resync(TypedDict):
+    reason: str
+
+
 class TypingPushed(TypedDict):
     thread_id: IdText
     user_id: IdText
@@ -160,5 +164,8 @@ SERVER_EVENTS: dict[str, ServerEvent] = {
     "journal_prompt": ServerEvent("A prompt from my therapist arrived", PromptDeliveryJson),
     "journal_prompt_answered": ServerEvent(
         "A client answered a prompt (care team; no content)", PromptAnswered
+    ),
+    "resync": ServerEvent(
+        "The event bus was down and live events may be lost: sync as after a reconnect", Resync
     ),
 }
