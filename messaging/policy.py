@@ -39,6 +39,15 @@ class Action(enum.StrEnum):
     READ_INBOX = "inbox.read"
     MANAGE_LIVE_SESSIONS = "live_sessions.manage"
     READ_OVERDUE_COUNTS = "clinic.read_overdue_counts"
+    FLAG_URGENT = "urgent.flag"
+    ACKNOWLEDGE_URGENT = "urgent.acknowledge"
+    READ_OPEN_URGENT = "urgent.read_open"
+    MANAGE_ON_CALL = "clinic.manage_on_call"
+    EXPORT_THREAD = "threads.export"
+    DELETE_OWN_ACCOUNT = "account.delete"
+    DELETE_PERSON = "clinic.delete_person"
+    MANAGE_RECORD_POLICY = "clinic.manage_record_policy"
+    MANAGE_CONSULTATIONS = "clinic.manage_consultations"
 
 
 class Relation(enum.Enum):
@@ -60,6 +69,9 @@ EVERYONE = frozenset(Role)
 ADMINS = frozenset({Role.ADMIN})
 CARE = frozenset({Role.THERAPIST, Role.CLIENT})
 THERAPISTS = frozenset({Role.THERAPIST})
+CLIENTS = frozenset({Role.CLIENT})
+# Who can be on call for a clinic: its therapists and admins.
+STAFF = frozenset({Role.THERAPIST, Role.ADMIN})
 
 RULES: dict[Action, Rule] = {
     Action.READ_OWN_ACCOUNT: Rule(EVERYONE, Relation.SELF),
@@ -83,6 +95,16 @@ RULES: dict[Action, Rule] = {
     Action.READ_INBOX: Rule(THERAPISTS, Relation.SELF),
     Action.MANAGE_LIVE_SESSIONS: Rule(THERAPISTS, Relation.THREAD_MEMBER),
     Action.READ_OVERDUE_COUNTS: Rule(ADMINS, Relation.SAME_CLINIC),
+    Action.FLAG_URGENT: Rule(CLIENTS, Relation.AUTHOR),
+    # "Member" here also admits the clinic's on-call contacts (see messaging/urgent.py).
+    Action.ACKNOWLEDGE_URGENT: Rule(STAFF, Relation.THREAD_MEMBER),
+    Action.READ_OPEN_URGENT: Rule(STAFF, Relation.SELF),
+    Action.MANAGE_ON_CALL: Rule(ADMINS, Relation.SAME_CLINIC),
+    Action.EXPORT_THREAD: Rule(CARE, Relation.THREAD_MEMBER),
+    Action.DELETE_OWN_ACCOUNT: Rule(CLIENTS, Relation.SELF),
+    Action.DELETE_PERSON: Rule(ADMINS, Relation.SAME_CLINIC_OTHER_USER),
+    Action.MANAGE_RECORD_POLICY: Rule(ADMINS, Relation.SAME_CLINIC),
+    Action.MANAGE_CONSULTATIONS: Rule(ADMINS, Relation.SAME_CLINIC),
 }
 
 

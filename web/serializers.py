@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from crypto import b64encode
+from messaging import urgent
 from messaging.authentication import AccountView, SessionGrant
 from messaging.clock import iso_utc
 from messaging.replies import Expectations
@@ -22,6 +23,7 @@ from messaging.storage.records import (
     SessionRecord,
     ThreadMemberRecord,
     ThreadRecord,
+    UrgentFlagRecord,
     UserRecord,
 )
 from messaging.threads import Roster, SignedCommit, ThreadSummary
@@ -248,10 +250,31 @@ def expectations_json(found: Expectations) -> Json:
     }
 
 
-def inbox_json(thread: ThreadRecord, now: datetime) -> Json:
+def inbox_json(thread: ThreadRecord, now: datetime, urgent_since: datetime | None = None) -> Json:
     return {
         **thread_core_json(thread),
         "awaiting_since": timestamp(thread.awaiting_since),
         "reply_due_at": timestamp(thread.reply_due_at),
         "overdue": thread.reply_due_at is not None and thread.reply_due_at <= now,
+        "urgent_since": timestamp(urgent_since),
+    }
+
+
+def urgent_flag_json(flag: UrgentFlagRecord) -> Json:
+    return urgent.flag_payload(flag)
+
+
+def flagged_json(flagged: urgent.Flagged) -> Json:
+    outlook = flagged.outlook
+    return {
+        "flag": urgent_flag_json(flagged.flag),
+        "crisis_resources": [
+            {"name": r.name, "contact": r.contact, "note": r.note} for r in flagged.resources
+        ],
+        "outlook": {
+            "therapists_working": outlook.therapists_working,
+            "therapists_told": outlook.therapists_told,
+            "on_call_told": outlook.on_call_told,
+            "back_at": timestamp(outlook.back_at),
+        },
     }

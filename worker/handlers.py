@@ -13,6 +13,7 @@ from worker.delayed_reply_jobs import DelayedReplyJobs
 from worker.mail import Mailer
 from worker.message_emails import MessageEmails
 from worker.outgoing import Outgoing
+from worker.safety_jobs import SafetyJobs
 
 
 def build_registry(
@@ -29,4 +30,5 @@ def build_registry(
     AccountEmails(database, outgoing).register(registry)
     MessageEmails(database, outgoing).register(registry)
     DelayedReplyJobs(database, outgoing).register(registry)
+    SafetyJobs(database, outgoing).register(registry)
     return registry

@@ -67,7 +67,9 @@ async def read_inbox(request: Request) -> Response:
     async with context.database.unit_of_work() as uow:
         waiting = await replies.inbox(uow, context.services, actor)
     now = context.clock.now()
-    return JSONResponse({"threads": [inbox_json(thread, now) for thread in waiting]})
+    return JSONResponse(
+        {"threads": [inbox_json(thread, now, flagged) for thread, flagged in waiting]}
+    )
 
 
 async def read_overdue_counts(request: Request) -> Response:
