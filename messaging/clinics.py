@@ -153,7 +153,8 @@ async def _issue_invitation(
             invited_by,
             "invitation",
             str(invitation.id),
-            {"role": role.value, "email": email},
+            # The reserved user id, not the address: the trail outlives a deleted account.
+            {"role": role.value, "user_id": str(invitation.user_id)},
             ip,
         ),
         now,

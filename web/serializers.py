@@ -10,6 +10,7 @@ from crypto import b64encode
 from messaging import urgent
 from messaging.authentication import AccountView, SessionGrant
 from messaging.clock import iso_utc
+from messaging.deletion import DeletionRequested
 from messaging.replies import Expectations
 from messaging.schedules import Schedule
 from messaging.storage.jobs import JobRecord
@@ -277,4 +278,12 @@ def flagged_json(flagged: urgent.Flagged) -> Json:
             "on_call_told": outlook.on_call_told,
             "back_at": timestamp(outlook.back_at),
         },
+    }
+
+
+def deletion_json(requested: DeletionRequested) -> Json:
+    return {
+        "user_id": str(requested.user_id),
+        "requested_at": timestamp(requested.requested_at),
+        "already_requested": requested.already_requested,
     }

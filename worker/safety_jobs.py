@@ -4,8 +4,9 @@ the expiry of consultation requests."""
 from __future__ import annotations
 
 from functools import partial
+from zoneinfo import ZoneInfo
 
-from messaging import urgent
+from messaging import deletion, urgent
 from messaging.jobs import JobRegistry
 from messaging.storage.database import Database
 from messaging.storage.jobs import JobRecord
@@ -20,6 +21,7 @@ class SafetyJobs:
 
     def register(self, registry: JobRegistry) -> None:
         registry.register(urgent.NOTICE_KIND, self.urgent_notice)
+        registry.register(deletion.DELETE_KIND, self.delete_account)
 
     async def urgent_notice(self, job: JobRecord) -> None:
         """At once, whatever the recipient's quiet hours or notice mode."""
@@ -38,3 +40,22 @@ class SafetyJobs:
             )
         )
         await self._outgoing.send(job, rendered, email.to)
+
+    async def delete_account(self, job: JobRecord) -> None:
+        """Erase, confirm by email, then forget the address. Safe to run again at any
+        point: a finished deletion erases and sends nothing."""
+        context = self._outgoing.context
+        user_id = payload_uuid(job, "user_id")
+        confirmation = await deletion.erase(self._database, context, user_id)
+        if confirmation is not None:
+            day = confirmation.deleted_on.astimezone(ZoneInfo("UTC"))
+            rendered = render(
+                partial(
+                    templates.account_deleted,
+                    sender_name=confirmation.sender_name,
+                    deleted_on=f"{day.day} {day:%B %Y}",
+                    about_url=f"{context.public_url}/",
+                )
+            )
+            await self._outgoing.send(job, rendered, confirmation.to)
+        await deletion.finish(self._database, context, user_id)

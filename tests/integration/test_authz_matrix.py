@@ -364,6 +364,49 @@ async def own_scheduled(world: World, role: str) -> Request:
     }
 
 
+async def clients_message(world: World, role: str) -> Request:
+    """A message the world's client wrote (theirs to flag; nobody else's)."""
+    await world.client.client.threads.load(world.thread_id)
+    sent = await world.client.client.threads.send(world.thread_id, "urgent")
+    return f"/api/messages/{sent['id']}/urgent", {}
+
+
+async def urgent_thread_path(world: World, role: str) -> Request:
+    return f"/api/threads/{world.thread_id}/urgent", None
+
+
+async def urgent_flag(world: World, role: str) -> Request:
+    path, _ = await clients_message(world, role)  # type: ignore[misc]
+    flagged = await world.client.client.request("POST", path, {})
+    return f"/api/urgent/{flagged['flag']['id']}/acknowledge", {}
+
+
+async def no_on_call(world: World, role: str) -> Request:
+    return None, {"user_ids": []}
+
+
+async def own_deletion(world: World, role: str) -> Request:
+    """A fresh client deletes their own account (the world's people stay)."""
+    if role != "client":
+        return None, {"current_auth_key": "A" * 43}
+    fresh = await world.fresh_client()
+    _, auth_key = await fresh.client._current_auth_key(fresh.password)
+    return "/api/me/delete", {"current_auth_key": b64encode(auth_key)}, fresh.client
+
+
+async def person_to_delete(world: World, role: str) -> Request:
+    target = await world.fresh_client() if role == "admin" else world.client
+    return f"/api/clinic/people/{target.user_id}/delete", {}
+
+
+STAFF_SELF = {
+    "admin": 200,
+    "therapist": 200,
+    "client": 403,
+    "other_admin": 200,
+    **dict.fromkeys(DEAD, 401),
+}
+
 MATRIX: list[Case] = [
     public("GET", "/healthz", nothing),
     public("GET", "/readyz", nothing),
@@ -473,6 +516,47 @@ MATRIX: list[Case] = [
     members_only("POST", "/api/threads/{thread_id}/scheduled", new_scheduled),
     members_only("PUT", "/api/scheduled/{message_id}", own_scheduled),
     members_only("DELETE", "/api/scheduled/{message_id}", own_scheduled),
+    Case(
+        "POST",
+        "/api/messages/{message_id}/urgent",
+        clients_message,
+        {
+            "admin": 403,
+            "therapist": 403,
+            "client": 200,
+            "other_admin": 404,
+            **dict.fromkeys(DEAD, 401),
+        },
+    ),
+    members_only("GET", "/api/threads/{thread_id}/urgent", urgent_thread_path),
+    Case("GET", "/api/urgent", nothing, STAFF_SELF),
+    Case(
+        "POST",
+        "/api/urgent/{flag_id}/acknowledge",
+        urgent_flag,
+        {
+            "admin": 404,
+            "therapist": 200,
+            "client": 403,
+            "other_admin": 404,
+            **dict.fromkeys(DEAD, 401),
+        },
+    ),
+    admin_only("GET", "/api/clinic/on-call", nothing, clinic_wide=True),
+    admin_only("PUT", "/api/clinic/on-call", no_on_call, clinic_wide=True),
+    Case(
+        "POST",
+        "/api/me/delete",
+        own_deletion,
+        {
+            "admin": 403,
+            "therapist": 403,
+            "client": 200,
+            "other_admin": 403,
+            **dict.fromkeys(DEAD, 401),
+        },
+    ),
+    admin_only("POST", "/api/clinic/people/{user_id}/delete", person_to_delete, clinic_wide=False),
     # Near the end: these change the caller's keys or end its session.
     self_service(identity_replacement)("POST", "/api/me/identity"),
     self_service(nothing)("POST", "/api/logout"),

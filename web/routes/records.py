@@ -1,0 +1,42 @@
+"""Records: deleting an account (one's own, or a person's by an admin)."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from messaging import deletion
+from web import parsing
+from web.auth import authenticated, request_origin
+from web.context import app_context
+from web.serializers import deletion_json
+
+
+async def delete_own_account(request: Request) -> Response:
+    actor = await authenticated(request)
+    body = await parsing.read_json(request)
+    auth_key = parsing.binary(body, "current_auth_key", size=32)
+    context = app_context(request)
+    async with context.database.unit_of_work() as uow:
+        requested = await deletion.delete_own_account(
+            uow, context.services, actor, auth_key, request_origin(request)
+        )
+    return JSONResponse(deletion_json(requested), status_code=202)
+
+
+async def delete_person(request: Request) -> Response:
+    actor = await authenticated(request)
+    user_id = parsing.path_uuid(request, "user_id")
+    context = app_context(request)
+    async with context.database.unit_of_work() as uow:
+        requested = await deletion.delete_person(
+            uow, context.services, actor, user_id, request_origin(request)
+        )
+    return JSONResponse(deletion_json(requested), status_code=202)
+
+
+routes = [
+    Route("/api/me/delete", delete_own_account, methods=["POST"]),
+    Route("/api/clinic/people/{user_id}/delete", delete_person, methods=["POST"]),
+]
