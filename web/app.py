@@ -21,7 +21,16 @@ from web.health import healthz, readyz
 from web.middleware import RequestIdMiddleware, SecurityHeadersMiddleware
 from web.pages import Page, content_security_policy, load_index_page, page_routes
 from web.realtime import SocketIOPublisher, create_socket_server
-from web.routes import accounts, clinic, delayed_reply, notifications, records, safety, threads
+from web.routes import (
+    accounts,
+    clinic,
+    consultations,
+    delayed_reply,
+    notifications,
+    records,
+    safety,
+    threads,
+)
 
 # Something the process runs beside the web app for its lifetime (e.g. the in-process
 # job runner in embedded mode), supplied by the composition root.
@@ -81,6 +90,7 @@ def http_routes(settings: Settings, page: Page) -> list[BaseRoute]:
         *delayed_reply.routes,
         *safety.routes,
         *records.routes,
+        *consultations.routes,
         *page_routes(page, settings.node_modules_dir),
     ]
 

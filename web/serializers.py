@@ -10,6 +10,7 @@ from crypto import b64encode
 from messaging import urgent
 from messaging.authentication import AccountView, SessionGrant
 from messaging.clock import iso_utc
+from messaging.consultations import PublicPage
 from messaging.deletion import DeletionRequested
 from messaging.replies import Expectations
 from messaging.schedules import Schedule
@@ -17,6 +18,8 @@ from messaging.storage.jobs import JobRecord
 from messaging.storage.records import (
     AuditEventRecord,
     CareAssignmentRecord,
+    ClinicPolicyRecord,
+    ConsultationRecord,
     IdentityKeyRecord,
     InvitationRecord,
     LiveSessionRecord,
@@ -286,4 +289,45 @@ def deletion_json(requested: DeletionRequested) -> Json:
         "user_id": str(requested.user_id),
         "requested_at": timestamp(requested.requested_at),
         "already_requested": requested.already_requested,
+    }
+
+
+def public_page_json(page: PublicPage) -> Json:
+    return {
+        "clinic_name": page.clinic_name,
+        "text": page.text,
+        "intake_public_key": b64encode(page.intake_public_key),
+        "challenge": page.challenge,
+        "pow_bits": page.pow_bits,
+    }
+
+
+def record_policy_json(policy: ClinicPolicyRecord) -> Json:
+    return {
+        "retention_years": policy.retention_years,
+        "consultation_open": policy.consultation_open,
+        "consultation_text": policy.consultation_text,
+        "consultation_retention_days": policy.consultation_retention_days,
+        "intake_public_key": (
+            b64encode(policy.intake_public_key) if policy.intake_public_key else None
+        ),
+    }
+
+
+def intake_key_json(public: bytes | None, sealed: bytes | None) -> Json:
+    return {
+        "public_key": None if public is None else b64encode(public),
+        "sealed_private_key": None if sealed is None else b64encode(sealed),
+    }
+
+
+def consultation_json(request: ConsultationRecord) -> Json:
+    return {
+        "id": str(request.id),
+        "sealed": b64encode(request.sealed),
+        "state": request.state,
+        "created_at": timestamp(request.created_at),
+        "expires_at": timestamp(request.expires_at),
+        "decided_at": timestamp(request.decided_at),
+        "invitation_id": str(request.invitation_id) if request.invitation_id else None,
     }

@@ -6,7 +6,7 @@ from __future__ import annotations
 from functools import partial
 from zoneinfo import ZoneInfo
 
-from messaging import deletion, urgent
+from messaging import consultations, deletion, urgent
 from messaging.jobs import JobRegistry
 from messaging.storage.database import Database
 from messaging.storage.jobs import JobRecord
@@ -22,6 +22,7 @@ class SafetyJobs:
     def register(self, registry: JobRegistry) -> None:
         registry.register(urgent.NOTICE_KIND, self.urgent_notice)
         registry.register(deletion.DELETE_KIND, self.delete_account)
+        registry.register(consultations.EXPIRE_KIND, self.expire_consultations)
 
     async def urgent_notice(self, job: JobRecord) -> None:
         """At once, whatever the recipient's quiet hours or notice mode."""
@@ -59,3 +60,7 @@ class SafetyJobs:
             )
             await self._outgoing.send(job, rendered, confirmation.to)
         await deletion.finish(self._database, context, user_id)
+
+    async def expire_consultations(self, job: JobRecord) -> None:
+        async with self._database.unit_of_work() as uow:
+            await consultations.expire(uow, self._outgoing.context)

@@ -18,7 +18,8 @@ import socketio
 from sqlalchemy import update
 from starlette.routing import Mount, Route
 
-from crypto import b64encode
+from crypto import b64decode, b64encode, parse_public_bundle
+from crypto.intake import create_intake_key, seal_intake_key, seal_request, solve_pow
 from messaging import jobs, preferences
 from messaging.settings import load_settings
 from messaging.storage.tables import jobs as job_table
@@ -399,6 +400,76 @@ async def person_to_delete(world: World, role: str) -> Request:
     return f"/api/clinic/people/{target.user_id}/delete", {}
 
 
+async def consultation_page(world: World, role: str) -> Request:
+    """The clinic's open public page (set up once by its admin)."""
+    clinic_id = (await world.admin.client.me())["clinic"]["id"]
+    settings = await world.admin.client.request("GET", "/api/clinic/consultation-page")
+    if not settings["consultation_open"]:
+        await world.admin.client.consultations.create_intake_key()
+        await world.admin.client.request(
+            "PUT",
+            "/api/clinic/consultation-page",
+            {"open": True, "text": "Welcome", "retention_days": 30},
+        )
+    return f"/api/public/clinics/{clinic_id}/consultation", None
+
+
+async def consultation_form(world: World, role: str) -> Request:
+    """A well-formed request; the clock moves past the per-address hourly limit first."""
+    world.api.context.clock.advance(timedelta(minutes=61))  # type: ignore[attr-defined]
+    path, _ = await consultation_page(world, role)  # type: ignore[misc]
+    page = await world.api.new_client().request("GET", path)
+    clinic_id = uuid.UUID(path.split("/")[4])
+    sealed = seal_request(b"{}", b64decode(page["intake_public_key"]), clinic_id)
+    nonce = solve_pow(page["challenge"].encode(), page["pow_bits"])
+    return path, {
+        "sealed": b64encode(sealed),
+        "challenge": page["challenge"],
+        "nonce": b64encode(nonce),
+    }
+
+
+async def page_settings(world: World, role: str) -> Request:
+    return None, {"open": False, "text": "", "retention_days": 30}
+
+
+async def intake_key(world: World, role: str) -> Request:
+    person = world.person("admin" if role in DEAD else role)
+    if role in ("admin", "other_admin"):
+        mine = await person.client.me()
+        public, secret = create_intake_key()
+        bundle = await person.client.request("GET", f"/api/users/{mine['user']['id']}/public-key")
+        box_pk = parse_public_bundle(b64decode(bundle["public_bundle"])).box_pk
+        clinic_id = uuid.UUID(mine["clinic"]["id"])
+        seal = seal_intake_key(secret, box_pk, clinic_id)
+        return None, {
+            "public_key": b64encode(public),
+            "seals": {mine["user"]["id"]: b64encode(seal)},
+        }
+    return None, {"public_key": b64encode(bytes(32)), "seals": {}}
+
+
+async def consultation_request(world: World, role: str) -> Request:
+    path, body = await consultation_form(world, role)  # type: ignore[misc]
+    await world.api.new_client().request("POST", path or "", body)
+    [latest] = [
+        r
+        for r in (await world.admin.client.request("GET", "/api/clinic/consultations"))["requests"]
+        if r["state"] == "open"
+    ][-1:]
+    return f"/api/clinic/consultations/{latest['id']}", None
+
+
+async def request_to_decline(world: World, role: str) -> Request:
+    path, _ = await consultation_request(world, role)  # type: ignore[misc]
+    return f"{path}/decline", {}
+
+
+async def request_to_answer(world: World, role: str) -> Request:
+    path, _ = await consultation_request(world, role)  # type: ignore[misc]
+    return f"{path}/invite", {"email": unique_email("prospect"), "display_name": "Jo"}
+
+
 STAFF_SELF = {
     "admin": 200,
     "therapist": 200,
@@ -557,6 +628,25 @@ MATRIX: list[Case] = [
         },
     ),
     admin_only("POST", "/api/clinic/people/{user_id}/delete", person_to_delete, clinic_wide=False),
+    public("GET", "/api/public/clinics/{clinic_id}/consultation", consultation_page),
+    public("POST", "/api/public/clinics/{clinic_id}/consultation", consultation_form),
+    admin_only("GET", "/api/clinic/consultation-page", nothing, clinic_wide=True),
+    admin_only("PUT", "/api/clinic/consultation-page", page_settings, clinic_wide=True),
+    admin_only("GET", "/api/clinic/intake-key", nothing, clinic_wide=True),
+    admin_only("PUT", "/api/clinic/intake-key", intake_key, clinic_wide=True),
+    admin_only("GET", "/api/clinic/consultations", nothing, clinic_wide=True),
+    admin_only(
+        "POST",
+        "/api/clinic/consultations/{request_id}/decline",
+        request_to_decline,
+        clinic_wide=False,
+    ),
+    admin_only(
+        "POST",
+        "/api/clinic/consultations/{request_id}/invite",
+        request_to_answer,
+        clinic_wide=False,
+    ),
     # Near the end: these change the caller's keys or end its session.
     self_service(identity_replacement)("POST", "/api/me/identity"),
     self_service(nothing)("POST", "/api/logout"),
