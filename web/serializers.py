@@ -12,6 +12,7 @@ from messaging.authentication import AccountView, SessionGrant
 from messaging.clock import iso_utc
 from messaging.consultations import PublicPage
 from messaging.deletion import DeletionRequested
+from messaging.export import ExportRecorded
 from messaging.replies import Expectations
 from messaging.schedules import Schedule
 from messaging.storage.jobs import JobRecord
@@ -330,4 +331,13 @@ def consultation_json(request: ConsultationRecord) -> Json:
         "expires_at": timestamp(request.expires_at),
         "decided_at": timestamp(request.decided_at),
         "invitation_id": str(request.invitation_id) if request.invitation_id else None,
+    }
+
+
+def export_json(recorded: ExportRecorded) -> Json:
+    return {
+        "thread_id": str(recorded.thread_id),
+        "exported_by": str(recorded.exported_by),
+        "exported_at": timestamp(recorded.exported_at),
+        "audit_event_id": recorded.audit_event_id,
     }

@@ -400,6 +400,10 @@ async def person_to_delete(world: World, role: str) -> Request:
     return f"/api/clinic/people/{target.user_id}/delete", {}
 
 
+async def export_path(world: World, role: str) -> Request:
+    return f"/api/threads/{world.thread_id}/export", {}
+
+
 async def consultation_page(world: World, role: str) -> Request:
     """The clinic's open public page (set up once by its admin)."""
     clinic_id = (await world.admin.client.me())["clinic"]["id"]
@@ -628,6 +632,18 @@ MATRIX: list[Case] = [
         },
     ),
     admin_only("POST", "/api/clinic/people/{user_id}/delete", person_to_delete, clinic_wide=False),
+    Case(
+        "POST",
+        "/api/threads/{thread_id}/export",
+        export_path,
+        {
+            "admin": 403,
+            "therapist": 200,
+            "client": 200,
+            "other_admin": 404,
+            **dict.fromkeys(DEAD, 401),
+        },
+    ),
     public("GET", "/api/public/clinics/{clinic_id}/consultation", consultation_page),
     public("POST", "/api/public/clinics/{clinic_id}/consultation", consultation_form),
     admin_only("GET", "/api/clinic/consultation-page", nothing, clinic_wide=True),

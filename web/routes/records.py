@@ -1,4 +1,4 @@
-"""Records: deleting an account (one's own, or a person's by an admin)."""
+"""Records: exporting a thread, deleting an account (one's own, or a person's by an admin)."""
 
 from __future__ import annotations
 
@@ -6,11 +6,11 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from messaging import deletion
+from messaging import deletion, export
 from web import parsing
 from web.auth import authenticated, request_origin
 from web.context import app_context
-from web.serializers import deletion_json
+from web.serializers import deletion_json, export_json
 
 
 async def delete_own_account(request: Request) -> Response:
@@ -36,7 +36,19 @@ async def delete_person(request: Request) -> Response:
     return JSONResponse(deletion_json(requested), status_code=202)
 
 
+async def record_export(request: Request) -> Response:
+    actor = await authenticated(request)
+    thread_id = parsing.path_uuid(request, "thread_id")
+    context = app_context(request)
+    async with context.database.unit_of_work() as uow:
+        recorded = await export.record_export(
+            uow, context.services, actor, thread_id, request_origin(request)
+        )
+    return JSONResponse(export_json(recorded), status_code=201)
+
+
 routes = [
+    Route("/api/threads/{thread_id}/export", record_export, methods=["POST"]),
     Route("/api/me/delete", delete_own_account, methods=["POST"]),
     Route("/api/clinic/people/{user_id}/delete", delete_person, methods=["POST"]),
 ]
