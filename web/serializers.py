@@ -14,6 +14,7 @@ from messaging.consultations import PublicPage
 from messaging.deletion import DeletionRequested
 from messaging.export import ExportRecorded
 from messaging.replies import Expectations
+from messaging.retention import RetentionView
 from messaging.schedules import Schedule
 from messaging.storage.jobs import JobRecord
 from messaging.storage.records import (
@@ -340,4 +341,19 @@ def export_json(recorded: ExportRecorded) -> Json:
         "exported_by": str(recorded.exported_by),
         "exported_at": timestamp(recorded.exported_at),
         "audit_event_id": recorded.audit_event_id,
+    }
+
+
+def retention_json(view: RetentionView) -> Json:
+    return {
+        "years": view.years,
+        "next_sweep_at": timestamp(view.next_sweep_at),
+        "upcoming": [
+            {
+                "thread_id": str(u.thread_id),
+                "last_activity_at": timestamp(u.last_activity_at),
+                "delete_at": timestamp(u.delete_at),
+            }
+            for u in view.upcoming
+        ],
     }

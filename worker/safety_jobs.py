@@ -6,7 +6,7 @@ from __future__ import annotations
 from functools import partial
 from zoneinfo import ZoneInfo
 
-from messaging import consultations, deletion, urgent
+from messaging import consultations, deletion, retention, urgent
 from messaging.jobs import JobRegistry
 from messaging.storage.database import Database
 from messaging.storage.jobs import JobRecord
@@ -23,6 +23,7 @@ class SafetyJobs:
         registry.register(urgent.NOTICE_KIND, self.urgent_notice)
         registry.register(deletion.DELETE_KIND, self.delete_account)
         registry.register(consultations.EXPIRE_KIND, self.expire_consultations)
+        registry.register(retention.SWEEP_KIND, self.retention_sweep)
 
     async def urgent_notice(self, job: JobRecord) -> None:
         """At once, whatever the recipient's quiet hours or notice mode."""
@@ -64,3 +65,8 @@ class SafetyJobs:
     async def expire_consultations(self, job: JobRecord) -> None:
         async with self._database.unit_of_work() as uow:
             await consultations.expire(uow, self._outgoing.context)
+
+    async def retention_sweep(self, job: JobRecord) -> None:
+        await retention.sweep(
+            self._database, self._outgoing.context, payload_uuid(job, "clinic_id")
+        )

@@ -400,6 +400,10 @@ async def person_to_delete(world: World, role: str) -> Request:
     return f"/api/clinic/people/{target.user_id}/delete", {}
 
 
+async def keep_until_deleted(world: World, role: str) -> Request:
+    return None, {"years": None}
+
+
 async def export_path(world: World, role: str) -> Request:
     return f"/api/threads/{world.thread_id}/export", {}
 
@@ -644,6 +648,8 @@ MATRIX: list[Case] = [
             **dict.fromkeys(DEAD, 401),
         },
     ),
+    admin_only("GET", "/api/clinic/retention", nothing, clinic_wide=True),
+    admin_only("PUT", "/api/clinic/retention", keep_until_deleted, clinic_wide=True),
     public("GET", "/api/public/clinics/{clinic_id}/consultation", consultation_page),
     public("POST", "/api/public/clinics/{clinic_id}/consultation", consultation_form),
     admin_only("GET", "/api/clinic/consultation-page", nothing, clinic_wide=True),
