@@ -31,6 +31,9 @@ const ROUTES = [
   { path: "/admin/care-team", access: "admin", load: () => import("./screens/admin-care-team.js") },
   { path: "/admin/audit", access: "admin", load: () => import("./screens/admin-audit.js") },
   { path: "/help", access: "public", load: () => import("./screens/help.js") },
+  { path: "/my-data", access: "unlocked", load: () => import("./screens/my-data.js") },
+  { path: "/admin/records", access: "admin", load: () => import("./screens/admin-records.js") },
+  { path: "/consult/:clinic", access: "public", load: () => import("./screens/consult.js") },
 ];
 const NOT_FOUND = { path: "", access: "public", load: () => import("./screens/not-found.js") };
 const RECOVERY_CODE = { path: "", access: "public", load: () => import("./screens/recovery-code.js") };
@@ -47,6 +50,8 @@ const NAV = [
   { href: "#/admin/invitations", text: "Invitations", admin: true },
   { href: "#/admin/care-team", text: "Care teams", admin: true },
   { href: "#/admin/audit", text: "Audit trail", admin: true },
+  { href: "#/my-data", text: "Your data" },
+  { href: "#/admin/records", text: "Records and safety", admin: true },
 ];
 
 const main = document.getElementById("main");

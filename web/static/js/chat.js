@@ -17,6 +17,7 @@ import { trustView } from "./safety.js";
 import { scheduledView } from "./send-later.js";
 import * as session from "./session.js";
 import { STATUS, Timeline } from "./timeline.js";
+import { urgentView } from "./urgent.js";
 
 const PAGE = 50;
 const TYPING_SHOWN_MS = 5000;
@@ -70,6 +71,7 @@ export function conversationView({ threadId, signal }) {
     blocked: () => (trust.blocked() ? BLOCKED : null),
     onProblem: (text) => alert.show(text),
   });
+  const urgent = urgentView({ threadId, role: account.user.role, myId, signal });
   const composer = makeComposer({
     onSend: send,
     onTyping: () => live.signal("typing", { thread_id: threadId }),
@@ -91,6 +93,7 @@ export function conversationView({ threadId, signal }) {
     scroller,
     typingLine,
     scheduled.element,
+    urgent.element,
     composer.element,
   );
 

@@ -47,6 +47,8 @@ export function render({ signal, navigate }) {
 
   live.on("message", reload, { signal });
   live.on("thread_updated", reload, { signal });
+  live.on("urgent", reload, { signal });
+  live.on("urgent_updated", reload, { signal });
   live.on("connect", reload, { signal });
   const timer = setInterval(reload, REFRESH_MS);
   signal.addEventListener("abort", () => clearInterval(timer), { once: true });
@@ -75,6 +77,7 @@ function waitingList(threads, names) {
           "a",
           { href: `#/messages/${thread.id}`, className: "inbox-link" },
           h("span", { className: "thread-name" }, name),
+          thread.urgent_since ? h("span", { className: "badge urgent" }, "Urgent") : null,
           thread.overdue ? h("span", { className: "badge overdue" }, "Overdue") : null,
         ),
         h(
