@@ -14,6 +14,8 @@ const SERVER_EVENTS = [
   "live_session",
   "scheduled_updated",
   "session_ended",
+  "urgent",
+  "urgent_updated",
 ];
 const ANSWER_WAIT_MS = 10_000;
 const NOT_CONNECTED = "You seem to be offline. Check your connection and try again.";

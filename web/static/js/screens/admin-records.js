@@ -121,8 +121,8 @@ export function render() {
     makeKey.addEventListener("click", async () => {
       try {
         await newIntakeKey();
-        done("The intake key is ready. Only the clinic's admins can open requests.");
         await load();
+        done("The intake key is ready. Only the clinic's admins can open requests.");
       } catch (error) {
         fail(error);
       }
@@ -130,8 +130,8 @@ export function render() {
     save.addEventListener("click", async () => {
       try {
         await api("PUT", "/api/clinic/consultation-page", { open: open.checked, text: text.value, retention_days: Number(days.input.value) });
-        done(open.checked ? "The consultation page is open." : "The consultation page is closed.");
         await load();
+        done(open.checked ? "The consultation page is open." : "The consultation page is closed.");
       } catch (error) {
         fail(error);
       }
@@ -191,8 +191,8 @@ export function render() {
         }
         try {
           await api("POST", `/api/clinic/consultations/${request.id}/invite`, { email, display_name: form.name });
-          done(`An invitation was sent to ${email}.`);
           await load();
+          done(`An invitation was sent to ${email}.`);
         } catch (error) {
           fail(error);
         }
@@ -201,8 +201,8 @@ export function render() {
         if (!(await confirm({ title: "Decline this request?", message: "It stays in the queue as declined until it expires.", confirmLabel: "Decline" }))) return;
         try {
           await api("POST", `/api/clinic/consultations/${request.id}/decline`, {});
-          done("The request was declined.");
           await load();
+          done("The request was declined.");
         } catch (error) {
           fail(error);
         }

@@ -39,9 +39,19 @@ export function render({ signal, navigate }) {
     }
   }
 
+  let again = false;
+  // A change that arrives while a load is running is loaded right after it, not dropped.
   function reload() {
-    loading ??= load().finally(() => {
+    if (loading) {
+      again = true;
+      return;
+    }
+    loading = load().finally(() => {
       loading = null;
+      if (again) {
+        again = false;
+        reload();
+      }
     });
   }
 
