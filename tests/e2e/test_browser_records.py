@@ -10,7 +10,6 @@ test_browser_chat.py."""
 from __future__ import annotations
 
 import json
-import re
 from pathlib import Path
 
 import pytest
