@@ -5,6 +5,8 @@ cost the sender a little CPU.
 Formats (docs/crypto.md section 10):
 - request: `u8 version=1 ‖ SEAL(PAD(u8 1 ‖ clinic_id(16) ‖ utf-8 JSON), intake_pk)`;
 - intake key for one admin: `u8 version=1 ‖ SEAL(clinic_id(16) ‖ intake_sk(32), admin box_pk)`;
+- handover note (the request's text for the invited client, sealed by an admin):
+  `u8 version=1 ‖ SEAL(PAD(client_id(16) ‖ text), client box_pk)`;
 - proof of work: the smallest-effort `nonce` (8 bytes) such that
   `DH("interlude/consultation-pow/v1", challenge ‖ nonce, 32)` starts with `bits` zero bits.
 """
@@ -83,6 +85,25 @@ def open_intake_key(
     body = box_seal_open(sealed[1:], admin_box_pk, admin_box_sk)
     if len(body) != 48 or body[:16] != clinic_id.bytes:
         raise WrongKeyError("intake key was sealed for another clinic")
+    return body[16:]
+
+
+def seal_note(
+    text: bytes, client_box_pk: bytes, client_id: uuid.UUID, rng: Rng = os_random
+) -> bytes:
+    if len(text) > MAX_REQUEST_BYTES:
+        raise MalformedError("note too long")
+    return bytes([VERSION]) + box_seal(pad(client_id.bytes + text, PAD_BLOCK), client_box_pk, rng)
+
+
+def open_note(
+    sealed: bytes, client_box_pk: bytes, client_box_sk: bytes, client_id: uuid.UUID
+) -> bytes:
+    if not sealed or sealed[0] != VERSION:
+        raise UnsupportedVersionError("unknown note version")
+    body = unpad(box_seal_open(sealed[1:], client_box_pk, client_box_sk), PAD_BLOCK)
+    if body[:16] != client_id.bytes:
+        raise WrongKeyError("note was sealed for someone else")
     return body[16:]
 
 

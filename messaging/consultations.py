@@ -26,8 +26,8 @@ from messaging.audit import AuditEntry
 from messaging.clinics import IssuedInvitation, _issue_invitation
 from messaging.context import ServiceContext
 from messaging.errors import Conflict, InvalidInput, NotFound
-from messaging.policy import Action, Target, authorize, clinic_of
-from messaging.storage import accounts
+from messaging.policy import Action, Target, authorize, clinic_of, own
+from messaging.storage import accounts, invitations
 from messaging.storage import consultations as store
 from messaging.storage.database import UnitOfWork
 from messaging.storage.records import ClinicPolicyRecord, ConsultationRecord
@@ -155,6 +155,7 @@ async def submit(
         expires_at=expires,
         decided_at=None,
         invitation_id=None,
+        handover_note=None,
     )
     await store.insert_request(uow.session, record)
     await jobs.enqueue(
@@ -317,6 +318,49 @@ async def invite(
         raise Conflict("That request was already answered.")
     await uow.commit()
     return issued
+
+
+MAX_NOTE_BYTES = 16 * 1024
+
+
+async def hand_over(
+    uow: UnitOfWork,
+    ctx: ServiceContext,
+    actor: Actor | None,
+    request_id: uuid.UUID,
+    sealed_note: bytes,
+) -> ConsultationRecord:
+    """Leave the request's text, sealed by the admin's client to the invited client's key,
+    for that client: their client posts it as the first message of their thread. Only
+    once the invitation was accepted (before, the client has no key)."""
+    _, found = await _request_of_clinic(uow, actor, request_id)
+    if found.state != "invited" or found.invitation_id is None:
+        raise Conflict("Invite the person first.")
+    invitation = await invitations.get_invitation(uow.session, found.invitation_id)
+    if invitation is None or invitation.accepted_at is None:
+        raise Conflict("The invitation has not been accepted yet.")
+    if not sealed_note or len(sealed_note) > MAX_NOTE_BYTES:
+        raise InvalidInput("sealed_note: a sealed note of at most 16 KiB.")
+    await store.set_handover(uow.session, found.id, sealed_note)
+    await uow.commit()
+    updated = await store.get_request(uow.session, found.id)
+    assert updated is not None
+    return updated
+
+
+async def my_intake_note(uow: UnitOfWork, actor: Actor | None) -> ConsultationRecord | None:
+    """For a client: their consultation request's text waiting to be posted, if any."""
+    allowed = authorize(actor, Action.READ_OWN_INTAKE_NOTE, own(actor))
+    return await store.handover_for(uow.session, allowed.user_id)
+
+
+async def intake_note_posted(uow: UnitOfWork, actor: Actor | None) -> None:
+    """The client posted the note into their thread: it is dropped from the request."""
+    allowed = authorize(actor, Action.READ_OWN_INTAKE_NOTE, own(actor))
+    found = await store.handover_for(uow.session, allowed.user_id)
+    if found is not None:
+        await store.set_handover(uow.session, found.id, None)
+    await uow.commit()
 
 
 async def expire(uow: UnitOfWork, ctx: ServiceContext) -> int:

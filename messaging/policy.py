@@ -48,6 +48,7 @@ class Action(enum.StrEnum):
     DELETE_PERSON = "clinic.delete_person"
     MANAGE_RECORD_POLICY = "clinic.manage_record_policy"
     MANAGE_CONSULTATIONS = "clinic.manage_consultations"
+    READ_OWN_INTAKE_NOTE = "account.intake_note"
 
 
 class Relation(enum.Enum):
@@ -105,6 +106,7 @@ RULES: dict[Action, Rule] = {
     Action.DELETE_PERSON: Rule(ADMINS, Relation.SAME_CLINIC_OTHER_USER),
     Action.MANAGE_RECORD_POLICY: Rule(ADMINS, Relation.SAME_CLINIC),
     Action.MANAGE_CONSULTATIONS: Rule(ADMINS, Relation.SAME_CLINIC),
+    Action.READ_OWN_INTAKE_NOTE: Rule(CLIENTS, Relation.SELF),
 }
 
 

@@ -84,3 +84,49 @@ class Consultations:
             plain = sealing.open_request(b64decode(entry["sealed"]), public, secret, clinic_id)
             opened.append({**entry, "form": json.loads(plain)})
         return opened
+
+    async def hand_over(self, request_id: str, client_user_id: str) -> Json:
+        """Seal an invited (and registered) client's request text to their verified key, so
+        their client can post it as the first message of their thread."""
+        opened = next(r for r in await self.queue() if r["id"] == request_id)
+        answer = await self._client.request("GET", f"/api/users/{client_user_id}/public-key")
+        bundle = crypto.parse_public_bundle(b64decode(answer["public_bundle"]))
+        crypto.verify_public_bundle(bundle, uuid.UUID(client_user_id))
+        note = sealing.seal_note(
+            note_text(opened["form"]).encode(), bundle.box_pk, uuid.UUID(client_user_id)
+        )
+        result: Json = await self._client.request(
+            "PUT",
+            f"/api/clinic/consultations/{request_id}/handover",
+            {"sealed_note": b64encode(note)},
+        )
+        return result
+
+    async def post_intake_note(self, thread_id: str) -> Json | None:
+        """For a client: post their consultation request's text (if one waits) as a message
+        of `thread_id`, then let the server drop it. Returns the message sent, if any."""
+        if self._client.unlocked is None:
+            raise RuntimeError("log in first")
+        waiting = await self._client.request("GET", "/api/me/intake-note")
+        if waiting["sealed_note"] is None:
+            return None
+        identity = self._client.unlocked.identity
+        text = sealing.open_note(
+            b64decode(waiting["sealed_note"]), identity.box_pk, identity.box_sk, identity.user_id
+        ).decode()
+        sent = await self._client.threads.send(thread_id, text)
+        await self._client.request("DELETE", "/api/me/intake-note")
+        return sent
+
+
+def note_text(form: Json) -> str:
+    """How a consultation request reads as the first message of the client's thread."""
+    lines = ["My request for a first consultation:"]
+    labels = (
+        ("name", "Name"),
+        ("time_zone", "Time zone"),
+        ("preferred_times", "Preferred times"),
+        ("message", "Message"),
+    )
+    lines += [f"{label}: {form[key]}" for key, label in labels if form.get(key)]
+    return "\n".join(lines)

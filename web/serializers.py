@@ -332,7 +332,14 @@ def consultation_json(request: ConsultationRecord) -> Json:
         "expires_at": timestamp(request.expires_at),
         "decided_at": timestamp(request.decided_at),
         "invitation_id": str(request.invitation_id) if request.invitation_id else None,
+        "handed_over": request.handover_note is not None,
     }
+
+
+def intake_note_json(request: ConsultationRecord | None) -> Json:
+    if request is None or request.handover_note is None:
+        return {"request_id": None, "sealed_note": None}
+    return {"request_id": str(request.id), "sealed_note": b64encode(request.handover_note)}
 
 
 def export_json(recorded: ExportRecorded) -> Json:

@@ -11,7 +11,12 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from messaging.storage.records import ClinicPolicyRecord, ConsultationRecord
-from messaging.storage.tables import clinic_policies, consultation_requests, intake_key_seals
+from messaging.storage.tables import (
+    clinic_policies,
+    consultation_requests,
+    intake_key_seals,
+    invitations,
+)
 
 
 async def get_policy(session: AsyncSession, clinic_id: uuid.UUID) -> ClinicPolicyRecord | None:
@@ -124,3 +129,32 @@ async def delete_expired(session: AsyncSession, now: datetime) -> int:
         delete(consultation_requests).where(consultation_requests.c.expires_at <= now)
     )
     return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def set_handover(session: AsyncSession, request_id: uuid.UUID, note: bytes | None) -> None:
+    await session.execute(
+        update(consultation_requests)
+        .where(consultation_requests.c.id == request_id)
+        .values(handover_note=note)
+    )
+
+
+async def handover_for(session: AsyncSession, user_id: uuid.UUID) -> ConsultationRecord | None:
+    """The request with a note waiting for the client the invitation reserved `user_id` for."""
+    row = (
+        (
+            await session.execute(
+                select(consultation_requests)
+                .join(invitations, invitations.c.id == consultation_requests.c.invitation_id)
+                .where(
+                    invitations.c.user_id == user_id,
+                    consultation_requests.c.handover_note.is_not(None),
+                )
+                .order_by(consultation_requests.c.created_at)
+                .limit(1)
+            )
+        )
+        .mappings()
+        .first()
+    )
+    return None if row is None else ConsultationRecord.from_row(row)

@@ -249,3 +249,4 @@ class ConsultationRecord(Record):
     expires_at: datetime
     decided_at: datetime | None
     invitation_id: uuid.UUID | None
+    handover_note: bytes | None

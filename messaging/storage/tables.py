@@ -418,6 +418,9 @@ consultation_requests = Table(
     Column("expires_at", UTCDateTime, nullable=False, index=True),
     Column("decided_at", UTCDateTime, nullable=True),
     Column("invitation_id", Uuid, nullable=True),
+    # The request's text sealed by an admin to the invited client once they joined; their
+    # client posts it as the first message of their thread, then it is dropped.
+    Column("handover_note", LargeBinary, nullable=True),
     CheckConstraint(f"state IN {CONSULTATION_STATES!r}", name="state"),
 )
 Index(

@@ -10,6 +10,10 @@ test_browser_chat.py."""
 from __future__ import annotations
 
 import json
+import re
+import time
+from email import policy
+from email.parser import BytesParser
 from pathlib import Path
 
 import pytest
@@ -36,6 +40,8 @@ from tests.e2e.test_browser_chat import (
     write,
 )
 from tests.support.live_server import LiveServer
+from tests.support.services import run_coroutine
+from web.client import InterludeClient, invitation_token
 
 ADMIN_EMAIL = "admin@harbour.example"
 
@@ -161,4 +167,46 @@ def test_a_visitor_asks_for_a_consultation_and_the_admin_reads_and_answers_it(
     sent = admin.get_by_role("status").filter(has_text="An invitation was sent to jo@")
     expect(sent).to_be_visible(timeout=LIVE)
     expect(admin.locator(".consultation")).to_have_attribute("data-state", "invited", timeout=LIVE)
+
+    # Jo joins from the emailed invitation; the admin puts the request into Jo's conversation.
+    jo_id = run_coroutine(join_and_assign(server, invitation_link(tmp_path, "jo@harbour.example")))
+    admin.reload()
+    admin.get_by_label("Password", exact=True).fill(PASSWORD)
+    admin.get_by_role("button", name="Unlock").click()
+    admin.get_by_role("button", name="Put the request in their conversation").click(timeout=SLOW)
+    expect(
+        admin.get_by_role("status").filter(has_text="will be the first message in Jo's")
+    ).to_be_visible(timeout=LIVE)
+
+    jo = browser_page(browser, log, viewport={"width": 360, "height": 740})
+    open_messages(jo, server, "jo@harbour.example", "/#/")
+    jo.get_by_role("button", name="Message your therapist").click(timeout=SLOW)
+    expect(messages(jo).first).to_contain_text("I have trouble sleeping.", timeout=LIVE)
+    expect(messages(jo).first).to_contain_text("Preferred times: Tuesday evenings")
+    assert jo_id
     assert real_errors(log) == []
+
+
+def invitation_link(data_dir: Path, email: str) -> str:
+    """The invitation link in the email the embedded worker wrote for `email`."""
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        for path in (data_dir / "mail-outbox").glob("*.eml"):
+            message = BytesParser(policy=policy.default).parsebytes(path.read_bytes())
+            if message["To"] == email:
+                body = message.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+                found = re.search(r"\S+/#/invite/\S+", body)
+                assert found
+                return found.group(0)
+        time.sleep(0.2)
+    raise AssertionError(f"no invitation email to {email}")
+
+
+async def join_and_assign(server: LiveServer, link: str) -> str:
+    """Jo registers (as the browser would) and the admin puts Dr. Rivera on Jo's care team."""
+    async with InterludeClient(server.url) as jo, InterludeClient(server.url) as admin:
+        registered = await jo.register(invitation_token(link), PASSWORD)
+        await admin.login(ADMIN_EMAIL, PASSWORD)
+        therapist = next(p for p in await admin.people() if p["role"] == "therapist")
+        await admin.assign(therapist["id"], registered.user["id"])
+        return str(registered.user["id"])

@@ -400,6 +400,24 @@ async def person_to_delete(world: World, role: str) -> Request:
     return f"/api/clinic/people/{target.user_id}/delete", {}
 
 
+async def request_to_hand_over(world: World, role: str) -> Request:
+    """For the admin, a request whose invitation was accepted; a sealed note is opaque."""
+    path, body = await request_to_answer(world, role)  # type: ignore[misc]
+    if role == "admin":
+        invited = await world.admin.client.request("POST", path, body)
+        await world.api.register(invitation_token(invited["link"]), invited["email"])
+    return path.replace("/invite", "/handover"), {"sealed_note": "AAAA"}
+
+
+CLIENT_SELF = {
+    "admin": 403,
+    "therapist": 403,
+    "client": 200,
+    "other_admin": 403,
+    **dict.fromkeys(DEAD, 401),
+}
+
+
 async def keep_until_deleted(world: World, role: str) -> Request:
     return None, {"years": None}
 
@@ -648,6 +666,14 @@ MATRIX: list[Case] = [
             **dict.fromkeys(DEAD, 401),
         },
     ),
+    admin_only(
+        "PUT",
+        "/api/clinic/consultations/{request_id}/handover",
+        request_to_hand_over,
+        clinic_wide=False,
+    ),
+    Case("GET", "/api/me/intake-note", nothing, CLIENT_SELF),
+    Case("DELETE", "/api/me/intake-note", nothing, CLIENT_SELF),
     admin_only("GET", "/api/clinic/retention", nothing, clinic_wide=True),
     admin_only("PUT", "/api/clinic/retention", keep_until_deleted, clinic_wide=True),
     public("GET", "/api/public/clinics/{clinic_id}/consultation", consultation_page),

@@ -17,8 +17,8 @@ from messaging.storage.tables import consultation_requests
 from tests.support.clock import FrozenClock
 from tests.support.notifier import deliver
 from tests.support.smtp import SmtpSink
-from tests.support.world import Api, Person
-from web.client import ApiError
+from tests.support.world import Api, Person, unique_email
+from web.client import ApiError, invitation_token
 
 FORM = {
     "name": "Jo (a pseudonym)",
@@ -144,3 +144,41 @@ async def test_requests_are_deleted_after_the_clinics_period_and_a_closed_page_t
     with pytest.raises(ApiError) as closed:
         await api.new_client().consultations.request(clinic_id, FORM)
     assert closed.value.status == 404
+
+
+async def test_the_request_text_becomes_the_new_clients_first_message_still_encrypted(
+    api: Api,
+) -> None:
+    admin, clinic_id = await open_clinic(api)
+    await api.new_client().consultations.request(clinic_id, FORM)
+    [opened] = await admin.client.consultations.queue()
+    invitation = await admin.client.request(
+        "POST",
+        f"/api/clinic/consultations/{opened['id']}/invite",
+        {"email": unique_email("jo"), "display_name": "Jo"},
+    )
+    with pytest.raises(ApiError) as too_early:
+        await admin.client.request(
+            "PUT", f"/api/clinic/consultations/{opened['id']}/handover", {"sealed_note": "AAAA"}
+        )
+    assert too_early.value.status == 409
+
+    jo = await api.register(invitation_token(invitation["link"]), invitation["email"])
+    therapist = await api.invite_and_register(admin, "therapist", "Dr. Rivera")
+    await admin.client.assign(therapist.user_id, jo.user_id)
+    await admin.client.consultations.hand_over(opened["id"], jo.user_id)
+    async with api.database.unit_of_work() as uow:
+        notes = list(
+            (await uow.session.execute(select(consultation_requests.c.handover_note))).scalars()
+        )
+    assert all(b"sleep" not in (n or b"") for n in notes)
+
+    thread_id = await jo.client.threads.open_direct(jo.user_id)
+    sent = await jo.client.consultations.post_intake_note(thread_id)
+    assert sent is not None
+    [first] = await therapist.client.threads.history(thread_id)
+    assert first.seq == 1
+    assert first.text is not None
+    assert FORM["message"] in first.text
+    assert "Preferred times: weekday evenings" in first.text
+    assert await jo.client.consultations.post_intake_note(thread_id) is None, "posted once"

@@ -67,7 +67,7 @@ def test_a_request_sealed_in_the_browser_opens_in_python_and_its_work_verifies()
     assert c.b64decode(made["nonce"]) == intake.solve_pow(challenge.encode(), 12)
 
 
-def test_a_request_sealed_in_python_opens_in_the_browser() -> None:
+def test_a_request_and_a_handover_note_sealed_in_python_open_in_the_browser() -> None:
     clinic_id = uuid.uuid4()
     admin = c.generate_identity(uuid.uuid4())
     public, secret = intake.create_intake_key()
@@ -82,9 +82,10 @@ def test_a_request_sealed_in_python_opens_in_the_browser() -> None:
             "seal": c.b64encode(intake.seal_intake_key(secret, admin.box_pk, clinic_id)),
             "request": c.b64encode(request),
             "public_key": c.b64encode(public),
+            "note": c.b64encode(intake.seal_note("Für dich".encode(), admin.box_pk, admin.user_id)),
         },
     )
-    assert opened == {"text": "Hallo ☀"}
+    assert opened == {"text": "Hallo ☀", "note": "Für dich"}
 
 
 def test_a_request_for_another_clinic_does_not_open() -> None:

@@ -19,5 +19,6 @@ if (process.argv[2] === "make") {
   const identity = c.identityFromSecrets(input.admin_id, d(input.sign_seed), d(input.box_sk));
   const secret = c.openIntakeKey(d(input.seal), identity, input.clinic_id);
   const text = new TextDecoder().decode(c.openIntakeRequest(d(input.request), d(input.public_key), secret, input.clinic_id));
-  process.stdout.write(JSON.stringify({ text }));
+  const note = new TextDecoder().decode(c.openIntakeNote(d(input.note), identity));
+  process.stdout.write(JSON.stringify({ text, note }));
 }

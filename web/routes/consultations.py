@@ -16,6 +16,7 @@ from web.context import app_context
 from web.serializers import (
     consultation_json,
     intake_key_json,
+    intake_note_json,
     invitation_json,
     public_page_json,
     record_policy_json,
@@ -140,6 +141,33 @@ async def invite(request: Request) -> Response:
     )
 
 
+async def hand_over(request: Request) -> Response:
+    actor = await authenticated(request)
+    request_id = parsing.path_uuid(request, "request_id")
+    body = await parsing.read_json(request)
+    note = parsing.binary(body, "sealed_note", max_size=consultations.MAX_NOTE_BYTES)
+    context = app_context(request)
+    async with context.database.unit_of_work() as uow:
+        found = await consultations.hand_over(uow, context.services, actor, request_id, note)
+    return JSONResponse(consultation_json(found))
+
+
+async def my_intake_note(request: Request) -> Response:
+    actor = await authenticated(request)
+    context = app_context(request)
+    async with context.database.unit_of_work() as uow:
+        found = await consultations.my_intake_note(uow, actor)
+    return JSONResponse(intake_note_json(found))
+
+
+async def intake_note_posted(request: Request) -> Response:
+    actor = await authenticated(request)
+    context = app_context(request)
+    async with context.database.unit_of_work() as uow:
+        await consultations.intake_note_posted(uow, actor)
+    return Response(status_code=204)
+
+
 routes = [
     Route("/api/public/clinics/{clinic_id}/consultation", public_page, methods=["GET"]),
     Route("/api/public/clinics/{clinic_id}/consultation", submit, methods=["POST"]),
@@ -150,4 +178,7 @@ routes = [
     Route("/api/clinic/consultations", queue, methods=["GET"]),
     Route("/api/clinic/consultations/{request_id}/decline", decline, methods=["POST"]),
     Route("/api/clinic/consultations/{request_id}/invite", invite, methods=["POST"]),
+    Route("/api/clinic/consultations/{request_id}/handover", hand_over, methods=["PUT"]),
+    Route("/api/me/intake-note", my_intake_note, methods=["GET"]),
+    Route("/api/me/intake-note", intake_note_posted, methods=["DELETE"]),
 ]

@@ -10,6 +10,7 @@ import { h, uid } from "./dom.js";
 import { expectationsView } from "./expectations.js";
 import { describe } from "./failures.js";
 import { alertLine } from "./forms.js";
+import { postWaitingNote } from "./intake-note.js";
 import * as live from "./live.js";
 import { renderMessage } from "./message-item.js";
 import * as outbox from "./outbox.js";
@@ -72,6 +73,7 @@ export function conversationView({ threadId, signal }) {
     onProblem: (text) => alert.show(text),
   });
   const urgent = urgentView({ threadId, role: account.user.role, myId, signal });
+  if (account.user.role === "client") postWaitingNote(threadId, identities[0]).catch((error) => alert.show(describe(error)));
   const composer = makeComposer({
     onSend: send,
     onTyping: () => live.signal("typing", { thread_id: threadId }),

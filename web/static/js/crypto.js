@@ -1006,3 +1006,17 @@ export async function solveProofOfWork(challenge, bits, onProgress = () => {}) {
     }
   }
 }
+
+/** A request's text sealed by an admin to the invited client's encryption key. */
+export function sealIntakeNote(text, clientBoxPk, clientId, rng = osRandom) {
+  if (text.length > MAX_INTAKE_REQUEST) throw new MalformedError("note too long");
+  return concat(Uint8Array.of(INTAKE_VERSION), boxSeal(sodium.pad(concat(uuidToBytes(clientId), text), PAD_BLOCK), clientBoxPk, rng));
+}
+
+/** Opens a handover note with the client's own identity. */
+export function openIntakeNote(sealed, identity) {
+  if (sealed[0] !== INTAKE_VERSION) throw new UnsupportedVersionError("unknown note version");
+  const body = sodium.unpad(boxSealOpen(sealed.slice(1), identity.boxPk, identity.boxSk), PAD_BLOCK);
+  if (!equal(body.slice(0, 16), uuidToBytes(identity.userId))) throw new WrongKeyError("sealed for someone else");
+  return body.slice(16);
+}

@@ -99,6 +99,7 @@ def upgrade() -> None:
         sa.Column("expires_at", UTCDateTime(), nullable=False),
         sa.Column("decided_at", UTCDateTime(), nullable=True),
         sa.Column("invitation_id", sa.Uuid(), nullable=True),
+        sa.Column("handover_note", sa.LargeBinary(), nullable=True),
         sa.CheckConstraint(
             "state IN ('open', 'invited', 'declined')",
             name=op.f("ck_consultation_requests_state"),

@@ -2,12 +2,13 @@
 // kept (and which go next), the public consultation page with its intake key, the queue of
 // consultation requests (opened here with the intake key), and deleting a person.
 import { api } from "../api.js";
-import { b64decode, b64encode, createIntakeKey, openIntakeKey, openIntakeRequest, sealIntakeKey } from "../crypto.js";
+import { b64decode, b64encode, createIntakeKey, openIntakeKey, openIntakeRequest, sealIntakeKey, sealIntakeNote } from "../crypto.js";
 import * as conversations from "../conversations.js";
 import { confirm } from "../dialog.js";
 import { h, screen, uid } from "../dom.js";
 import { describe } from "../failures.js";
 import { alertLine, field, statusLine } from "../forms.js";
+import { noteText } from "../intake-note.js";
 import * as session from "../session.js";
 import { dayAndTime } from "../when.js";
 
@@ -208,6 +209,27 @@ export function render() {
         }
       });
       actions.push(invite, decline);
+    }
+    if (request.state === "invited" && !request.handed_over) {
+      const handOver = h("button", { type: "button", className: "button secondary" }, "Put the request in their conversation");
+      handOver.addEventListener("click", async () => {
+        const joined = people.find((p) => p.email === form.contact.trim().toLowerCase() && p.role === "client");
+        if (!joined) {
+          alert.show("They have not joined yet. Try again once they accepted the invitation.");
+          return;
+        }
+        try {
+          const answer = await api("GET", `/api/users/${joined.id}/public-key`);
+          const bundle = conversations.verifiedBundle(answer.public_bundle, joined.id);
+          const note = sealIntakeNote(new TextEncoder().encode(noteText(form)), bundle.boxPk, joined.id);
+          await api("PUT", `/api/clinic/consultations/${request.id}/handover`, { sealed_note: b64encode(note) });
+          await load();
+          done(`The request will be the first message in ${joined.display_name}'s conversation.`);
+        } catch (error) {
+          fail(error);
+        }
+      });
+      actions.push(handOver);
     }
     return h(
       "li",
