@@ -169,6 +169,11 @@ async def test_a_deleted_client_leaves_no_content_or_keys_in_the_database(
     assert [m.seq for m in history] == list(range(1, len(history) + 1)), "no holes in seqs"
     members = await team.therapist.client.request("GET", f"/api/threads/{thread_id}")
     assert [m["user_id"] for m in members["members"]] == [team.therapist.user_id]
+    [summary] = [t for t in await team.therapist.client.threads.summaries() if t["id"] == thread_id]
+    assert {m["user_id"]: m["display_name"] for m in summary["members"]} == {
+        team.therapist.user_id: "Dr. Rivera",
+        client.user_id: "Deleted account",
+    }, "the therapist sees who wrote the deleted messages"
     people = {p["id"]: p for p in await team.admin.client.people()}
     assert people[client.user_id]["display_name"] == "Deleted account"
 
@@ -218,3 +223,27 @@ async def test_only_admins_delete_other_people_and_a_client_must_prove_their_pas
             "POST", f"/api/clinic/people/{team.admin.user_id}/delete", {}
         )
     assert own.value.status == 403
+
+
+@pytest.mark.parametrize("dialect", ["postgresql"], indirect=True)
+async def test_after_a_therapist_is_deleted_the_client_keeps_talking_to_the_rest_of_the_team(
+    api: Api, smtp: SmtpSink, clock: FrozenClock
+) -> None:
+    team = await care_team(api)
+    second = await api.invite_and_register(team.admin, "therapist", "Dr. Okafor")
+    await team.admin.client.assign(second.user_id, team.client.user_id)
+    await team.therapist.client.threads.send(team.thread_id, "from the therapist who leaves")
+    await team.client.client.threads.send(team.thread_id, "hello both")
+    await team.admin.client.request(
+        "POST", f"/api/clinic/people/{team.therapist.user_id}/delete", {}
+    )
+    await deliver(api, smtp, clock)
+
+    await team.client.client.threads.send(team.thread_id, "still here")
+    await second.client.threads.load(team.thread_id)
+    texts = [m.text for m in await second.client.threads.history(team.thread_id)]
+    assert texts[-1] == "still here"
+    history = await team.client.client.threads.history(team.thread_id)
+    assert history[0].problem == "deleted"
+    roster = await team.client.client.request("GET", f"/api/threads/{team.thread_id}/roster")
+    assert team.therapist.user_id not in {m["user_id"] for m in roster["members"]}
