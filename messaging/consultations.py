@@ -23,7 +23,7 @@ from crypto.intake import check_sealed_request, pow_ok
 from messaging import audit, jobs
 from messaging.actors import Actor, RequestOrigin, Role
 from messaging.audit import AuditEntry
-from messaging.clinics import IssuedInvitation, _issue_invitation
+from messaging.clinics import IssuedInvitation, issue_invitation
 from messaging.context import ServiceContext
 from messaging.errors import Conflict, InvalidInput, NotFound
 from messaging.policy import Action, Target, authorize, clinic_of, own
@@ -309,7 +309,7 @@ async def invite(
 ) -> IssuedInvitation:
     """Answer a request with an invitation to join the clinic as a client."""
     allowed, found = await _request_of_clinic(uow, actor, request_id)
-    issued = await _issue_invitation(
+    issued = await issue_invitation(
         uow, ctx, allowed.clinic_id, allowed.user_id, email, display_name, Role.CLIENT, origin.ip
     )
     if not await store.decide(
