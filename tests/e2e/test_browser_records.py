@@ -69,6 +69,8 @@ def test_an_urgent_message_shows_help_heads_the_inbox_and_its_acknowledgement_re
     expect(answer.get_by_role("listitem").first).to_contain_text("Emergency services")
     expect(client.locator(".urgent-flag")).to_contain_text("Not acknowledged yet.")
 
+    banner = therapist.locator(".urgent-alert")
+    expect(banner).to_contain_text("a client marked a message urgent", timeout=LIVE)
     urgent = therapist.locator(".inbox-item").filter(has_text="Urgent")
     expect(urgent).to_have_count(1, timeout=LIVE)
     expect(therapist.locator(".inbox-item").first).to_contain_text("Urgent")
@@ -78,6 +80,7 @@ def test_an_urgent_message_shows_help_heads_the_inbox_and_its_acknowledgement_re
     expect(therapist.get_by_role("button", name="I've seen it")).to_have_count(0, timeout=LIVE)
 
     expect(client.locator(".urgent-flag")).to_contain_text("Seen by the care team", timeout=LIVE)
+    expect(banner).to_be_hidden(timeout=LIVE)
     therapist.screenshot(path=str(tmp_path / "urgent-therapist.png"), full_page=True)
     client.screenshot(path=str(tmp_path / "urgent-client.png"), full_page=True)
     assert real_errors(log) == []

@@ -9,6 +9,7 @@ import { h, replace } from "./dom.js";
 import * as live from "./live.js";
 import * as router from "./router.js";
 import * as session from "./session.js";
+import { watchUrgent } from "./urgent-alerts.js";
 
 // access: "public" (anyone), "guest" (only when not logged in), "session" (a token, maybe
 // still locked), "unlocked" (keys open in memory), "admin" (unlocked and role admin),
@@ -207,6 +208,7 @@ async function start() {
   const connectionStatus = document.getElementById("connection-status");
   keepConnected(connectionStatus);
   live.on("key_changed", reloadOwnKeys);
+  watchUrgent();
   try {
     await cryptoReady();
     showState(cryptoStatus, "ready", "Encryption is ready on this device.");
