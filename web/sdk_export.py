@@ -6,7 +6,8 @@ registering a collector in `SECTIONS` (the journal does, under "journal"); a sec
 JSON-ready value plus its Markdown rendering. The browser's export (web/static/js/
 export.js) writes the same document.
 
-Command line (the password is read from INTERLUDE_PASSWORD or asked for):
+Command line (the password is read from INTERLUDE_PASSWORD or asked for; `--thread ID`,
+repeatable, exports only those conversations, e.g. one for the clinical record):
 
     python -m web.sdk_export --url https://interlude.example --email me@example.org --out dir
 """
@@ -48,10 +49,16 @@ class Section:
 Collector = Callable[[InterludeClient, Progress], Awaitable[Section]]
 
 
-async def thread_section(client: InterludeClient, progress: Progress) -> Section:
-    """Every thread the account is in, oldest message first, each decrypted and verified.
-    Each thread's export is recorded in the clinic's audit trail."""
+async def thread_section(
+    client: InterludeClient, progress: Progress, only: Sequence[str] | None = None
+) -> Section:
+    """Every thread the account is in (or just those in `only`), oldest message first, each
+    decrypted and verified. Each thread's export is recorded in the clinic's audit trail."""
     summaries = await client.threads.summaries()
+    if only is not None:
+        summaries = [s for s in summaries if s["id"] in set(only)]
+        if len(summaries) != len(set(only)):
+            raise ValueError("not every thread asked for is one of this account's")
     total = sum(int(s["last_seq"]) for s in summaries) or 1
     done = 0
     threads = []
@@ -126,13 +133,22 @@ def _threads_markdown(threads: list[Json]) -> str:
 SECTIONS: list[Collector] = [thread_section]
 
 
-async def export_all(client: InterludeClient, progress: Progress | None = None) -> Json:
-    """The whole export as one JSON document (see the module docstring)."""
+async def export_all(
+    client: InterludeClient,
+    progress: Progress | None = None,
+    *,
+    threads: Sequence[str] | None = None,
+) -> Json:
+    """The whole export as one JSON document (see the module docstring). With `threads`,
+    only those conversations (e.g. one taken into the clinical record by a therapist)."""
     if client.unlocked is None:
         raise RuntimeError("log in first")
     report = progress or (lambda done, total: None)
     me = await client.me()
-    sections = [await collect(client, report) for collect in SECTIONS]
+    if threads is not None:
+        sections = [await thread_section(client, report, threads)]
+    else:
+        sections = [await collect(client, report) for collect in SECTIONS]
     return {
         "format": FORMAT,
         "version": VERSION,
@@ -166,7 +182,13 @@ def write_export(document: Json, directory: Path) -> tuple[Path, Path]:
 
 
 async def run(
-    url: str, email: str, password: str, out: Path, *, allow_interactive_kdf: bool = False
+    url: str,
+    email: str,
+    password: str,
+    out: Path,
+    *,
+    threads: Sequence[str] | None = None,
+    allow_interactive_kdf: bool = False,
 ) -> tuple[Path, Path]:
     async with InterludeClient(
         url,
@@ -179,7 +201,7 @@ async def run(
         def show(done: int, total: int) -> None:
             print(f"\rexporting: {done}/{total} messages", end="", file=sys.stderr)
 
-        document = await export_all(client, show)
+        document = await export_all(client, show, threads=threads)
         print(file=sys.stderr)
         await client.logout()
     return write_export(document, out)
@@ -190,12 +212,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--url", required=True)
     parser.add_argument("--email", required=True)
     parser.add_argument("--out", type=Path, default=Path("interlude-export"))
+    parser.add_argument(
+        "--thread",
+        action="append",
+        help="export only this conversation (repeatable), e.g. for the clinical record",
+    )
     args = parser.parse_args(argv)
     password = os.environ.get("INTERLUDE_PASSWORD") or getpass.getpass("Password: ")
     # Only test servers use the cheaper key derivation; a client must opt in to accept it.
     cheap = os.environ.get("INTERLUDE_ALLOW_INTERACTIVE_KDF", "").lower() == "true"
     written = asyncio.run(
-        run(args.url, args.email, password, args.out, allow_interactive_kdf=cheap)
+        run(
+            args.url,
+            args.email,
+            password,
+            args.out,
+            threads=args.thread,
+            allow_interactive_kdf=cheap,
+        )
     )
     for path in written:
         print(path)

@@ -74,22 +74,33 @@ async def test_an_admin_who_is_not_a_member_cannot_record_an_export(api: Api) ->
 
 
 @pytest.mark.parametrize("dialect", ["sqlite"], indirect=True)
-async def test_the_command_line_writes_json_and_markdown(api: Api, tmp_path: Path) -> None:
+async def test_a_therapist_exports_one_thread_from_the_command_line_as_json_and_markdown(
+    api: Api, tmp_path: Path
+) -> None:
     team = await care_team(api)
+    other = await api.invite_and_register(team.admin, "client", "Robin")
+    await team.admin.client.assign(team.therapist.user_id, other.user_id)
+    await other.client.threads.send(
+        await other.client.threads.open_direct(other.user_id), "not in this export"
+    )
     await team.client.client.threads.send(team.thread_id, "exported from the command line")
     out = tmp_path / "export"
     env = {
         **os.environ,
-        "INTERLUDE_PASSWORD": team.client.password,
+        "INTERLUDE_PASSWORD": team.therapist.password,
         "INTERLUDE_ALLOW_INTERACTIVE_KDF": "true",
     }
-    args = ["--url", api.base_url, "--email", team.client.email, "--out", str(out)]
+    args = ["--url", api.base_url, "--email", team.therapist.email, "--out", str(out)]
+    args += ["--thread", team.thread_id]
     result = await _run([sys.executable, "-m", "web.sdk_export", *args], env)
     assert result.returncode == 0, result.stderr
     document = json.loads((out / "interlude-export.json").read_text())
     texts = [m["text"] for m in document["sections"]["threads"][0]["messages"]]
     assert texts == ["exported from the command line"]
     assert "exported from the command line" in (out / "interlude-export.md").read_text()
+    assert len(document["sections"]["threads"]) == 1
+    trail = await team.admin.client.audit_trail()
+    assert [e["target_id"] for e in trail if e["action"] == "thread.exported"] == [team.thread_id]
 
 
 async def _run(command: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
