@@ -19,6 +19,8 @@ EVENTS = (
     "thread_updated",
     "key_changed",
     "session_ended",
+    "urgent",
+    "urgent_updated",
 )
 
 

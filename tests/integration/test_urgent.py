@@ -70,7 +70,17 @@ async def test_an_urgent_message_reaches_every_therapist_and_on_call_within_one_
     clock.set(NIGHT_NY)
     team, second, on_call = await with_second_therapist_and_on_call(api)
     sent = await team.client.client.threads.send(team.thread_id, "I can't keep going tonight")
-    answer = await flag(team.client, sent["id"])
+    listening = [p.client.realtime() for p in (team.therapist, second, on_call)]
+    for realtime in listening:
+        await realtime.connect()
+    try:
+        answer = await flag(team.client, sent["id"])
+        for realtime in listening:
+            _, event = await realtime.next("urgent")
+            assert event["message_id"] == sent["id"], "told in the app at once"
+    finally:
+        for realtime in listening:
+            await realtime.disconnect()
 
     assert answer["crisis_resources"], "crisis resources are shown at once"
     assert answer["outlook"] == {
