@@ -16,6 +16,7 @@ from messaging.storage.records import UserRecord
 from messaging.storage.tables import (
     account_deletions,
     care_team,
+    consultation_requests,
     credentials,
     intake_key_seals,
     invitations,
@@ -101,7 +102,14 @@ async def erase_message_batch(
 async def erase_account_rows(session: AsyncSession, user_id: uuid.UUID, now: datetime) -> None:
     """Everything of the person's besides messages: keys, devices, settings, care-team and
     on-call entries, the invitation that brought them, flags they raised, titles they
-    sealed; they leave every thread (which then needs new keys)."""
+    sealed, the consultation request that brought them; they leave every thread (which
+    then needs new keys)."""
+    their_invitations = select(invitations.c.id).where(invitations.c.user_id == user_id)
+    await session.execute(
+        delete(consultation_requests).where(
+            consultation_requests.c.invitation_id.in_(their_invitations)
+        )
+    )
     for table, column in (
         (credentials, credentials.c.user_id),
         (sessions, sessions.c.user_id),

@@ -147,7 +147,7 @@ async def test_requests_are_deleted_after_the_clinics_period_and_a_closed_page_t
 
 
 async def test_the_request_text_becomes_the_new_clients_first_message_still_encrypted(
-    api: Api,
+    api: Api, smtp: SmtpSink, clock: FrozenClock
 ) -> None:
     admin, clinic_id = await open_clinic(api)
     await api.new_client().consultations.request(clinic_id, FORM)
@@ -182,3 +182,7 @@ async def test_the_request_text_becomes_the_new_clients_first_message_still_encr
     assert FORM["message"] in first.text
     assert "Preferred times: weekday evenings" in first.text
     assert await jo.client.consultations.post_intake_note(thread_id) is None, "posted once"
+
+    await admin.client.request("POST", f"/api/clinic/people/{jo.user_id}/delete", {})
+    await deliver(api, smtp, clock)
+    assert await stored_requests(api) == [], "deleting Jo deletes the request that brought them"
