@@ -23,6 +23,8 @@ EVENTS = (
     "journal_share",
     "journal_prompt",
     "journal_prompt_answered",
+    "urgent",
+    "urgent_updated",
 )
 
 

@@ -9,6 +9,7 @@ import { h, replace } from "./dom.js";
 import * as live from "./live.js";
 import * as router from "./router.js";
 import * as session from "./session.js";
+import { watchUrgent } from "./urgent-alerts.js";
 
 // access: "public" (anyone), "guest" (only when not logged in), "session" (a token, maybe
 // still locked), "unlocked" (keys open in memory), "admin" (unlocked and role admin),
@@ -33,6 +34,9 @@ const ROUTES = [
   { path: "/admin/operations", access: "admin", load: () => import("./screens/admin-operations.js") },
   { path: "/help", access: "public", load: () => import("./screens/help.js") },
   { path: "/journal", access: "client", load: () => import("./screens/journal.js") },
+  { path: "/my-data", access: "unlocked", load: () => import("./screens/my-data.js") },
+  { path: "/admin/records", access: "admin", load: () => import("./screens/admin-records.js") },
+  { path: "/consult/:clinic", access: "public", load: () => import("./screens/consult.js") },
 ];
 const NOT_FOUND = { path: "", access: "public", load: () => import("./screens/not-found.js") };
 const RECOVERY_CODE = { path: "", access: "public", load: () => import("./screens/recovery-code.js") };
@@ -51,6 +55,8 @@ const NAV = [
   { href: "#/admin/audit", text: "Audit trail", admin: true },
   { href: "#/admin/operations", text: "Operations", admin: true },
   { href: "#/journal", text: "Journal", client: true },
+  { href: "#/my-data", text: "Your data" },
+  { href: "#/admin/records", text: "Records and safety", admin: true },
 ];
 
 const main = document.getElementById("main");
@@ -208,6 +214,7 @@ async function start() {
   const connectionStatus = document.getElementById("connection-status");
   keepConnected(connectionStatus);
   live.on("key_changed", reloadOwnKeys);
+  watchUrgent();
   try {
     await cryptoReady();
     showState(cryptoStatus, "ready", "Encryption is ready on this device.");
