@@ -221,6 +221,10 @@ class JournalEntryRecord(Record):
     user_id: uuid.UUID
     blob: bytes
     created_at: datetime
+    updated_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
 class UrgentFlagRecord(Record):
     id: uuid.UUID
     message_id: uuid.UUID
@@ -298,6 +302,9 @@ class PromptDeliveryRecord(Record):
     delivered_at: datetime
     answered_at: datetime | None
     answer_entry_id: uuid.UUID | None
+
+
+@dataclass(frozen=True, slots=True)
 class ConsultationRecord(Record):
     id: uuid.UUID
     clinic_id: uuid.UUID

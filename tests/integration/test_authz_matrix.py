@@ -487,7 +487,6 @@ async def prompt_state(world: World, role: str) -> Request:
     return f"{path}/state", {"state": "paused"}
 
 
-
 async def keep_until_deleted(world: World, role: str) -> Request:
     return None, {"years": None}
 

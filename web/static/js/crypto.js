@@ -1121,6 +1121,8 @@ export function openShare(data, authorSignPk, recipient) {
   }
   const item = parseJournalItem(share.snapshot);
   return Object.freeze({ share, item, plaintext: decryptJournalItem(item, itemKey), itemKey });
+}
+
 // ---------------------------------------------------------------- consultation requests
 // docs/crypto.md section 11; the Python twin is crypto/intake.py.
 
