@@ -13,6 +13,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TypedDict
 
 import crypto
 from crypto import CryptoError, JournalItem
@@ -176,7 +177,16 @@ async def delete_draft(uow: UnitOfWork, actor: Actor | None, draft_id: uuid.UUID
     await uow.commit()
 
 
-def entry_payload(entry: JournalEntryRecord) -> dict[str, object]:
+class EntryPayload(TypedDict):
+    """An entry on the wire (documented as `web.models.journal.EntryJson`)."""
+
+    id: str
+    blob: str
+    created_at: str
+    updated_at: str
+
+
+def entry_payload(entry: JournalEntryRecord) -> EntryPayload:
     """The JSON form of an entry, the same over HTTP and the socket."""
     return {
         "id": str(entry.id),

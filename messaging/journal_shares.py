@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from typing import NotRequired, TypedDict
 
 import crypto
 from crypto import CryptoError
@@ -207,10 +208,28 @@ async def open_share(
     return opened
 
 
-def share_payload(shared: SharedEntry, *, with_share: bool = False) -> dict[str, object]:
+class RecipientPayload(TypedDict):
+    user_id: str
+    opened_at: str | None
+
+
+class SharePayload(TypedDict):
+    """A share on the wire (documented as `web.models.journal.ShareJson`)."""
+
+    id: str
+    entry_id: str
+    thread_id: str
+    author_id: str
+    created_at: str
+    hidden_at: str | None
+    recipients: list[RecipientPayload]
+    share: NotRequired[str | None]
+
+
+def share_payload(shared: SharedEntry, *, with_share: bool = False) -> SharePayload:
     """The JSON form of a share; the signed bytes only for whoever is opening it."""
     share = shared.share
-    payload: dict[str, object] = {
+    payload: SharePayload = {
         "id": str(share.id),
         "entry_id": str(share.entry_id),
         "thread_id": str(share.thread_id),

@@ -103,7 +103,7 @@ async def fire(
         uow,
         ctx.events,
         "journal_prompt",
-        delivery_payload(delivery, prompt),
+        dict(delivery_payload(delivery, prompt)),
         [client.id],
         now=now,
     )

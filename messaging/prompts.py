@@ -13,6 +13,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import TypedDict
 
 import crypto
 from messaging import jobs
@@ -309,7 +310,60 @@ async def answer(
     )
 
 
-def schedule_payload(prompt: PromptRecord) -> dict[str, object]:
+class SchedulePayload(TypedDict):
+    repeat: str
+    time: str
+    weekday: int | None
+    start: str
+    until: str | None
+    count: int | None
+
+
+class PromptPayload(TypedDict):
+    """A prompt on the wire (documented as `web.models.journal.PromptJson`)."""
+
+    id: str
+    client_id: str
+    thread_id: str
+    author_id: str
+    envelope: str
+    schedule: SchedulePayload
+    state: str
+    fired_count: int
+    next_due_at: str | None
+    created_at: str
+    updated_at: str
+
+
+class DeliveryPayload(TypedDict):
+    """A firing as the client sees it (`web.models.journal.PromptDeliveryJson`)."""
+
+    id: str
+    prompt_id: str
+    thread_id: str
+    author_id: str
+    envelope: str
+    due_at: str
+    delivered_at: str
+    answered_at: str | None
+    answer_entry_id: str | None
+
+
+class ReportDeliveryPayload(TypedDict):
+    id: str
+    due_at: str
+    delivered_at: str
+    answered_at: str | None
+    shared_answer_id: str | None
+
+
+class ReportPayload(PromptPayload):
+    """A prompt as its care team sees it (`web.models.journal.PromptReportJson`)."""
+
+    deliveries: list[ReportDeliveryPayload]
+
+
+def schedule_payload(prompt: PromptRecord) -> SchedulePayload:
     return {
         "repeat": prompt.repeat,
         "time": f"{prompt.local_minute // 60:02d}:{prompt.local_minute % 60:02d}",
@@ -320,7 +374,7 @@ def schedule_payload(prompt: PromptRecord) -> dict[str, object]:
     }
 
 
-def prompt_payload(prompt: PromptRecord) -> dict[str, object]:
+def prompt_payload(prompt: PromptRecord) -> PromptPayload:
     return {
         "id": str(prompt.id),
         "client_id": str(prompt.client_id),
@@ -336,7 +390,7 @@ def prompt_payload(prompt: PromptRecord) -> dict[str, object]:
     }
 
 
-def delivery_payload(delivery: PromptDeliveryRecord, prompt: PromptRecord) -> dict[str, object]:
+def delivery_payload(delivery: PromptDeliveryRecord, prompt: PromptRecord) -> DeliveryPayload:
     """A prompt as it reached the client: the sealed text and whether it was answered."""
     return {
         "id": str(delivery.id),
@@ -353,7 +407,7 @@ def delivery_payload(delivery: PromptDeliveryRecord, prompt: PromptRecord) -> di
     }
 
 
-def report_payload(report: PromptReport) -> dict[str, object]:
+def report_payload(report: PromptReport) -> ReportPayload:
     """For the care team: the answer's entry id is not shown, only when it came and the
     share to open if the client shared it with the reader."""
     return {

@@ -44,6 +44,10 @@ PATH_PARAMETERS: dict[str, Json] = {
     "job_id": {"type": "integer", "minimum": 0, "maximum": 10**18 - 1},
     "key_id": {"type": "string", "pattern": BASE64URL_PATTERN, "minLength": 1},
     "token": {"type": "string", "minLength": 1},
+    "entry_id": UUID_SCHEMA,
+    "draft_id": UUID_SCHEMA,
+    "share_id": UUID_SCHEMA,
+    "prompt_id": UUID_SCHEMA,
 }
 
 # Codes answered without an error class (readiness has its own).

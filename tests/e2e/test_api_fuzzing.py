@@ -7,6 +7,7 @@ database on the CI machine)."""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -51,7 +52,16 @@ async def populated(server: LiveServer, data_dir: Path, database_url: str) -> Ca
         async with api_for(
             server.url, database, ServiceContext.from_settings(settings, SystemClock())
         ) as api:
-            return await care_team(api)
+            team = await care_team(api)
+            # Something in the journal, so its listings answer with content to check.
+            journal = team.client.client.journal
+            entry = await journal.write({"body": "a first entry"})
+            await journal.share(entry.id)
+            await journal.save_draft(str(uuid.uuid4()), {"body": "half"})
+            await team.therapist.client.journal.create_prompt(
+                team.client.user_id, "How was today?", {"repeat": "daily", "time": "20:00"}
+            )
+            return team
     finally:
         await database.dispose()
 
@@ -107,8 +117,10 @@ def test_generated_requests_never_break_the_server_or_the_document(
     running, team = server
     document = httpx.get(running.url + "/api/openapi.json").json()
     schema = schemathesis.openapi.from_dict(document)
-    # The clinic's admin for clinic administration, its therapist for everything else.
+    # The clinic's admin for clinic administration, the client for their own journal, the
+    # therapist for everything else.
     admin = {"authorization": f"Bearer {team.admin.client.token}"}
+    client = {"authorization": f"Bearer {team.client.client.token}"}
     therapist = {"authorization": f"Bearer {team.therapist.client.token}"}
     operations = [result.ok() for result in schema.get_all_operations()]
     assert len(operations) > 50
@@ -116,7 +128,13 @@ def test_generated_requests_never_break_the_server_or_the_document(
     for operation in operations:
         if (operation.method.upper(), operation.path) in SKIPPED:
             continue
-        headers = admin if operation.path.startswith("/api/clinic/") else therapist
+        headers = (
+            admin
+            if operation.path.startswith("/api/clinic/")
+            else client
+            if operation.path.startswith("/api/journal/")
+            else therapist
+        )
         for mode in EXAMPLES:
             calls, found = fuzz(operation, mode, running.url, headers)
             sent += calls

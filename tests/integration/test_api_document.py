@@ -16,6 +16,7 @@ from starlette.testclient import TestClient
 
 from messaging.settings import Settings, load_settings
 from tests.integration.test_authz_matrix import MATRIX, registered_http_routes
+from web import sdk_realtime
 from web.api import ApiRoute
 from web.app import create_app, http_routes
 from web.models import realtime as socket_wire
@@ -119,6 +120,12 @@ def test_every_socket_event_is_described_from_the_handlers_models(
     assert described["send"]["payload"] == {"$ref": "#/components/schemas/SendEvent"}
     assert set(document["x-socketio"]["serverEvents"]) == set(socket_wire.SERVER_EVENTS)
     assert "SentAck" in document["components"]["schemas"]
+
+
+def test_every_event_the_sdk_listens_for_is_described(document: dict[str, Any]) -> None:
+    assert set(sdk_realtime.EVENTS) <= set(document["x-socketio"]["serverEvents"])
+    journal_updated = document["x-socketio"]["serverEvents"]["journal_updated"]
+    assert journal_updated["payload"] == {"$ref": "#/components/schemas/JournalUpdated"}
 
 
 @pytest.fixture

@@ -4,11 +4,12 @@ the server pushes. Described in the OpenAPI document under `x-socketio`."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, NotRequired
 
 from typing_extensions import TypedDict
 
 from web.models.fields import Base64Text, Id, IdText, Input, Timestamp, Whole
+from web.models.journal import EntryJson, PromptDeliveryJson, ShareJson
 from web.models.threads import Envelope, MessageJson
 
 
@@ -95,6 +96,25 @@ class ScheduledChanged(TypedDict):
     message: MessageJson
 
 
+class JournalUpdated(TypedDict):
+    """`entry` unless the change is "deleted"."""
+
+    change: str
+    id: IdText
+    entry: NotRequired[EntryJson]
+
+
+class JournalShareChanged(TypedDict):
+    change: str
+    share: ShareJson
+
+
+class PromptAnswered(TypedDict):
+    prompt_id: IdText
+    delivery_id: IdText
+    answered_at: Timestamp
+
+
 @dataclass(frozen=True, slots=True)
 class ClientEvent:
     """An event a client emits: its payload model (checked before the handler runs) and
@@ -131,4 +151,14 @@ SERVER_EVENTS: dict[str, ServerEvent] = {
     ),
     "scheduled_updated": ServerEvent("One of my held messages changed", ScheduledChanged),
     "session_ended": ServerEvent("This session ended; nothing more arrives", SessionEnded),
+    "journal_updated": ServerEvent(
+        "An entry was written, edited or deleted on another of my devices", JournalUpdated
+    ),
+    "journal_share": ServerEvent(
+        "A shared entry was shared, opened, hidden or revoked", JournalShareChanged
+    ),
+    "journal_prompt": ServerEvent("A prompt from my therapist arrived", PromptDeliveryJson),
+    "journal_prompt_answered": ServerEvent(
+        "A client answered a prompt (care team; no content)", PromptAnswered
+    ),
 }
