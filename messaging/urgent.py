@@ -15,6 +15,7 @@ import math
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TypedDict
 
 from messaging import audit, jobs
 from messaging.actors import Actor, Role
@@ -86,7 +87,19 @@ class Flagged:
     duplicate: bool
 
 
-def flag_payload(flag: UrgentFlagRecord) -> dict[str, object]:
+class FlagPayload(TypedDict):
+    """A flag on the wire (documented as `web.models.records.UrgentFlagJson`)."""
+
+    id: str
+    message_id: str
+    thread_id: str
+    sender_id: str
+    created_at: str
+    acknowledged_at: str | None
+    acknowledged_by: str | None
+
+
+def flag_payload(flag: UrgentFlagRecord) -> FlagPayload:
     """The JSON form of a flag, the same over HTTP and the socket."""
     return {
         "id": str(flag.id),
@@ -183,7 +196,7 @@ async def flag_message(
     )
     members = [m.user_id for m in await thread_store.current_members(uow.session, thread.id)]
     await publish_after_commit(
-        uow, ctx.events, "urgent", flag_payload(flag), [*members, *told], now=now
+        uow, ctx.events, "urgent", dict(flag_payload(flag)), [*members, *told], now=now
     )
     await uow.commit()
     return Flagged(flag, resources, outlook, duplicate=False)
@@ -238,7 +251,7 @@ async def acknowledge(
             uow,
             ctx.events,
             "urgent_updated",
-            flag_payload(updated),
+            dict(flag_payload(updated)),
             [*members, *therapists, *(u.id for u in on_call)],
             now=now,
         )

@@ -36,7 +36,7 @@ from messaging.storage.records import (
 )
 from messaging.threads import Roster, SignedCommit, ThreadSummary
 from messaging.working_time import format_weekly
-from web.models import accounts, clinic, delayed_reply, notifications, threads
+from web.models import accounts, clinic, delayed_reply, notifications, records, threads
 
 Json = dict[str, Any]
 
@@ -271,11 +271,11 @@ def inbox_json(
     }
 
 
-def urgent_flag_json(flag: UrgentFlagRecord) -> Json:
+def urgent_flag_json(flag: UrgentFlagRecord) -> records.UrgentFlagJson:
     return urgent.flag_payload(flag)
 
 
-def flagged_json(flagged: urgent.Flagged) -> Json:
+def flagged_json(flagged: urgent.Flagged) -> records.FlaggedJson:
     outlook = flagged.outlook
     return {
         "flag": urgent_flag_json(flagged.flag),
@@ -291,7 +291,7 @@ def flagged_json(flagged: urgent.Flagged) -> Json:
     }
 
 
-def deletion_json(requested: DeletionRequested) -> Json:
+def deletion_json(requested: DeletionRequested) -> records.DeletionJson:
     return {
         "user_id": str(requested.user_id),
         "requested_at": timestamp(requested.requested_at),
@@ -299,7 +299,7 @@ def deletion_json(requested: DeletionRequested) -> Json:
     }
 
 
-def public_page_json(page: PublicPage) -> Json:
+def public_page_json(page: PublicPage) -> records.PublicPageJson:
     return {
         "clinic_name": page.clinic_name,
         "text": page.text,
@@ -309,7 +309,7 @@ def public_page_json(page: PublicPage) -> Json:
     }
 
 
-def record_policy_json(policy: ClinicPolicyRecord) -> Json:
+def record_policy_json(policy: ClinicPolicyRecord) -> records.RecordPolicyJson:
     return {
         "retention_years": policy.retention_years,
         "consultation_open": policy.consultation_open,
@@ -321,14 +321,14 @@ def record_policy_json(policy: ClinicPolicyRecord) -> Json:
     }
 
 
-def intake_key_json(public: bytes | None, sealed: bytes | None) -> Json:
+def intake_key_json(public: bytes | None, sealed: bytes | None) -> records.IntakeKeyJson:
     return {
         "public_key": None if public is None else b64encode(public),
         "sealed_private_key": None if sealed is None else b64encode(sealed),
     }
 
 
-def consultation_json(request: ConsultationRecord) -> Json:
+def consultation_json(request: ConsultationRecord) -> records.ConsultationJson:
     return {
         "id": str(request.id),
         "sealed": b64encode(request.sealed),
@@ -341,13 +341,13 @@ def consultation_json(request: ConsultationRecord) -> Json:
     }
 
 
-def intake_note_json(request: ConsultationRecord | None) -> Json:
+def intake_note_json(request: ConsultationRecord | None) -> records.IntakeNoteJson:
     if request is None or request.handover_note is None:
         return {"request_id": None, "sealed_note": None}
     return {"request_id": str(request.id), "sealed_note": b64encode(request.handover_note)}
 
 
-def export_json(recorded: ExportRecorded) -> Json:
+def export_json(recorded: ExportRecorded) -> records.ExportJson:
     return {
         "thread_id": str(recorded.thread_id),
         "exported_by": str(recorded.exported_by),
@@ -356,7 +356,7 @@ def export_json(recorded: ExportRecorded) -> Json:
     }
 
 
-def retention_json(view: RetentionView) -> Json:
+def retention_json(view: RetentionView) -> records.RetentionJson:
     return {
         "years": view.years,
         "next_sweep_at": timestamp(view.next_sweep_at),

@@ -10,6 +10,7 @@ from typing_extensions import TypedDict
 
 from web.models.fields import Base64Text, Id, IdText, Input, Timestamp, Whole
 from web.models.journal import EntryJson, PromptDeliveryJson, ShareJson
+from web.models.records import UrgentFlagJson
 from web.models.threads import Envelope, MessageJson
 
 
@@ -161,4 +162,9 @@ SERVER_EVENTS: dict[str, ServerEvent] = {
     "journal_prompt_answered": ServerEvent(
         "A client answered a prompt (care team; no content)", PromptAnswered
     ),
+    "urgent": ServerEvent(
+        "A client flagged a message as urgent (members, therapists, on-call contacts)",
+        UrgentFlagJson,
+    ),
+    "urgent_updated": ServerEvent("An urgent flag was acknowledged", UrgentFlagJson),
 }

@@ -4,75 +4,115 @@ admin), and the clinic's retention period."""
 from __future__ import annotations
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
 
 from messaging import deletion, export, retention
-from messaging.errors import InvalidInput
+from messaging.actors import Actor
 from web import parsing
-from web.auth import authenticated, request_origin
+from web.api import ApiRoute, Contract
+from web.auth import request_origin
 from web.context import app_context
+from web.models import records as wire
 from web.serializers import deletion_json, export_json, retention_json
 
 
-async def delete_own_account(request: Request) -> Response:
-    actor = await authenticated(request)
-    body = await parsing.read_json(request)
-    auth_key = parsing.binary(body, "current_auth_key", size=32)
+async def delete_own_account(
+    request: Request, actor: Actor | None, body: wire.AccountDeletion
+) -> wire.DeletionJson:
     context = app_context(request)
     async with context.database.unit_of_work() as uow:
         requested = await deletion.delete_own_account(
-            uow, context.services, actor, auth_key, request_origin(request)
+            uow, context.services, actor, body.current_auth_key, request_origin(request)
         )
-    return JSONResponse(deletion_json(requested), status_code=202)
+    return deletion_json(requested)
 
 
-async def delete_person(request: Request) -> Response:
-    actor = await authenticated(request)
+async def delete_person(request: Request, actor: Actor | None) -> wire.DeletionJson:
     user_id = parsing.path_uuid(request, "user_id")
     context = app_context(request)
     async with context.database.unit_of_work() as uow:
         requested = await deletion.delete_person(
             uow, context.services, actor, user_id, request_origin(request)
         )
-    return JSONResponse(deletion_json(requested), status_code=202)
+    return deletion_json(requested)
 
 
-async def record_export(request: Request) -> Response:
-    actor = await authenticated(request)
+async def record_export(request: Request, actor: Actor | None) -> wire.ExportJson:
     thread_id = parsing.path_uuid(request, "thread_id")
     context = app_context(request)
     async with context.database.unit_of_work() as uow:
         recorded = await export.record_export(
             uow, context.services, actor, thread_id, request_origin(request)
         )
-    return JSONResponse(export_json(recorded), status_code=201)
+    return export_json(recorded)
 
 
-async def read_retention(request: Request) -> Response:
-    actor = await authenticated(request)
+async def read_retention(request: Request, actor: Actor | None) -> wire.RetentionJson:
     context = app_context(request)
     async with context.database.unit_of_work() as uow:
         view = await retention.retention_of(uow, context.services, actor)
-    return JSONResponse(retention_json(view))
+    return retention_json(view)
 
 
-async def change_retention(request: Request) -> Response:
-    actor = await authenticated(request)
-    body = await parsing.read_json(request)
-    years = body.get("years")
-    if years is not None and (not isinstance(years, int) or isinstance(years, bool)):
-        raise InvalidInput("years: a whole number of years, or null to keep until deleted.")
+async def change_retention(
+    request: Request, actor: Actor | None, body: wire.RetentionChoice
+) -> wire.RetentionJson:
     context = app_context(request)
     async with context.database.unit_of_work() as uow:
-        view = await retention.set_retention(uow, context.services, actor, years)
-    return JSONResponse(retention_json(view))
+        view = await retention.set_retention(uow, context.services, actor, body.years)
+    return retention_json(view)
 
 
 routes = [
-    Route("/api/clinic/retention", read_retention, methods=["GET"]),
-    Route("/api/clinic/retention", change_retention, methods=["PUT"]),
-    Route("/api/threads/{thread_id}/export", record_export, methods=["POST"]),
-    Route("/api/me/delete", delete_own_account, methods=["POST"]),
-    Route("/api/clinic/people/{user_id}/delete", delete_person, methods=["POST"]),
+    ApiRoute(
+        "/api/clinic/retention",
+        read_retention,
+        "GET",
+        Contract(
+            "The clinic's retention period, the next sweep and the threads it will delete",
+            response=wire.RetentionJson,
+        ),
+    ),
+    ApiRoute(
+        "/api/clinic/retention",
+        change_retention,
+        "PUT",
+        Contract(
+            "Keep threads this many years after their last activity, or (null) until deleted",
+            body=wire.RetentionChoice,
+            response=wire.RetentionJson,
+        ),
+    ),
+    ApiRoute(
+        "/api/threads/{thread_id}/export",
+        record_export,
+        "POST",
+        Contract(
+            "Record in the audit trail that I am exporting this thread (the export itself "
+            "happens in my client)",
+            response=wire.ExportJson,
+            status=201,
+        ),
+    ),
+    ApiRoute(
+        "/api/me/delete",
+        delete_own_account,
+        "POST",
+        Contract(
+            "Delete my account, proving my password again: my sessions end now, the worker "
+            "erases the rest",
+            body=wire.AccountDeletion,
+            response=wire.DeletionJson,
+            status=202,
+        ),
+    ),
+    ApiRoute(
+        "/api/clinic/people/{user_id}/delete",
+        delete_person,
+        "POST",
+        Contract(
+            "Delete a person of the clinic (admins; not themself)",
+            response=wire.DeletionJson,
+            status=202,
+        ),
+    ),
 ]
