@@ -9,7 +9,7 @@ from pydantic import Field
 from typing_extensions import TypedDict
 
 from crypto.intake import MAX_REQUEST_BYTES, NONCE_BYTES
-from messaging import consultations, urgent
+from messaging import consultations, retention, urgent
 from web.models.accounts import Email, UserJson
 from web.models.fields import Base64, Base64Text, Flag, Id, IdText, Input, Text, Timestamp, Whole
 
@@ -30,7 +30,7 @@ class AccountDeletion(Input):
 class RetentionChoice(Input):
     """`years`: keep threads that long after their last activity; null: until deleted."""
 
-    years: Annotated[int, Whole()] | None = None
+    years: Annotated[int, Whole(retention.MIN_YEARS, retention.MAX_YEARS)] | None = None
 
 
 class ConsultationForm(Input):
