@@ -71,7 +71,7 @@ async def create_clinic(
     await audit.record(
         uow, AuditEntry("clinic.created", clinic.id, None, "clinic", str(clinic.id)), now
     )
-    issued = await _issue_invitation(
+    issued = await issue_invitation(
         uow, ctx, clinic.id, None, admin_email, admin_name, Role.ADMIN, None
     )
     await uow.commit()
@@ -93,14 +93,14 @@ async def invite(
         parsed_role = Role(role)
     except ValueError:
         raise InvalidInput("role: must be admin, therapist or client.") from None
-    issued = await _issue_invitation(
+    issued = await issue_invitation(
         uow, ctx, allowed.clinic_id, allowed.user_id, email, display_name, parsed_role, origin.ip
     )
     await uow.commit()
     return issued
 
 
-async def _issue_invitation(
+async def issue_invitation(
     uow: UnitOfWork,
     ctx: ServiceContext,
     clinic_id: uuid.UUID,
@@ -110,6 +110,8 @@ async def _issue_invitation(
     role: Role,
     ip: str | None,
 ) -> IssuedInvitation:
+    """Issue an invitation in the caller's transaction (no commit, no authorization:
+    callers decide who may invite); the email goes out as a job."""
     now = ctx.clock.now()
     email = normalize_email(raw_email)
     # Only this clinic's people and invitations are looked at: an answer that depended on
@@ -155,7 +157,8 @@ async def _issue_invitation(
             invited_by,
             "invitation",
             str(invitation.id),
-            {"role": role.value, "email": email},
+            # The reserved user id, not the address: the trail outlives a deleted account.
+            {"role": role.value, "user_id": str(invitation.user_id)},
             ip,
         ),
         now,

@@ -44,6 +44,16 @@ class Action(enum.StrEnum):
     SHARE_JOURNAL_ENTRY = "journal.share"
     READ_SHARED_ENTRY = "journal.read_shared"
     MANAGE_PROMPTS = "journal.manage_prompts"
+    FLAG_URGENT = "urgent.flag"
+    ACKNOWLEDGE_URGENT = "urgent.acknowledge"
+    READ_OPEN_URGENT = "urgent.read_open"
+    MANAGE_ON_CALL = "clinic.manage_on_call"
+    EXPORT_THREAD = "threads.export"
+    DELETE_OWN_ACCOUNT = "account.delete"
+    DELETE_PERSON = "clinic.delete_person"
+    MANAGE_RECORD_POLICY = "clinic.manage_record_policy"
+    MANAGE_CONSULTATIONS = "clinic.manage_consultations"
+    READ_OWN_INTAKE_NOTE = "account.intake_note"
 
 
 class Relation(enum.Enum):
@@ -67,6 +77,8 @@ ADMINS = frozenset({Role.ADMIN})
 CARE = frozenset({Role.THERAPIST, Role.CLIENT})
 THERAPISTS = frozenset({Role.THERAPIST})
 CLIENTS = frozenset({Role.CLIENT})
+# Who can be on call for a clinic: its therapists and admins.
+STAFF = frozenset({Role.THERAPIST, Role.ADMIN})
 
 RULES: dict[Action, Rule] = {
     Action.READ_OWN_ACCOUNT: Rule(EVERYONE, Relation.SELF),
@@ -95,6 +107,17 @@ RULES: dict[Action, Rule] = {
     Action.SHARE_JOURNAL_ENTRY: Rule(CLIENTS, Relation.SELF),
     Action.READ_SHARED_ENTRY: Rule(THERAPISTS, Relation.RECIPIENT),
     Action.MANAGE_PROMPTS: Rule(THERAPISTS, Relation.CARE_TEAM),
+    Action.FLAG_URGENT: Rule(CLIENTS, Relation.AUTHOR),
+    # "Member" here also admits the clinic's on-call contacts (see messaging/urgent.py).
+    Action.ACKNOWLEDGE_URGENT: Rule(STAFF, Relation.THREAD_MEMBER),
+    Action.READ_OPEN_URGENT: Rule(STAFF, Relation.SELF),
+    Action.MANAGE_ON_CALL: Rule(ADMINS, Relation.SAME_CLINIC),
+    Action.EXPORT_THREAD: Rule(CARE, Relation.THREAD_MEMBER),
+    Action.DELETE_OWN_ACCOUNT: Rule(CLIENTS, Relation.SELF),
+    Action.DELETE_PERSON: Rule(ADMINS, Relation.SAME_CLINIC_OTHER_USER),
+    Action.MANAGE_RECORD_POLICY: Rule(ADMINS, Relation.SAME_CLINIC),
+    Action.MANAGE_CONSULTATIONS: Rule(ADMINS, Relation.SAME_CLINIC),
+    Action.READ_OWN_INTAKE_NOTE: Rule(CLIENTS, Relation.SELF),
 }
 
 

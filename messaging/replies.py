@@ -8,7 +8,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
-from messaging import jobs
+from messaging import jobs, urgent
 from messaging.actors import Actor, Role
 from messaging.context import ServiceContext
 from messaging.policy import Action, authorize, clinic_of, own
@@ -107,10 +107,22 @@ async def expectations(
     )
 
 
-async def inbox(uow: UnitOfWork, ctx: ServiceContext, actor: Actor | None) -> list[ThreadRecord]:
-    """The therapist's threads awaiting a reply, soonest due first."""
+async def inbox(
+    uow: UnitOfWork, ctx: ServiceContext, actor: Actor | None
+) -> list[tuple[ThreadRecord, datetime | None]]:
+    """The therapist's threads awaiting a reply, soonest due first, headed by threads with
+    an unacknowledged urgent message (oldest flag first), each with when it was flagged."""
     allowed = authorize(actor, Action.READ_INBOX, own(actor))
-    return await store.awaiting_threads_of(uow.session, allowed.user_id)
+    waiting = await store.awaiting_threads_of(uow.session, allowed.user_id)
+    flagged = await urgent.urgent_thread_ids(uow, allowed.user_id)
+    known = {t.id for t in waiting}
+    for thread_id in flagged:
+        if thread_id not in known and (
+            found := await thread_store.get_thread(uow.session, thread_id)
+        ):
+            waiting.append(found)
+    head = sorted((t for t in waiting if t.id in flagged), key=lambda t: flagged[t.id])
+    return [(t, flagged[t.id]) for t in head] + [(t, None) for t in waiting if t.id not in flagged]
 
 
 async def overdue_counts(

@@ -15,6 +15,7 @@ import httpx
 
 import crypto
 from crypto import KDF_MODERATE, Identity, KdfParams, b64decode, b64encode
+from web.sdk_consultations import Consultations
 from web.sdk_errors import ApiError
 from web.sdk_journal import Journal
 from web.sdk_realtime import Realtime
@@ -73,6 +74,7 @@ class InterludeClient:
         )
         self.threads = Conversations(self)
         self.journal = Journal(self)
+        self.consultations = Consultations(self)
 
     def realtime(self) -> Realtime:
         """A Socket.IO connection for live events (connect it with `await rt.connect()`)."""
@@ -236,19 +238,34 @@ class InterludeClient:
         account key re-wrapped under the new one (all derived here, none of it secret)."""
         if self.unlocked is None:
             raise RuntimeError("log in first")
+        user_id, current_auth_key = await self._current_auth_key(current_password)
+        return {
+            "current_auth_key": b64encode(current_auth_key),
+            "new": self._password_material(user_id, new_password, self.unlocked.account_key),
+        }
+
+    async def _current_auth_key(self, password: str) -> tuple[uuid.UUID, bytes]:
+        """The auth key for `password` under the account's current salt and KDF."""
         account = await self.me()
-        user_id = uuid.UUID(account["user"]["id"])
         kdf = account["kdf"]
         current = crypto.derive_password_keys(
-            current_password,
+            password,
             b64decode(account["salt"]),
             KdfParams(kdf["version"], kdf["ops"], kdf["mem"]),
             allow_interactive=self.allow_interactive_kdf,
         )
-        return {
-            "current_auth_key": b64encode(current.auth_key),
-            "new": self._password_material(user_id, new_password, self.unlocked.account_key),
-        }
+        return uuid.UUID(account["user"]["id"]), current.auth_key
+
+    async def delete_account(self, password: str) -> Json:
+        """Ask for this account to be deleted (proving the password again); the server
+        ends every session at once and erases in the background."""
+        _, auth_key = await self._current_auth_key(password)
+        result: Json = await self.request(
+            "POST", "/api/me/delete", {"current_auth_key": b64encode(auth_key)}
+        )
+        self.token = None
+        self.unlocked = None
+        return result
 
     async def change_password(self, current_password: str, new_password: str) -> int:
         """Re-wrap the account key under the new password; other sessions end."""

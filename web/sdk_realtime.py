@@ -31,6 +31,8 @@ EVENTS = (
     "journal_prompt",
     "journal_prompt_answered",
     "resync",
+    "urgent",
+    "urgent_updated",
 )
 MESSAGE_EVENTS = frozenset({"message", "message_updated"})
 

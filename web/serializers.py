@@ -9,14 +9,21 @@ from datetime import datetime
 from typing import Any
 
 from crypto import b64encode
+from messaging import urgent
 from messaging.authentication import AccountView, SessionGrant
 from messaging.clock import iso_utc
+from messaging.consultations import PublicPage
+from messaging.deletion import DeletionRequested
+from messaging.export import ExportRecorded
 from messaging.replies import Expectations
+from messaging.retention import RetentionView
 from messaging.schedules import Schedule
 from messaging.storage.jobs import JobRecord
 from messaging.storage.records import (
     AuditEventRecord,
     CareAssignmentRecord,
+    ClinicPolicyRecord,
+    ConsultationRecord,
     IdentityKeyRecord,
     InvitationRecord,
     LiveSessionRecord,
@@ -24,11 +31,12 @@ from messaging.storage.records import (
     SessionRecord,
     ThreadMemberRecord,
     ThreadRecord,
+    UrgentFlagRecord,
     UserRecord,
 )
 from messaging.threads import Roster, SignedCommit, ThreadSummary
 from messaging.working_time import format_weekly
-from web.models import accounts, clinic, delayed_reply, notifications, threads
+from web.models import accounts, clinic, delayed_reply, notifications, records, threads
 
 Json = dict[str, Any]
 
@@ -251,10 +259,113 @@ def expectations_json(found: Expectations) -> delayed_reply.ExpectationsJson:
     }
 
 
-def inbox_json(thread: ThreadRecord, now: datetime) -> delayed_reply.InboxThread:
+def inbox_json(
+    thread: ThreadRecord, now: datetime, urgent_since: datetime | None = None
+) -> delayed_reply.InboxThread:
     return {
         **thread_core_json(thread),
         "awaiting_since": timestamp(thread.awaiting_since),
         "reply_due_at": timestamp(thread.reply_due_at),
         "overdue": thread.reply_due_at is not None and thread.reply_due_at <= now,
+        "urgent_since": timestamp(urgent_since),
+    }
+
+
+def urgent_flag_json(flag: UrgentFlagRecord) -> records.UrgentFlagJson:
+    return urgent.flag_payload(flag)
+
+
+def flagged_json(flagged: urgent.Flagged) -> records.FlaggedJson:
+    outlook = flagged.outlook
+    return {
+        "flag": urgent_flag_json(flagged.flag),
+        "crisis_resources": [
+            {"name": r.name, "contact": r.contact, "note": r.note} for r in flagged.resources
+        ],
+        "outlook": {
+            "therapists_working": outlook.therapists_working,
+            "therapists_told": outlook.therapists_told,
+            "on_call_told": outlook.on_call_told,
+            "back_at": timestamp(outlook.back_at),
+        },
+    }
+
+
+def deletion_json(requested: DeletionRequested) -> records.DeletionJson:
+    return {
+        "user_id": str(requested.user_id),
+        "requested_at": timestamp(requested.requested_at),
+        "already_requested": requested.already_requested,
+    }
+
+
+def public_page_json(page: PublicPage) -> records.PublicPageJson:
+    return {
+        "clinic_name": page.clinic_name,
+        "text": page.text,
+        "intake_public_key": b64encode(page.intake_public_key),
+        "challenge": page.challenge,
+        "pow_bits": page.pow_bits,
+    }
+
+
+def record_policy_json(policy: ClinicPolicyRecord) -> records.RecordPolicyJson:
+    return {
+        "retention_years": policy.retention_years,
+        "consultation_open": policy.consultation_open,
+        "consultation_text": policy.consultation_text,
+        "consultation_retention_days": policy.consultation_retention_days,
+        "intake_public_key": (
+            b64encode(policy.intake_public_key) if policy.intake_public_key else None
+        ),
+    }
+
+
+def intake_key_json(public: bytes | None, sealed: bytes | None) -> records.IntakeKeyJson:
+    return {
+        "public_key": None if public is None else b64encode(public),
+        "sealed_private_key": None if sealed is None else b64encode(sealed),
+    }
+
+
+def consultation_json(request: ConsultationRecord) -> records.ConsultationJson:
+    return {
+        "id": str(request.id),
+        "sealed": b64encode(request.sealed),
+        "state": request.state,
+        "created_at": timestamp(request.created_at),
+        "expires_at": timestamp(request.expires_at),
+        "decided_at": timestamp(request.decided_at),
+        "invitation_id": str(request.invitation_id) if request.invitation_id else None,
+        "handed_over": request.handover_note is not None,
+    }
+
+
+def intake_note_json(request: ConsultationRecord | None) -> records.IntakeNoteJson:
+    if request is None or request.handover_note is None:
+        return {"request_id": None, "sealed_note": None}
+    return {"request_id": str(request.id), "sealed_note": b64encode(request.handover_note)}
+
+
+def export_json(recorded: ExportRecorded) -> records.ExportJson:
+    return {
+        "thread_id": str(recorded.thread_id),
+        "exported_by": str(recorded.exported_by),
+        "exported_at": timestamp(recorded.exported_at),
+        "audit_event_id": recorded.audit_event_id,
+    }
+
+
+def retention_json(view: RetentionView) -> records.RetentionJson:
+    return {
+        "years": view.years,
+        "next_sweep_at": timestamp(view.next_sweep_at),
+        "upcoming": [
+            {
+                "thread_id": str(u.thread_id),
+                "last_activity_at": timestamp(u.last_activity_at),
+                "delete_at": timestamp(u.delete_at),
+            }
+            for u in view.upcoming
+        ],
     }

@@ -14,6 +14,7 @@ from worker.journal_jobs import JournalJobs
 from worker.mail import Mailer
 from worker.message_emails import MessageEmails
 from worker.outgoing import Outgoing
+from worker.safety_jobs import SafetyJobs
 
 
 def build_registry(
@@ -31,4 +32,5 @@ def build_registry(
     MessageEmails(database, outgoing).register(registry)
     DelayedReplyJobs(database, outgoing).register(registry)
     JournalJobs(database, outgoing).register(registry)
+    SafetyJobs(database, outgoing).register(registry)
     return registry

@@ -225,6 +225,29 @@ class JournalEntryRecord(Record):
 
 
 @dataclass(frozen=True, slots=True)
+class UrgentFlagRecord(Record):
+    id: uuid.UUID
+    message_id: uuid.UUID
+    thread_id: uuid.UUID
+    clinic_id: uuid.UUID
+    sender_id: uuid.UUID
+    created_at: datetime
+    acknowledged_at: datetime | None
+    acknowledged_by: uuid.UUID | None
+
+
+@dataclass(frozen=True, slots=True)
+class ClinicPolicyRecord(Record):
+    clinic_id: uuid.UUID
+    retention_years: int | None
+    consultation_open: bool
+    consultation_text: str
+    consultation_retention_days: int
+    intake_public_key: bytes | None
+    updated_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
 class JournalDraftRecord(Record):
     id: uuid.UUID
     user_id: uuid.UUID
@@ -279,3 +302,17 @@ class PromptDeliveryRecord(Record):
     delivered_at: datetime
     answered_at: datetime | None
     answer_entry_id: uuid.UUID | None
+
+
+@dataclass(frozen=True, slots=True)
+class ConsultationRecord(Record):
+    id: uuid.UUID
+    clinic_id: uuid.UUID
+    sealed: bytes
+    challenge_hash: bytes
+    state: str
+    created_at: datetime
+    expires_at: datetime
+    decided_at: datetime | None
+    invitation_id: uuid.UUID | None
+    handover_note: bytes | None

@@ -454,3 +454,87 @@ Index(
     journal_prompt_deliveries.c.client_id,
     journal_prompt_deliveries.c.delivered_at,
 )
+
+# Records and safety (issue 15): urgent flags, on-call contacts, account deletion,
+# per-clinic record policies and consultation requests.
+
+urgent_flags = Table(
+    "urgent_flags",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("message_id", Uuid, ForeignKey("messages.id"), nullable=False, unique=True),
+    Column("thread_id", Uuid, ForeignKey("threads.id"), nullable=False, index=True),
+    Column("clinic_id", Uuid, ForeignKey("clinics.id"), nullable=False),
+    Column("sender_id", Uuid, ForeignKey("users.id"), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("acknowledged_at", UTCDateTime, nullable=True),
+    Column("acknowledged_by", Uuid, ForeignKey("users.id"), nullable=True),
+)
+# The hourly limit counts a sender's recent flags.
+Index("ix_urgent_flags_sender_id_created_at", urgent_flags.c.sender_id, urgent_flags.c.created_at)
+
+on_call_contacts = Table(
+    "on_call_contacts",
+    metadata,
+    Column("clinic_id", Uuid, ForeignKey("clinics.id"), primary_key=True),
+    Column("user_id", Uuid, ForeignKey("users.id"), primary_key=True),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
+account_deletions = Table(
+    "account_deletions",
+    metadata,
+    Column("user_id", Uuid, ForeignKey("users.id"), primary_key=True),
+    Column("clinic_id", Uuid, ForeignKey("clinics.id"), nullable=False),
+    Column("requested_by", Uuid, nullable=True),
+    Column("requested_at", UTCDateTime, nullable=False),
+    Column("completed_at", UTCDateTime, nullable=True),
+)
+
+clinic_policies = Table(
+    "clinic_policies",
+    metadata,
+    Column("clinic_id", Uuid, ForeignKey("clinics.id"), primary_key=True),
+    # NULL: keep threads until someone deletes them.
+    Column("retention_years", Integer, nullable=True),
+    Column("consultation_open", Boolean, nullable=False),
+    Column("consultation_text", Text, nullable=False),
+    Column("consultation_retention_days", Integer, nullable=False),
+    # The clinic's X25519 intake key; its private half is sealed to each admin.
+    Column("intake_public_key", LargeBinary(32), nullable=True),
+    Column("updated_at", UTCDateTime, nullable=False),
+)
+
+intake_key_seals = Table(
+    "intake_key_seals",
+    metadata,
+    Column("clinic_id", Uuid, ForeignKey("clinics.id"), primary_key=True),
+    Column("admin_id", Uuid, ForeignKey("users.id"), primary_key=True),
+    Column("sealed_private_key", LargeBinary, nullable=False),
+)
+
+CONSULTATION_STATES = ("open", "invited", "declined")
+
+consultation_requests = Table(
+    "consultation_requests",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("clinic_id", Uuid, ForeignKey("clinics.id"), nullable=False),
+    Column("sealed", LargeBinary, nullable=False),
+    # A proof-of-work challenge is good for one request.
+    Column("challenge_hash", LargeBinary(32), nullable=False, unique=True),
+    Column("state", String(16), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("expires_at", UTCDateTime, nullable=False, index=True),
+    Column("decided_at", UTCDateTime, nullable=True),
+    Column("invitation_id", Uuid, nullable=True),
+    # The request's text sealed by an admin to the invited client once they joined; their
+    # client posts it as the first message of their thread, then it is dropped.
+    Column("handover_note", LargeBinary, nullable=True),
+    CheckConstraint(f"state IN {CONSULTATION_STATES!r}", name="state"),
+)
+Index(
+    "ix_consultation_requests_clinic_id_created_at",
+    consultation_requests.c.clinic_id,
+    consultation_requests.c.created_at,
+)

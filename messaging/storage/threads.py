@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from messaging.storage.records import CommitRecord, ThreadMemberRecord, ThreadRecord
 from messaging.storage.tables import (
+    account_deletions,
     messages,
     sessions,
     thread_commits,
@@ -273,13 +274,21 @@ async def live_session_rooms(
 async def member_names(
     session: AsyncSession, thread_ids: list[uuid.UUID]
 ) -> dict[uuid.UUID, list[tuple[uuid.UUID, str, str]]]:
-    """Current members of these threads as (user id, role, display name), in one query."""
+    """Current members of these threads as (user id, role, display name), in one query;
+    members whose account was deleted stay listed (as "Deleted account"), so the others
+    see who wrote the deleted messages."""
     if not thread_ids:
         return {}
+    deleted = select(account_deletions.c.user_id).where(
+        account_deletions.c.completed_at.is_not(None)
+    )
     rows = await session.execute(
         select(thread_members.c.thread_id, users.c.id, thread_members.c.role, users.c.display_name)
         .join(users, users.c.id == thread_members.c.user_id)
-        .where(thread_members.c.thread_id.in_(thread_ids), thread_members.c.left_at.is_(None))
+        .where(
+            thread_members.c.thread_id.in_(thread_ids),
+            thread_members.c.left_at.is_(None) | thread_members.c.user_id.in_(deleted),
+        )
         .order_by(thread_members.c.thread_id, users.c.display_name, users.c.id)
     )
     names: dict[uuid.UUID, list[tuple[uuid.UUID, str, str]]] = {}

@@ -61,6 +61,22 @@ async def populated(server: LiveServer, data_dir: Path, database_url: str) -> Ca
             await team.therapist.client.journal.create_prompt(
                 team.client.user_id, "How was today?", {"repeat": "daily", "time": "20:00"}
             )
+            # Records and safety with content too: an urgent flag waiting for the therapist
+            # (on call as well), an open consultation page and a request in its queue.
+            sent = await team.client.client.threads.send(team.thread_id, "please, soon")
+            await team.client.client.request("POST", f"/api/messages/{sent['id']}/urgent", {})
+            admin = team.admin.client
+            await admin.request(
+                "PUT", "/api/clinic/on-call", {"user_ids": [team.therapist.user_id]}
+            )
+            await admin.consultations.create_intake_key()
+            await admin.request(
+                "PUT",
+                "/api/clinic/consultation-page",
+                {"open": True, "text": "Ask for a first talk.", "retention_days": 30},
+            )
+            clinic_id = (await admin.me())["clinic"]["id"]
+            await api.new_client().consultations.request(clinic_id, {"message": "a first talk"})
             return team
     finally:
         await database.dispose()

@@ -18,7 +18,8 @@ import socketio
 from sqlalchemy import update
 from starlette.routing import Mount, Route
 
-from crypto import b64encode
+from crypto import b64decode, b64encode, parse_public_bundle
+from crypto.intake import create_intake_key, seal_intake_key, seal_request, solve_pow
 from messaging import jobs, preferences
 from messaging.settings import load_settings
 from messaging.storage.tables import jobs as job_table
@@ -364,6 +365,50 @@ async def own_scheduled(world: World, role: str) -> Request:
     }
 
 
+async def clients_message(world: World, role: str) -> Request:
+    """A message the world's client wrote (theirs to flag; nobody else's)."""
+    await world.client.client.threads.load(world.thread_id)
+    sent = await world.client.client.threads.send(world.thread_id, "urgent")
+    return f"/api/messages/{sent['id']}/urgent", {}
+
+
+async def urgent_thread_path(world: World, role: str) -> Request:
+    return f"/api/threads/{world.thread_id}/urgent", None
+
+
+async def urgent_flag(world: World, role: str) -> Request:
+    path, _ = await clients_message(world, role)  # type: ignore[misc]
+    flagged = await world.client.client.request("POST", path, {})
+    return f"/api/urgent/{flagged['flag']['id']}/acknowledge", {}
+
+
+async def no_on_call(world: World, role: str) -> Request:
+    return None, {"user_ids": []}
+
+
+async def own_deletion(world: World, role: str) -> Request:
+    """A fresh client deletes their own account (the world's people stay)."""
+    if role != "client":
+        return None, {"current_auth_key": "A" * 43}
+    fresh = await world.fresh_client()
+    _, auth_key = await fresh.client._current_auth_key(fresh.password)
+    return "/api/me/delete", {"current_auth_key": b64encode(auth_key)}, fresh.client
+
+
+async def person_to_delete(world: World, role: str) -> Request:
+    target = await world.fresh_client() if role == "admin" else world.client
+    return f"/api/clinic/people/{target.user_id}/delete", {}
+
+
+async def request_to_hand_over(world: World, role: str) -> Request:
+    """For the admin, a request whose invitation was accepted; a sealed note is opaque."""
+    path, body = await request_to_answer(world, role)  # type: ignore[misc]
+    if role == "admin":
+        invited = await world.admin.client.request("POST", path, body)
+        await world.api.register(invitation_token(invited["link"]), invited["email"])
+    return path.replace("/invite", "/handover"), {"sealed_note": "AAAA"}
+
+
 CLIENT_SELF = {
     "admin": 403,
     "therapist": 403,
@@ -441,6 +486,92 @@ async def prompt_state(world: World, role: str) -> Request:
     path, _ = await existing_prompt(world, role)
     return f"{path}/state", {"state": "paused"}
 
+
+async def keep_until_deleted(world: World, role: str) -> Request:
+    return None, {"years": None}
+
+
+async def export_path(world: World, role: str) -> Request:
+    return f"/api/threads/{world.thread_id}/export", {}
+
+
+async def consultation_page(world: World, role: str) -> Request:
+    """The clinic's open public page (set up once by its admin)."""
+    clinic_id = (await world.admin.client.me())["clinic"]["id"]
+    settings = await world.admin.client.request("GET", "/api/clinic/consultation-page")
+    if not settings["consultation_open"]:
+        await world.admin.client.consultations.create_intake_key()
+        await world.admin.client.request(
+            "PUT",
+            "/api/clinic/consultation-page",
+            {"open": True, "text": "Welcome", "retention_days": 30},
+        )
+    return f"/api/public/clinics/{clinic_id}/consultation", None
+
+
+async def consultation_form(world: World, role: str) -> Request:
+    """A well-formed request; the clock moves past the per-address hourly limit first."""
+    world.api.context.clock.advance(timedelta(minutes=61))  # type: ignore[attr-defined]
+    path, _ = await consultation_page(world, role)  # type: ignore[misc]
+    page = await world.api.new_client().request("GET", path)
+    clinic_id = uuid.UUID(path.split("/")[4])
+    sealed = seal_request(b"{}", b64decode(page["intake_public_key"]), clinic_id)
+    nonce = solve_pow(page["challenge"].encode(), page["pow_bits"])
+    return path, {
+        "sealed": b64encode(sealed),
+        "challenge": page["challenge"],
+        "nonce": b64encode(nonce),
+    }
+
+
+async def page_settings(world: World, role: str) -> Request:
+    return None, {"open": False, "text": "", "retention_days": 30}
+
+
+async def intake_key(world: World, role: str) -> Request:
+    person = world.person("admin" if role in DEAD else role)
+    if role in ("admin", "other_admin"):
+        mine = await person.client.me()
+        public, secret = create_intake_key()
+        bundle = await person.client.request("GET", f"/api/users/{mine['user']['id']}/public-key")
+        box_pk = parse_public_bundle(b64decode(bundle["public_bundle"])).box_pk
+        clinic_id = uuid.UUID(mine["clinic"]["id"])
+        seal = seal_intake_key(secret, box_pk, clinic_id)
+        return None, {
+            "public_key": b64encode(public),
+            "seals": {mine["user"]["id"]: b64encode(seal)},
+        }
+    return None, {"public_key": b64encode(bytes(32)), "seals": {}}
+
+
+async def consultation_request(world: World, role: str) -> Request:
+    path, body = await consultation_form(world, role)  # type: ignore[misc]
+    await world.api.new_client().request("POST", path or "", body)
+    [latest] = [
+        r
+        for r in (await world.admin.client.request("GET", "/api/clinic/consultations"))["requests"]
+        if r["state"] == "open"
+    ][-1:]
+    return f"/api/clinic/consultations/{latest['id']}", None
+
+
+async def request_to_decline(world: World, role: str) -> Request:
+    path, _ = await consultation_request(world, role)  # type: ignore[misc]
+    return f"{path}/decline", {}
+
+
+async def request_to_answer(world: World, role: str) -> Request:
+    path, _ = await consultation_request(world, role)  # type: ignore[misc]
+    return f"{path}/invite", {"email": unique_email("prospect"), "display_name": "Jo"}
+
+
+STAFF_SELF = {
+    "admin": 200,
+    "therapist": 200,
+    "client": 403,
+    "other_admin": 200,
+    **dict.fromkeys(DEAD, 401),
+}
 
 MATRIX: list[Case] = [
     public("GET", "/healthz", nothing),
@@ -574,6 +705,88 @@ MATRIX: list[Case] = [
     Case("POST", "/api/clients/{client_id}/prompts", client_prompts_path, THERAPIST_MEMBER),
     Case("PUT", "/api/prompts/{prompt_id}", existing_prompt, THERAPIST_MEMBER),
     Case("POST", "/api/prompts/{prompt_id}/state", prompt_state, THERAPIST_MEMBER),
+    Case(
+        "POST",
+        "/api/messages/{message_id}/urgent",
+        clients_message,
+        {
+            "admin": 403,
+            "therapist": 403,
+            "client": 200,
+            "other_admin": 404,
+            **dict.fromkeys(DEAD, 401),
+        },
+    ),
+    members_only("GET", "/api/threads/{thread_id}/urgent", urgent_thread_path),
+    Case("GET", "/api/urgent", nothing, STAFF_SELF),
+    Case(
+        "POST",
+        "/api/urgent/{flag_id}/acknowledge",
+        urgent_flag,
+        {
+            "admin": 404,
+            "therapist": 200,
+            "client": 403,
+            "other_admin": 404,
+            **dict.fromkeys(DEAD, 401),
+        },
+    ),
+    admin_only("GET", "/api/clinic/on-call", nothing, clinic_wide=True),
+    admin_only("PUT", "/api/clinic/on-call", no_on_call, clinic_wide=True),
+    Case(
+        "POST",
+        "/api/me/delete",
+        own_deletion,
+        {
+            "admin": 403,
+            "therapist": 403,
+            "client": 200,
+            "other_admin": 403,
+            **dict.fromkeys(DEAD, 401),
+        },
+    ),
+    admin_only("POST", "/api/clinic/people/{user_id}/delete", person_to_delete, clinic_wide=False),
+    Case(
+        "POST",
+        "/api/threads/{thread_id}/export",
+        export_path,
+        {
+            "admin": 403,
+            "therapist": 200,
+            "client": 200,
+            "other_admin": 404,
+            **dict.fromkeys(DEAD, 401),
+        },
+    ),
+    admin_only(
+        "PUT",
+        "/api/clinic/consultations/{request_id}/handover",
+        request_to_hand_over,
+        clinic_wide=False,
+    ),
+    Case("GET", "/api/me/intake-note", nothing, CLIENT_SELF),
+    Case("DELETE", "/api/me/intake-note", nothing, CLIENT_SELF),
+    admin_only("GET", "/api/clinic/retention", nothing, clinic_wide=True),
+    admin_only("PUT", "/api/clinic/retention", keep_until_deleted, clinic_wide=True),
+    public("GET", "/api/public/clinics/{clinic_id}/consultation", consultation_page),
+    public("POST", "/api/public/clinics/{clinic_id}/consultation", consultation_form),
+    admin_only("GET", "/api/clinic/consultation-page", nothing, clinic_wide=True),
+    admin_only("PUT", "/api/clinic/consultation-page", page_settings, clinic_wide=True),
+    admin_only("GET", "/api/clinic/intake-key", nothing, clinic_wide=True),
+    admin_only("PUT", "/api/clinic/intake-key", intake_key, clinic_wide=True),
+    admin_only("GET", "/api/clinic/consultations", nothing, clinic_wide=True),
+    admin_only(
+        "POST",
+        "/api/clinic/consultations/{request_id}/decline",
+        request_to_decline,
+        clinic_wide=False,
+    ),
+    admin_only(
+        "POST",
+        "/api/clinic/consultations/{request_id}/invite",
+        request_to_answer,
+        clinic_wide=False,
+    ),
     # Near the end: these change the caller's keys or end its session.
     self_service(identity_replacement)("POST", "/api/me/identity"),
     self_service(nothing)("POST", "/api/logout"),

@@ -162,8 +162,9 @@ async def test_the_audit_trail_shows_only_the_admins_clinic_newest_first(api: Ap
     ids = [event["id"] for event in events]
     assert ids == sorted(ids, reverse=True)
     assert events[0]["action"] == "invitation.created"
-    assert events[0]["detail"]["email"] == "pat@example.org"
-    assert all(event["detail"].get("email") != "kim@example.org" for event in events)
+    assert set(events[0]["detail"]) == {"role", "user_id"}
+    assert all("pat@example.org" not in str(event) for event in events), "no addresses kept"
+    assert all("kim@example.org" not in str(event) for event in events)
     assert {"clinic.created", "account.registered", "session.login"} <= {
         e["action"] for e in events
     }

@@ -11,9 +11,11 @@ from worker.handlers import build_registry
 from worker.mail import SmtpMailer
 
 
-async def deliver(api: Api, smtp: SmtpSink | str, clock: FrozenClock) -> int:
+async def deliver(
+    api: Api, smtp: SmtpSink | str, clock: FrozenClock, *, one_cycle: bool = False
+) -> int:
     """Run every due job once through the real handlers, sending to `smtp`; returns how
-    many jobs ran."""
+    many jobs ran. With `one_cycle`, only what a worker claims in a single pass."""
     url = smtp if isinstance(smtp, str) else smtp.url
     settings = load_settings(
         {
@@ -30,6 +32,8 @@ async def deliver(api: Api, smtp: SmtpSink | str, clock: FrozenClock) -> int:
         runner = JobRunner(api.database, registry, clock)
         while count := await runner.run_due():
             ran += count
+            if one_cycle:
+                break
     finally:
         await mailer.close()
     return ran

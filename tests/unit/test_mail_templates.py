@@ -58,6 +58,12 @@ def render_each_kind(text: str, link: str = LINK) -> dict[MailKind, RenderedMail
         MailKind.JOURNALING_PROMPT: templates.journaling_prompt(
             sender_name=text, wording=text, journal_url=link
         ),
+        MailKind.URGENT_NOTICE: templates.urgent_notice(
+            sender_name=text, on_call=True, inbox_url=link
+        ),
+        MailKind.ACCOUNT_DELETED: templates.account_deleted(
+            sender_name=text, deleted_on=text, about_url=link
+        ),
     }
 
 
@@ -129,6 +135,8 @@ NEUTRAL_PARAMETERS = {
     "new_start",
     "change",
     "wording",
+    "on_call",
+    "deleted_on",
 }
 
 

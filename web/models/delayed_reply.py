@@ -74,6 +74,7 @@ class InboxThread(ThreadCore):
     awaiting_since: Timestamp | None
     reply_due_at: Timestamp | None
     overdue: bool
+    urgent_since: Timestamp | None
 
 
 class Inbox(TypedDict):

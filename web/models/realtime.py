@@ -10,6 +10,7 @@ from typing_extensions import TypedDict
 
 from web.models.fields import Base64Text, Id, IdText, Input, Timestamp, Whole
 from web.models.journal import EntryJson, PromptDeliveryJson, ShareJson
+from web.models.records import UrgentFlagJson
 from web.models.threads import Envelope, MessageJson
 
 
@@ -168,4 +169,9 @@ SERVER_EVENTS: dict[str, ServerEvent] = {
     "resync": ServerEvent(
         "The event bus was down and live events may be lost: sync as after a reconnect", Resync
     ),
+    "urgent": ServerEvent(
+        "A client flagged a message as urgent (members, therapists, on-call contacts)",
+        UrgentFlagJson,
+    ),
+    "urgent_updated": ServerEvent("An urgent flag was acknowledged", UrgentFlagJson),
 }

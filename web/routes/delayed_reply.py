@@ -63,7 +63,7 @@ async def read_inbox(request: Request, actor: Actor | None) -> wire.Inbox:
     async with context.database.unit_of_work() as uow:
         waiting = await replies.inbox(uow, context.services, actor)
     now = context.clock.now()
-    return {"threads": [inbox_json(thread, now) for thread in waiting]}
+    return {"threads": [inbox_json(thread, now, flagged) for thread, flagged in waiting]}
 
 
 async def read_overdue_counts(request: Request, actor: Actor | None) -> clinic_wire.OverdueCounts:

@@ -16,6 +16,8 @@ class MailKind(StrEnum):
     LIVE_SESSION_SOON = "live_session_soon"
     LIVE_SESSION_CHANGED = "live_session_changed"
     JOURNALING_PROMPT = "journaling_prompt"
+    URGENT_NOTICE = "urgent_notice"
+    ACCOUNT_DELETED = "account_deleted"
 
     @property
     def is_security(self) -> bool:

@@ -269,6 +269,47 @@ def journaling_prompt(*, sender_name: str, wording: str, journal_url: str) -> Re
     )
 
 
+def urgent_notice(*, sender_name: str, on_call: bool, inbox_url: str) -> RenderedMail:
+    """An immediate notice that a client marked a message urgent (to a therapist of the
+    conversation, or to an on-call contact of the clinic). Sent whatever the recipient's
+    quiet hours; it names no one and quotes nothing."""
+    whose = (
+        "A client of your clinic marked a message as urgent. You are on call."
+        if on_call
+        else "A client you work with marked a message as urgent."
+    )
+    return render_mail(
+        MailKind.URGENT_NOTICE,
+        sender_name=_sender(sender_name),
+        subject="An urgent message is waiting on Interlude",
+        blocks=[
+            Paragraph("Hello,"),
+            Paragraph(whose),
+            Paragraph("Please open Interlude as soon as you can and acknowledge it."),
+            Action("Open your inbox", checked_link(inbox_url, field="inbox_url")),
+        ],
+    )
+
+
+def account_deleted(*, sender_name: str, deleted_on: str, about_url: str) -> RenderedMail:
+    """Confirmation that an account and its messages were deleted on `deleted_on`."""
+    return render_mail(
+        MailKind.ACCOUNT_DELETED,
+        sender_name=_sender(sender_name),
+        subject="Your Interlude account was deleted",
+        blocks=[
+            Paragraph("Hello,"),
+            Paragraph(
+                f"Your Interlude account was deleted on {_short(deleted_on, 'deleted_on')}: "
+                "your keys, your devices, your settings and the text of every message you "
+                "wrote are gone. The clinic keeps only a record that the account existed."
+            ),
+            Paragraph("This is the last email you will receive from us."),
+            Action("About Interlude", checked_link(about_url, field="about_url")),
+        ],
+    )
+
+
 def _sender(sender_name: str) -> str:
     return clean_text(sender_name, field="sender_name", limit=SENDER_NAME_LIMIT)
 

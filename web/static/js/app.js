@@ -10,6 +10,7 @@ import * as live from "./live.js";
 import * as outbox from "./outbox.js";
 import * as router from "./router.js";
 import * as session from "./session.js";
+import { watchUrgent } from "./urgent-alerts.js";
 
 // access: "public" (anyone), "guest" (only when not logged in), "session" (a token, maybe
 // still locked), "unlocked" (keys open in memory), "admin" (unlocked and role admin),
@@ -34,6 +35,9 @@ const ROUTES = [
   { path: "/admin/operations", access: "admin", load: () => import("./screens/admin-operations.js") },
   { path: "/help", access: "public", load: () => import("./screens/help.js") },
   { path: "/journal", access: "client", load: () => import("./screens/journal.js") },
+  { path: "/my-data", access: "unlocked", load: () => import("./screens/my-data.js") },
+  { path: "/admin/records", access: "admin", load: () => import("./screens/admin-records.js") },
+  { path: "/consult/:clinic", access: "public", load: () => import("./screens/consult.js") },
 ];
 const NOT_FOUND = { path: "", access: "public", load: () => import("./screens/not-found.js") };
 const RECOVERY_CODE = { path: "", access: "public", load: () => import("./screens/recovery-code.js") };
@@ -52,6 +56,8 @@ const NAV = [
   { href: "#/admin/audit", text: "Audit trail", admin: true },
   { href: "#/admin/operations", text: "Operations", admin: true },
   { href: "#/journal", text: "Journal", client: true },
+  { href: "#/my-data", text: "Your data" },
+  { href: "#/admin/records", text: "Records and safety", admin: true },
 ];
 
 const main = document.getElementById("main");
@@ -210,6 +216,7 @@ async function start() {
   keepConnected(connectionStatus);
   live.on("key_changed", reloadOwnKeys);
   outbox.start();
+  watchUrgent();
   try {
     await cryptoReady();
     showState(cryptoStatus, "ready", "Encryption is ready on this device.");

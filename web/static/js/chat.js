@@ -13,6 +13,7 @@ import { expectationsView } from "./expectations.js";
 import { describe } from "./failures.js";
 import { alertLine } from "./forms.js";
 import { journalThreadView } from "./journal-thread.js";
+import { postWaitingNote } from "./intake-note.js";
 import * as live from "./live.js";
 import { renderMessage } from "./message-item.js";
 import * as outbox from "./outbox.js";
@@ -20,6 +21,7 @@ import { trustView } from "./safety.js";
 import { scheduledView } from "./send-later.js";
 import * as session from "./session.js";
 import { messageKey, STATUS, Timeline } from "./timeline.js";
+import { urgentView } from "./urgent.js";
 
 const PAGE = 50;
 const SYNC_PAGE = 100;
@@ -78,6 +80,8 @@ export function conversationView({ threadId, signal }) {
     blocked: () => (trust.blocked() ? BLOCKED : null),
     onProblem: (text) => alert.show(text),
   });
+  const urgent = urgentView({ threadId, role: account.user.role, myId, signal });
+  if (account.user.role === "client") postWaitingNote(threadId, identities[0]).catch((error) => alert.show(describe(error)));
   const composer = makeComposer({
     onSend: send,
     onTyping: () => live.signal("typing", { thread_id: threadId }),
@@ -100,6 +104,7 @@ export function conversationView({ threadId, signal }) {
     scroller,
     typingLine,
     scheduled.element,
+    urgent.element,
     composer.element,
   );
 

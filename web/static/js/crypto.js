@@ -1149,3 +1149,94 @@ export function openShare(data, authorSignPk, recipient) {
   const item = parseJournalItem(share.snapshot);
   return Object.freeze({ share, item, plaintext: decryptJournalItem(item, itemKey), itemKey });
 }
+
+// ---------------------------------------------------------------- consultation requests
+// docs/crypto.md section 11; the Python twin is crypto/intake.py.
+
+const INTAKE_VERSION = 1;
+const MAX_INTAKE_REQUEST = 8 * 1024;
+const POW_DOMAIN = ascii("interlude/consultation-pow/v1");
+
+/** A new clinic intake key pair {publicKey, secretKey}. */
+export function createIntakeKey(rng = osRandom) {
+  const secretKey = draw(rng, 32);
+  return { publicKey: sodium.crypto_scalarmult_base(secretKey), secretKey };
+}
+
+/** A consultation request (bytes of UTF-8 JSON) sealed to the clinic's intake key. */
+export function sealIntakeRequest(plaintext, intakePk, clinicId, rng = osRandom) {
+  if (plaintext.length > MAX_INTAKE_REQUEST) throw new MalformedError("request too long");
+  const body = sodium.pad(concat(Uint8Array.of(INTAKE_VERSION), uuidToBytes(clinicId), plaintext), PAD_BLOCK);
+  return concat(Uint8Array.of(INTAKE_VERSION), boxSeal(body, intakePk, rng));
+}
+
+/** Opens a sealed request with the intake key; checks it was meant for this clinic. */
+export function openIntakeRequest(sealed, intakePk, intakeSk, clinicId) {
+  if (sealed[0] !== INTAKE_VERSION) throw new UnsupportedVersionError("unknown request version");
+  const body = sodium.unpad(boxSealOpen(sealed.slice(1), intakePk, intakeSk), PAD_BLOCK);
+  if (body.length < 17 || body[0] !== INTAKE_VERSION) throw new MalformedError("malformed request");
+  if (!equal(body.slice(1, 17), uuidToBytes(clinicId))) throw new WrongKeyError("sealed for another clinic");
+  return body.slice(17);
+}
+
+/** The intake secret key sealed to one admin's encryption key. */
+export function sealIntakeKey(intakeSk, adminBoxPk, clinicId, rng = osRandom) {
+  return concat(Uint8Array.of(INTAKE_VERSION), boxSeal(concat(uuidToBytes(clinicId), intakeSk), adminBoxPk, rng));
+}
+
+/** Opens this admin's seal of the intake secret key. */
+export function openIntakeKey(sealed, identity, clinicId) {
+  if (sealed[0] !== INTAKE_VERSION) throw new UnsupportedVersionError("unknown intake key version");
+  const body = boxSealOpen(sealed.slice(1), identity.boxPk, identity.boxSk);
+  if (body.length !== 48 || !equal(body.slice(0, 16), uuidToBytes(clinicId))) {
+    throw new WrongKeyError("sealed for another clinic");
+  }
+  return body.slice(16);
+}
+
+function leadingZeroBits(digest) {
+  let count = 0;
+  for (const byte of digest) {
+    if (byte === 0) {
+      count += 8;
+      continue;
+    }
+    return count + Math.clz32(byte) - 24;
+  }
+  return count;
+}
+
+/**
+ * The proof of work for a challenge: the first 8-byte counter whose
+ * DH("interlude/consultation-pow/v1", challenge ‖ nonce) starts with `bits` zero bits.
+ * onProgress(tries) is called every 4096 tries; awaits between batches so the page stays live.
+ */
+export async function solveProofOfWork(challenge, bits, onProgress = () => {}) {
+  const prefix = ascii(challenge);
+  const input = new Uint8Array(prefix.length + 8);
+  input.set(prefix);
+  const view = new DataView(input.buffer, prefix.length, 8);
+  for (let counter = 0; ; counter += 1) {
+    view.setUint32(0, Math.floor(counter / 2 ** 32));
+    view.setUint32(4, counter >>> 0);
+    if (leadingZeroBits(domainHash(POW_DOMAIN, input)) >= bits) return input.slice(prefix.length);
+    if (counter % 4096 === 4095) {
+      onProgress(counter + 1);
+      await new Promise((resolve) => setTimeout(resolve, 0));
+    }
+  }
+}
+
+/** A request's text sealed by an admin to the invited client's encryption key. */
+export function sealIntakeNote(text, clientBoxPk, clientId, rng = osRandom) {
+  if (text.length > MAX_INTAKE_REQUEST) throw new MalformedError("note too long");
+  return concat(Uint8Array.of(INTAKE_VERSION), boxSeal(sodium.pad(concat(uuidToBytes(clientId), text), PAD_BLOCK), clientBoxPk, rng));
+}
+
+/** Opens a handover note with the client's own identity. */
+export function openIntakeNote(sealed, identity) {
+  if (sealed[0] !== INTAKE_VERSION) throw new UnsupportedVersionError("unknown note version");
+  const body = sodium.unpad(boxSealOpen(sealed.slice(1), identity.boxPk, identity.boxSk), PAD_BLOCK);
+  if (!equal(body.slice(0, 16), uuidToBytes(identity.userId))) throw new WrongKeyError("sealed for someone else");
+  return body.slice(16);
+}

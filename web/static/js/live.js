@@ -18,6 +18,8 @@ const SERVER_EVENTS = [
   "journal_share",
   "journal_prompt",
   "journal_prompt_answered",
+  "urgent",
+  "urgent_updated",
 ];
 const ANSWER_WAIT_MS = 10_000;
 const NOT_CONNECTED = "You seem to be offline. Check your connection and try again.";

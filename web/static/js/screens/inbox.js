@@ -39,14 +39,26 @@ export function render({ signal, navigate }) {
     }
   }
 
+  let again = false;
+  // A change that arrives while a load is running is loaded right after it, not dropped.
   function reload() {
-    loading ??= load().finally(() => {
+    if (loading) {
+      again = true;
+      return;
+    }
+    loading = load().finally(() => {
       loading = null;
+      if (again) {
+        again = false;
+        reload();
+      }
     });
   }
 
   live.on("message", reload, { signal });
   live.on("thread_updated", reload, { signal });
+  live.on("urgent", reload, { signal });
+  live.on("urgent_updated", reload, { signal });
   live.on("connect", reload, { signal });
   const timer = setInterval(reload, REFRESH_MS);
   signal.addEventListener("abort", () => clearInterval(timer), { once: true });
@@ -75,6 +87,7 @@ function waitingList(threads, names) {
           "a",
           { href: `#/messages/${thread.id}`, className: "inbox-link" },
           h("span", { className: "thread-name" }, name),
+          thread.urgent_since ? h("span", { className: "badge urgent" }, "Urgent") : null,
           thread.overdue ? h("span", { className: "badge overdue" }, "Overdue") : null,
         ),
         h(
