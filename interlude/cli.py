@@ -17,9 +17,9 @@ import time
 from collections.abc import AsyncIterator, Sequence
 
 import uvicorn
-from starlette.types import ASGIApp
 
 from interlude import __version__, admin_commands
+from interlude.http_server import server_config
 from interlude.logs import configure_logging
 from messaging import metrics
 from messaging.errors import ConfigurationError
@@ -38,8 +38,6 @@ logger = logging.getLogger("interlude")
 
 EXIT_CONFIGURATION = 2
 EXIT_SCHEMA = 3
-# How long an idle HTTP connection stays open (uvicorn's default); clients expire theirs sooner.
-KEEP_ALIVE_SECONDS = 5
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -173,30 +171,6 @@ async def run_worker(settings: Settings, probe_host: str, probe_port: int | None
         probe.should_exit = True
         await serving
         await database.dispose()
-
-
-# The whole header block of a request, in bytes (nginx's default buffers hold 32 KiB).
-MAX_HEADER_BYTES = 16 * 1024
-
-
-def server_config(
-    app: ASGIApp, host: str, port: int, *, log_level: str | None = None
-) -> uvicorn.Config:
-    """How `serve` runs uvicorn. h11 (not httptools) because it bounds the header block
-    (a larger one is refused with 431); forwarding headers are left to the app, which
-    believes them only from INTERLUDE_TRUSTED_PROXIES (`web.middleware`)."""
-    return uvicorn.Config(
-        app,
-        host=host,
-        port=port,
-        log_config=None,
-        log_level=log_level,
-        http="h11",
-        h11_max_incomplete_event_size=MAX_HEADER_BYTES,
-        proxy_headers=False,
-        server_header=False,
-        timeout_keep_alive=KEEP_ALIVE_SECONDS,
-    )
 
 
 async def run_admin_command(settings: Settings, args: argparse.Namespace) -> int:

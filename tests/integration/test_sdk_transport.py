@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 import httpx
 import pytest
 
-from interlude.cli import KEEP_ALIVE_SECONDS
+from interlude.http_server import KEEP_ALIVE_SECONDS
 from web.client import KEEPALIVE_EXPIRY_SECONDS, InterludeClient
 
 OK = b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 2\r\n\r\n{}"

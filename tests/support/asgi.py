@@ -10,7 +10,7 @@ from contextlib import asynccontextmanager
 import uvicorn
 from starlette.types import ASGIApp
 
-from interlude.cli import server_config
+from interlude.http_server import server_config
 from tests.support.services import free_port
 
 
