@@ -51,7 +51,15 @@ def build_parser() -> argparse.ArgumentParser:
     )
     create.add_argument("--name", required=True, help="the clinic's name")
     create.add_argument("--admin-email", required=True, help="email of the first admin")
-    create.add_argument("--admin-name", default="Clinic administrator", help="the admin's name")
+    create.add_argument(
+        "--admin-name", required=True, help="the first admin's name, as the app greets them"
+    )
+    create.add_argument(
+        "--country",
+        default=None,
+        help="two-letter country code (e.g. US, GB, DE): starts the clinic's crisis resources "
+        "with that country's helplines, which its admins can change",
+    )
     create.add_argument(
         "--sender-name", default="Interlude", help="neutral sender name on the clinic's emails"
     )

@@ -39,6 +39,7 @@ class Action(enum.StrEnum):
     READ_INBOX = "inbox.read"
     MANAGE_LIVE_SESSIONS = "live_sessions.manage"
     READ_OVERDUE_COUNTS = "clinic.read_overdue_counts"
+    MANAGE_CRISIS_RESOURCES = "clinic.manage_crisis_resources"
 
 
 class Relation(enum.Enum):
@@ -83,6 +84,7 @@ RULES: dict[Action, Rule] = {
     Action.READ_INBOX: Rule(THERAPISTS, Relation.SELF),
     Action.MANAGE_LIVE_SESSIONS: Rule(THERAPISTS, Relation.THREAD_MEMBER),
     Action.READ_OVERDUE_COUNTS: Rule(ADMINS, Relation.SAME_CLINIC),
+    Action.MANAGE_CRISIS_RESOURCES: Rule(ADMINS, Relation.SAME_CLINIC),
 }
 
 

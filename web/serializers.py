@@ -9,6 +9,7 @@ from typing import Any
 from crypto import b64encode
 from messaging.authentication import AccountView, SessionGrant
 from messaging.clock import iso_utc
+from messaging.crisis_resources import CrisisResource
 from messaging.replies import Expectations
 from messaging.schedules import Schedule
 from messaging.storage.jobs import JobRecord
@@ -254,4 +255,13 @@ def inbox_json(thread: ThreadRecord, now: datetime) -> Json:
         "awaiting_since": timestamp(thread.awaiting_since),
         "reply_due_at": timestamp(thread.reply_due_at),
         "overdue": thread.reply_due_at is not None and thread.reply_due_at <= now,
+    }
+
+
+def crisis_resources_json(resources: list[CrisisResource]) -> Json:
+    return {
+        "resources": [
+            {"name": r.name, "phone": r.phone, "text": r.text, "url": r.url, "hours": r.hours}
+            for r in resources
+        ]
     }

@@ -344,3 +344,15 @@ Index(
     messages.c.state,
     messages.c.deliver_at,
 )
+
+# A clinic's crisis resources (issue 14): shown on "Need help now?" to anyone, even logged
+# out, so they are plain public data, not end-to-end encrypted. `resources` is a list of
+# {"name", "phone", "text", "url", "hours"}; `country` is what the defaults were chosen by.
+crisis_resources = Table(
+    "crisis_resources",
+    metadata,
+    Column("clinic_id", Uuid, ForeignKey("clinics.id"), primary_key=True),
+    Column("country", String(2), nullable=True),
+    Column("resources", JSON, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+)

@@ -82,11 +82,16 @@ def test_admin_create_clinic_prints_a_working_invitation_and_verify_audit_checks
         "Harbour Clinic",
         "--admin-email",
         "Boss@Example.org",
+        "--admin-name",
+        "Bea Boss",
+        "--country",
+        "gb",
         env=env,
     )
     assert created.returncode == 0, created.stderr
     assert "Created clinic 'Harbour Clinic'" in created.stdout
     assert "Invitation for boss@example.org" in created.stdout
+    assert "crisis resources start with 2 helpline(s) of GB" in created.stdout
     link = created.stdout.strip().splitlines()[-1]
     assert link.startswith("https://care.example.org/#/invite/")
 
@@ -108,6 +113,8 @@ def test_verify_audit_reports_the_first_broken_row(tmp_path: Path, database_url:
             name,
             "--admin-email",
             f"{name}@example.org",
+            "--admin-name",
+            name,
             env=env,
         )
         assert result.returncode == 0, result.stderr
@@ -125,7 +132,15 @@ def test_create_clinic_with_a_bad_email_fails_clearly(
     env = interlude_env(tmp_path, empty_database_url)
     assert run_interlude("migrate", env=env).returncode == 0
     result = run_interlude(
-        "admin", "create-clinic", "--name", "X", "--admin-email", "nope", env=env
+        "admin",
+        "create-clinic",
+        "--name",
+        "X",
+        "--admin-email",
+        "nope",
+        "--admin-name",
+        "X",
+        env=env,
     )
     assert result.returncode == 1
     assert "does not look like an email address" in result.stderr
@@ -140,7 +155,15 @@ def test_jobs_list_shows_dead_jobs_and_retry_requeues_them(
     env = interlude_env(tmp_path, database_url)
     assert (
         run_interlude(
-            "admin", "create-clinic", "--name", "X", "--admin-email", "x@example.org", env=env
+            "admin",
+            "create-clinic",
+            "--name",
+            "X",
+            "--admin-email",
+            "x@example.org",
+            "--admin-name",
+            "X",
+            env=env,
         ).returncode
         == 0
     )

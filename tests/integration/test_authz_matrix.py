@@ -364,6 +364,15 @@ async def own_scheduled(world: World, role: str) -> Request:
     }
 
 
+async def crisis_resources_path(world: World, role: str) -> Request:
+    clinic_id = (await world.admin.client.me())["clinic"]["id"]
+    return f"/api/clinics/{clinic_id}/crisis-resources", None
+
+
+async def crisis_resources_body(world: World, role: str) -> Request:
+    return None, {"resources": [{"name": "Night line", "phone": "0800 000 000"}]}
+
+
 MATRIX: list[Case] = [
     public("GET", "/healthz", nothing),
     public("GET", "/readyz", nothing),
@@ -473,6 +482,8 @@ MATRIX: list[Case] = [
     members_only("POST", "/api/threads/{thread_id}/scheduled", new_scheduled),
     members_only("PUT", "/api/scheduled/{message_id}", own_scheduled),
     members_only("DELETE", "/api/scheduled/{message_id}", own_scheduled),
+    public("GET", "/api/clinics/{clinic_id}/crisis-resources", crisis_resources_path),
+    admin_only("PUT", "/api/clinic/crisis-resources", crisis_resources_body, clinic_wide=True),
     # Near the end: these change the caller's keys or end its session.
     self_service(identity_replacement)("POST", "/api/me/identity"),
     self_service(nothing)("POST", "/api/logout"),

@@ -5,10 +5,14 @@ import { connect } from "./connection.js";
 import { openKeyring } from "./account-keys.js";
 import { api, onSessionEnded } from "./api.js";
 import * as conversations from "./conversations.js";
+import * as crisis from "./crisis.js";
 import { h, replace } from "./dom.js";
 import * as live from "./live.js";
 import * as router from "./router.js";
 import * as session from "./session.js";
+// Loaded with the app, not on first use, so "Need help now?" opens even after the
+// connection is lost.
+import * as helpScreen from "./screens/help.js";
 
 // access: "public" (anyone), "guest" (only when not logged in), "session" (a token, maybe
 // still locked), "unlocked" (keys open in memory), "admin" (unlocked and role admin),
@@ -30,7 +34,8 @@ const ROUTES = [
   { path: "/admin/invitations", access: "admin", load: () => import("./screens/admin-invitations.js") },
   { path: "/admin/care-team", access: "admin", load: () => import("./screens/admin-care-team.js") },
   { path: "/admin/audit", access: "admin", load: () => import("./screens/admin-audit.js") },
-  { path: "/help", access: "public", load: () => import("./screens/help.js") },
+  { path: "/help", access: "public", load: async () => helpScreen },
+  { path: "/admin/crisis-resources", access: "admin", load: () => import("./screens/admin-crisis.js") },
 ];
 const NOT_FOUND = { path: "", access: "public", load: () => import("./screens/not-found.js") };
 const RECOVERY_CODE = { path: "", access: "public", load: () => import("./screens/recovery-code.js") };
@@ -47,6 +52,7 @@ const NAV = [
   { href: "#/admin/invitations", text: "Invitations", admin: true },
   { href: "#/admin/care-team", text: "Care teams", admin: true },
   { href: "#/admin/audit", text: "Audit trail", admin: true },
+  { href: "#/admin/crisis-resources", text: "Crisis resources", admin: true },
 ];
 
 const main = document.getElementById("main");
@@ -177,6 +183,17 @@ function keepConnected(status) {
   sync();
 }
 
+/** Keeps this device's copy of the clinic's crisis resources fresh while someone is in. */
+function keepCrisisResources() {
+  let seen = null;
+  session.onSessionChange(() => {
+    const clinicId = session.current()?.account.clinic.id;
+    if (!clinicId || clinicId === seen) return;
+    seen = clinicId;
+    crisis.refresh(clinicId).catch(() => {}); // the help page falls back to the last copy
+  });
+}
+
 /** This account got a new identity key elsewhere: open the new keyring with the account key. */
 async function reloadOwnKeys(event) {
   const unlocked = session.current();
@@ -201,6 +218,7 @@ async function start() {
   const cryptoStatus = document.getElementById("crypto-status");
   const connectionStatus = document.getElementById("connection-status");
   keepConnected(connectionStatus);
+  keepCrisisResources();
   live.on("key_changed", reloadOwnKeys);
   try {
     await cryptoReady();
