@@ -1,7 +1,8 @@
 """The browser as a person in distress meets it (issue 14), in Chromium against a real
 server: a new clinic's admin is shown where to start and sets the clinic's crisis resources;
 "Need help now?" then shows them with tap-to-call and tap-to-text links to anyone on that
-device, logged out and offline too."""
+device, logged out and offline too. On a phone, Enter adds a line and Send sends; the client
+sees one status at a time in one compact line, and the messages keep the space."""
 
 from __future__ import annotations
 
@@ -13,8 +14,18 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from tests.e2e.conftest import ConsoleLog
-from tests.e2e.test_browser_accounts import real_errors, register
-from tests.e2e.test_browser_chat import browser_page
+from tests.e2e.test_browser_accounts import create_clinic, real_errors, register
+from tests.e2e.test_browser_chat import (
+    CLIENT_EMAIL,
+    LIVE,
+    THERAPIST_EMAIL,
+    browser_page,
+    care_team,
+    messages,
+    open_messages,
+    texts,
+)
+from tests.e2e.test_browser_delayed_reply import AWAY, set_working_hours
 from tests.support.live_server import INTERLUDE, LiveServer, interlude_env
 
 PHONE = {"width": 360, "height": 740}
@@ -121,3 +132,109 @@ def test_admin_sets_crisis_resources_that_anyone_on_the_device_sees_logged_out_a
     expect(stranger.get_by_text("Your local emergency number is the fastest way")).to_be_visible()
     offline_noise = re.compile(r"net::ERR_INTERNET_DISCONNECTED|Failed to fetch")
     assert [e for e in real_errors(log) if not offline_noise.search(e)] == []
+
+
+def bottom_gap(page: Page) -> float:
+    """Pixels of the message list below the visible part (0 when the newest is in view)."""
+    return float(
+        page.locator(".message-scroller").evaluate(
+            "s => s.scrollHeight - s.scrollTop - s.clientHeight"
+        )
+    )
+
+
+def share_of_window(page: Page, selector: str) -> float:
+    return float(
+        page.locator(selector).evaluate("e => e.getBoundingClientRect().height / innerHeight")
+    )
+
+
+def start_live_session_now(therapist: Page) -> None:
+    """Schedules a session that began two minutes ago (on the browser's own clock)."""
+    therapist.locator(".conversation-status summary").click()
+    therapist.get_by_role("button", name="Schedule a live session").click()
+    dialog = therapist.get_by_role("dialog", name="Schedule a live session")
+    date, time = therapist.evaluate(
+        """() => {
+            const d = new Date(Date.now() - 120 * 1000);
+            const p = (n) => String(n).padStart(2, "0");
+            return [`${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}`,
+                    `${p(d.getHours())}:${p(d.getMinutes())}`];
+        }"""
+    )
+    dialog.get_by_label("Date").fill(date)
+    dialog.get_by_label("Starts at").fill(time)
+    dialog.get_by_label("Length").select_option("45")
+    dialog.get_by_role("button", name="Schedule session").click()
+    expect(dialog).to_have_count(0, timeout=LIVE)
+    therapist.locator(".conversation-status summary").click()  # folds the line again
+
+
+@pytest.mark.parametrize("dialect", ["sqlite"], indirect=True)
+def test_on_a_phone_enter_adds_a_line_and_the_client_sees_one_status_with_room_for_messages(
+    server: LiveServer, browser: Browser, tmp_path: Path, database_url: str
+) -> None:
+    team = care_team(server, create_clinic(server, tmp_path, database_url), history=30)
+    log = ConsoleLog()
+    therapist = browser_page(
+        browser, log, viewport={"width": 1280, "height": 800}, timezone_id="Europe/Berlin"
+    )
+    client = browser_page(
+        browser,
+        log,
+        viewport={"width": 390, "height": 844},
+        is_mobile=True,
+        has_touch=True,
+        timezone_id="America/New_York",
+    )
+    open_messages(therapist, server, THERAPIST_EMAIL, "/#/working-hours")
+    set_working_hours(therapist)  # today and tomorrow off: the therapist is away
+
+    open_messages(client, server, CLIENT_EMAIL, f"/#/messages/{team.thread_id}")
+    expect(client.get_by_role("heading", name="Dr. Rivera", level=1)).to_be_visible()
+    expect(messages(client)).to_have_count(30)
+
+    # On a touch screen Enter adds a line; only the Send button sends, and the hint says so.
+    box = client.get_by_role("textbox", name="Message")
+    expect(box).to_have_accessible_description(re.compile("Return adds a new line"))
+    box.press_sequentially("I have been thinking")
+    box.press("Enter")
+    box.press_sequentially("about what you said.")
+    expect(box).to_have_value("I have been thinking\nabout what you said.")
+    expect(messages(client)).to_have_count(30)
+    client.get_by_role("button", name="Send", exact=True).tap()
+    expect(box).to_have_value("")
+    expect(messages(client).last).to_contain_text("Sent", timeout=LIVE)
+    assert texts(client)[-1] == "I have been thinking\nabout what you said."
+
+    # One status: away and the reply-by time in one compact line; the away message inside.
+    status = client.locator(".conversation-status")
+    summary = status.locator("summary")
+    expect(summary).to_have_text(
+        re.compile(r"^Your therapist is away and back .+\. You can expect a reply by .+\.$"),
+        timeout=LIVE,
+    )
+    expect(client.get_by_text(AWAY)).to_be_hidden()
+    client.screenshot(path=str(tmp_path / "conversation-phone-away.png"))
+    assert share_of_window(client, ".message-scroller") > 0.6
+    assert bottom_gap(client) < 2
+
+    # Opening the line shows the rest; the newest message stays in view.
+    summary.click()
+    expect(client.get_by_text(AWAY)).to_be_visible()
+    assert bottom_gap(client) < 2
+    summary.click()
+
+    # A live session beats away and reply-by: it is the only status.
+    therapist.get_by_role("link", name="Messages").first.click()
+    therapist.get_by_role("link", name=re.compile(r"^Sam")).click()
+    expect(therapist.get_by_role("heading", name="Sam", level=1)).to_be_visible()
+    start_live_session_now(therapist)
+    expect(summary).to_have_text(re.compile(r"^Live session now until \d"), timeout=LIVE)
+    expect(client.locator(".messages-screen")).not_to_contain_text("away and back")
+    expect(client.locator(".messages-screen")).not_to_contain_text("expect a reply")
+    assert bottom_gap(client) < 2
+    client.screenshot(path=str(tmp_path / "conversation-phone.png"))
+    therapist.screenshot(path=str(tmp_path / "conversation-desktop.png"))
+    assert share_of_window(therapist, ".message-scroller") > 0.5
+    assert real_errors(log) == []

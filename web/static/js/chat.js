@@ -81,12 +81,12 @@ export function conversationView({ threadId, signal }) {
     h(
       "div",
       { className: "conversation-head" },
-      h("a", { href: "#/messages", className: "back-link" }, "‹ Conversations"),
+      h("a", { href: "#/messages", className: "back-link" }, "‹", h("span", { className: "back-word" }, " Conversations")),
       heading,
       trust.panel,
+      expectations.element,
     ),
     trust.banner,
-    expectations.element,
     alert.element,
     scroller,
     typingLine,
@@ -314,6 +314,17 @@ export function conversationView({ threadId, signal }) {
     },
     options,
   );
+  // The panels around the messages open, close and change size: a reader at the newest
+  // message stays there instead of finding it cut off.
+  let atBottom = true;
+  scroller.addEventListener("scroll", () => {
+    atBottom = scroller.scrollHeight - scroller.scrollTop - scroller.clientHeight < NEAR_BOTTOM_PX;
+  });
+  const keepAtBottom = new ResizeObserver(() => {
+    if (atBottom) scroller.scrollTop = scroller.scrollHeight;
+  });
+  keepAtBottom.observe(scroller);
+  signal.addEventListener("abort", () => keepAtBottom.disconnect(), { once: true });
   earlier.addEventListener("click", loadEarlier);
   scroller.addEventListener("scroll", () => {
     if (scroller.scrollTop < NEAR_TOP_PX) loadEarlier();

@@ -54,7 +54,7 @@ export function trustView({ me, onBlocked, storage = localStorage }) {
       {},
       lockMark(),
       h("span", { className: "visually-hidden" }, "End-to-end encrypted. "),
-      h("span", {}, "Safety number"),
+      h("span", { className: "safety-word" }, "Safety number"),
       summaryBadge,
     ),
     h(
