@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import dataclasses
 import logging
 import sys
 from collections.abc import AsyncIterator, Sequence
@@ -16,7 +17,7 @@ from interlude import __version__, admin_commands
 from interlude.logs import configure_logging
 from messaging.errors import ConfigurationError
 from messaging.events import EventPublisher, NoRealtime
-from messaging.settings import Settings, load_settings
+from messaging.settings import Settings, load_settings, remember_served_url, served_url
 from messaging.storage import schema
 from messaging.storage.database import Database
 from web.app import Companion, create_app
@@ -125,6 +126,12 @@ async def serve(settings: Settings, host: str, port: int) -> int:
             return EXIT_SCHEMA
     finally:
         await database.dispose()
+    if settings.public_url_is_default:
+        # Links in invitations and emails point where this server actually answers.
+        url = served_url(host, port)
+        settings = dataclasses.replace(settings, public_url=url)
+        remember_served_url(settings, url)
+        logger.info("public URL is %s (set INTERLUDE_PUBLIC_URL to change it)", url)
     companions: list[Companion] = [embedded_worker] if settings.in_process_worker else []
     app = create_app(settings, companions=companions)
     config = uvicorn.Config(

@@ -185,3 +185,21 @@ def test_jobs_list_shows_dead_jobs_and_retry_requeues_them(
     again = run_interlude("jobs", "retry", job_id, env=env)
     assert again.returncode == 1
     assert "is not dead" in again.stderr
+
+
+@pytest.mark.parametrize("dialect", ["sqlite"], indirect=True)
+def test_without_a_public_url_links_point_at_the_port_actually_served(
+    tmp_path: Path, database_url: str
+) -> None:
+    # As `make run PORT=...` does: no INTERLUDE_PUBLIC_URL, a port other than 8000.
+    with live_server(tmp_path, database_url, {"INTERLUDE_PUBLIC_URL": ""}) as server:
+        assert "public URL is " + server.url in server.log()
+        created = run_interlude(
+            *("admin", "create-clinic", "--name", "Harbour Clinic"),
+            *("--admin-email", "a@example.org", "--admin-name", "Ada"),
+            env=interlude_env(tmp_path, database_url),
+        )
+        assert created.returncode == 0, created.stderr
+        link = created.stdout.strip().splitlines()[-1]
+        assert link.startswith(server.url + "/#/invite/")
+        assert httpx.get(server.url + "/api/invitations/" + link.split("/invite/")[1]).is_success
