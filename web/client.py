@@ -114,8 +114,11 @@ class InterludeClient:
         result: Json = await self.request("GET", f"/api/invitations/{token}")
         return result
 
-    async def register(self, invitation_token: str, password: str) -> Registration:
-        """Accept an invitation: make identity keys, wrap them, send only public material."""
+    async def register(
+        self, invitation_token: str, password: str, time_zone: str = "UTC"
+    ) -> Registration:
+        """Accept an invitation: make identity keys, wrap them, send only public material
+        (and the person's time zone, e.g. "Europe/Berlin")."""
         invitation = await self.invitation(invitation_token)
         user_id = uuid.UUID(invitation["user_id"])
         identity = crypto.generate_identity(user_id)
@@ -131,6 +134,7 @@ class InterludeClient:
             "public_bundle": b64encode(crypto.public_bundle(identity)),
             "keyring": b64encode(crypto.encrypt_keyring([identity], account_key)),
             "device_label": self.device_label,
+            "time_zone": time_zone,
         }
         grant = await self.request("POST", f"/api/invitations/{invitation_token}/accept", body)
         self.token = grant["token"]

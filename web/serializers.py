@@ -42,6 +42,7 @@ def user_json(user: UserRecord) -> Json:
         "role": user.role,
         "status": user.status,
         "created_at": timestamp(user.created_at),
+        "time_zone": user.time_zone,
     }
 
 

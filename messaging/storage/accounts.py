@@ -36,6 +36,16 @@ async def get_clinic(session: AsyncSession, clinic_id: uuid.UUID) -> ClinicRecor
     return None if row is None else ClinicRecord.from_row(row)
 
 
+async def time_zone_of(session: AsyncSession, user_id: uuid.UUID) -> str:
+    """The person's time zone ("UTC" for an unknown id)."""
+    found = await session.scalar(select(users.c.time_zone).where(users.c.id == user_id))
+    return found or "UTC"
+
+
+async def set_time_zone(session: AsyncSession, user_id: uuid.UUID, time_zone: str) -> None:
+    await session.execute(update(users).where(users.c.id == user_id).values(time_zone=time_zone))
+
+
 async def insert_user(session: AsyncSession, user: UserRecord) -> None:
     await session.execute(users.insert().values(user.columns()))
 

@@ -85,6 +85,9 @@ users = Table(
     Column("status", String(16), nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
     Column("disabled_at", UTCDateTime, nullable=True),
+    # The person's one time zone (IANA name): their working hours, notification times and
+    # the times in their emails all use it. Set from the device at registration.
+    Column("time_zone", String(64), nullable=False, server_default="UTC"),
     CheckConstraint(f"role IN {ROLES!r}", name="role"),
     CheckConstraint(f"status IN {USER_STATUSES!r}", name="status"),
 )
@@ -286,7 +289,6 @@ notification_preferences = Table(
     Column("digest_hour", Integer, nullable=False),
     Column("digest_weekday", Integer, nullable=False),
     Column("reminders", Boolean, nullable=False),
-    Column("time_zone", String(64), nullable=False),
     # Quiet hours as minutes after local midnight; both NULL when there are none.
     Column("quiet_start", Integer, nullable=True),
     Column("quiet_end", Integer, nullable=True),
@@ -310,7 +312,6 @@ therapist_schedules = Table(
     "therapist_schedules",
     metadata,
     Column("user_id", Uuid, ForeignKey("users.id"), primary_key=True),
-    Column("time_zone", String(64), nullable=False),
     # {"mon": [["09:00", "17:00"]], ...}: local wall-clock intervals per weekday.
     Column("weekly_hours", JSON, nullable=False),
     # ["2026-12-24", ...]: local dates without working time.

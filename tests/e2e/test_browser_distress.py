@@ -60,7 +60,7 @@ def test_admin_sets_crisis_resources_that_anyone_on_the_device_sees_logged_out_a
     server: LiveServer, browser: Browser, tmp_path: Path, database_url: str
 ) -> None:
     log = ConsoleLog()
-    admin = browser_page(browser, log, viewport=PHONE)
+    admin = browser_page(browser, log, viewport=PHONE, timezone_id="Pacific/Auckland")
     register(admin, create_clinic_in(server, tmp_path, database_url, "GB"))
     expect(admin.get_by_role("heading", name="Hello, Ada Admin", level=1)).to_be_visible()
 
@@ -93,6 +93,10 @@ def test_admin_sets_crisis_resources_that_anyone_on_the_device_sees_logged_out_a
     expect(
         admin.get_by_role("status").filter(has_text="crisis resources are saved")
     ).to_be_visible()
+
+    # The device's time zone became the person's at registration.
+    admin.goto(server.url + "/#/notifications")
+    expect(admin.get_by_label("Time zone")).to_have_value("Pacific/Auckland")
 
     # Logged out, the help page shows them, numbers as tap-to-call and tap-to-text links.
     admin.get_by_role("button", name="Menu").click()
@@ -187,7 +191,18 @@ def test_on_a_phone_enter_adds_a_line_and_the_client_sees_one_status_with_room_f
         has_touch=True,
         timezone_id="America/New_York",
     )
+    # The working-hours page on a phone is short, and Monday's hours fill the week.
+    therapist.set_viewport_size({"width": 360, "height": 740})
     open_messages(therapist, server, THERAPIST_EMAIL, "/#/working-hours")
+    expect(therapist.get_by_label("Time zone")).to_have_value("UTC")
+    expect(therapist.get_by_text("Your one time zone:")).to_be_visible()
+    therapist.get_by_label("Monday until").fill("13:00")
+    therapist.get_by_role("button", name="Use Monday's hours Tuesday to Friday").click()
+    expect(therapist.get_by_label("Friday until")).to_have_value("13:00")
+    therapist.screenshot(path=str(tmp_path / "working-hours-phone.png"), full_page=True)
+    page_height = therapist.evaluate("document.documentElement.scrollHeight")
+    assert page_height < 2300, page_height  # it was 2,900 px
+    therapist.set_viewport_size({"width": 1280, "height": 800})
     set_working_hours(therapist)  # today and tomorrow off: the therapist is away
 
     open_messages(client, server, CLIENT_EMAIL, f"/#/messages/{team.thread_id}")

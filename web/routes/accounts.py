@@ -184,10 +184,13 @@ async def accept_invitation(request: Request) -> Response:
         public_bundle=parsing.binary(body, "public_bundle", size=MAX_BUNDLE),
         keyring=parsing.binary(body, "keyring", max_size=MAX_KEYRING),
     )
+    time_zone = parsing.text(body, "time_zone", max_length=64, optional=True) or "UTC"
     origin = request_origin(request, device_label(body))
     context = app_context(request)
     async with context.database.unit_of_work() as uow:
-        grant = await registration.accept_invitation(uow, context.services, token, material, origin)
+        grant = await registration.accept_invitation(
+            uow, context.services, token, material, origin, time_zone
+        )
     return JSONResponse(grant_json(grant), status_code=201)
 
 

@@ -20,7 +20,7 @@ export function upcomingSessions(sessions, now = new Date()) {
 }
 
 function sessionWindow(session, when) {
-  return `${dayAndTime(session.starts_at, when)}–${clockTime(session.ends_at, when)}`;
+  return `${dayAndTime(session.starts_at, { ...when, withZone: false })}–${clockTime(session.ends_at, when)}`;
 }
 
 /**
@@ -30,7 +30,7 @@ function sessionWindow(session, when) {
  */
 export function conversationStatus(found, role, when = {}) {
   const now = when.now ?? new Date();
-  const at = { ...when, now };
+  const at = { ...when, now, withZone: true };
   const sessions = upcomingSessions(found.live_sessions ?? [], now);
   if (found.live_now) {
     const session = sessions.find((s) => new Date(s.starts_at) <= now) ?? sessions[0] ?? null;

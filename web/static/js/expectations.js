@@ -92,8 +92,8 @@ export function expectationsView({ threadId, role, signal, onProblem }) {
       announce("");
     } else {
       bannerText.textContent = liveNow
-        ? `Live session now until ${clockTime(shown.ends_at)}`
-        : `Live session ${dayAndTime(shown.starts_at, { now })}–${clockTime(shown.ends_at)}`;
+        ? `Live session now until ${clockTime(shown.ends_at, { withZone: true })}`
+        : `Live session ${dayAndTime(shown.starts_at, { now })}–${clockTime(shown.ends_at, { withZone: true })}`;
       announce(bannerText.textContent); // once per session and state, not on every tick
       if (therapist) {
         const session = shown;
@@ -151,7 +151,7 @@ export function expectationsView({ threadId, role, signal, onProblem }) {
   async function cancelSession(session) {
     const sure = await confirm({
       title: "Cancel this live session?",
-      message: `The session ${dayAndTime(session.starts_at)}–${clockTime(session.ends_at)} will be called off and the client told.`,
+      message: `The session ${dayAndTime(session.starts_at)}–${clockTime(session.ends_at, { withZone: true })} will be called off and the client told.`,
       confirmLabel: "Cancel session",
       cancelLabel: "Keep it",
       danger: true,

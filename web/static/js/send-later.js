@@ -126,7 +126,7 @@ export function scheduledView({ threadId, signal, blocked, onProblem }) {
           item.text === null
             ? h("p", { className: "message-text problem" }, "This scheduled message could not be opened on this device.")
             : h("p", { className: "message-text" }, item.text),
-          h("p", { className: "hint" }, "Sends ", h("time", { datetime: item.payload.deliver_at }, dayAndTime(item.payload.deliver_at))),
+          h("p", { className: "hint" }, "Sends ", h("time", { datetime: item.payload.deliver_at }, dayAndTime(item.payload.deliver_at, { withZone: true }))),
           h(
             "div",
             { className: "actions tight" },

@@ -1,0 +1,67 @@
+"""Crisis resources per clinic, set by its admins and shown on "Need help now?"; one time
+zone per person (users.time_zone), used by both working hours and notification settings.
+
+Revision ID: 0008
+Revises: 0006
+Create Date: 2026-12-03
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+from messaging.storage.types import UTCDateTime
+
+revision = "0008"
+down_revision = "0006"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "crisis_resources",
+        sa.Column("clinic_id", sa.Uuid(), nullable=False),
+        sa.Column("country", sa.String(length=2), nullable=True),
+        sa.Column("resources", sa.JSON(), nullable=False),
+        sa.Column("updated_at", UTCDateTime(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["clinic_id"], ["clinics.id"], name=op.f("fk_crisis_resources_clinic_id_clinics")
+        ),
+        sa.PrimaryKeyConstraint("clinic_id", name=op.f("pk_crisis_resources")),
+    )
+    # Every clinic has its row, so saving is always an update (no insert race).
+    op.execute(
+        "INSERT INTO crisis_resources (clinic_id, country, resources, updated_at) "
+        "SELECT id, NULL, '[]', created_at FROM clinics"
+    )
+    op.add_column(
+        "users", sa.Column("time_zone", sa.String(length=64), nullable=False, server_default="UTC")
+    )
+    # The zone of the working hours wins (therapists set it deliberately), then the
+    # notification settings' zone.
+    op.execute(
+        "UPDATE users SET time_zone = COALESCE("
+        "(SELECT s.time_zone FROM therapist_schedules s WHERE s.user_id = users.id), "
+        "(SELECT p.time_zone FROM notification_preferences p WHERE p.user_id = users.id), "
+        "'UTC')"
+    )
+    for table in ("therapist_schedules", "notification_preferences"):
+        with op.batch_alter_table(table) as batch:
+            batch.drop_column("time_zone")
+
+
+def downgrade() -> None:
+    for table in ("therapist_schedules", "notification_preferences"):
+        with op.batch_alter_table(table) as batch:
+            batch.add_column(
+                sa.Column("time_zone", sa.String(length=64), nullable=False, server_default="UTC")
+            )
+        op.execute(
+            f"UPDATE {table} SET time_zone = "  # noqa: S608 - a fixed table name
+            f"(SELECT u.time_zone FROM users u WHERE u.id = {table}.user_id)"
+        )
+    with op.batch_alter_table("users") as batch:
+        batch.drop_column("time_zone")
+    op.drop_table("crisis_resources")
