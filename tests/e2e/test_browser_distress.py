@@ -2,7 +2,8 @@
 server: a new clinic's admin is shown where to start and sets the clinic's crisis resources;
 "Need help now?" then shows them with tap-to-call and tap-to-text links to anyone on that
 device, logged out and offline too. On a phone, Enter adds a line and Send sends; the client
-sees one status at a time in one compact line, and the messages keep the space."""
+sees one status at a time in one compact line, and the messages keep the space; a sent
+message can be edited or deleted, and the other side sees the edit or a tombstone."""
 
 from __future__ import annotations
 
@@ -249,6 +250,26 @@ def test_on_a_phone_enter_adds_a_line_and_the_client_sees_one_status_with_room_f
     expect(client.locator(".messages-screen")).not_to_contain_text("away and back")
     expect(client.locator(".messages-screen")).not_to_contain_text("expect a reply")
     assert bottom_gap(client) < 2
+    # The client edits, then deletes, a sent message; the therapist sees the edit, then the
+    # tombstone, live.
+    mine = messages(client).last
+    mine.get_by_role("button", name="Edit").tap()
+    dialog = client.get_by_role("dialog", name="Edit message")
+    dialog.get_by_label("Message").fill("I have been thinking about it all week.")
+    dialog.get_by_role("button", name="Save changes").tap()
+    expect(dialog).to_have_count(0, timeout=LIVE)
+    expect(mine).to_contain_text("I have been thinking about it all week.")
+    theirs = messages(therapist).last
+    expect(theirs).to_contain_text("I have been thinking about it all week.", timeout=LIVE)
+    expect(theirs).to_contain_text("edited")
+    expect(theirs.get_by_role("button", name="Edit")).to_have_count(0)
+    mine.get_by_role("button", name="Delete").tap()
+    client.get_by_role("dialog").get_by_role("button", name="Delete message").tap()
+    expect(mine).to_contain_text("This message was deleted.", timeout=LIVE)
+    expect(mine.get_by_role("button", name="Edit")).to_have_count(0)
+    expect(theirs).to_contain_text("This message was deleted.", timeout=LIVE)
+    expect(theirs).not_to_contain_text("all week")
+
     client.screenshot(path=str(tmp_path / "conversation-phone.png"))
     therapist.screenshot(path=str(tmp_path / "conversation-desktop.png"))
     assert share_of_window(therapist, ".message-scroller") > 0.5

@@ -11,6 +11,7 @@ import { expectationsView } from "./expectations.js";
 import { describe } from "./failures.js";
 import { alertLine } from "./forms.js";
 import * as live from "./live.js";
+import { deleteMessage, editMessage } from "./message-actions.js";
 import { renderMessage } from "./message-item.js";
 import * as outbox from "./outbox.js";
 import { trustView } from "./safety.js";
@@ -114,7 +115,7 @@ export function conversationView({ threadId, signal }) {
       const mine = entry.senderId === myId;
       const read = mine && entry.seq !== null && readUpTo >= entry.seq;
       if (node.version !== entry.version || node.read !== read) {
-        renderMessage(node.li, entry, { sender: nameOf(entry.senderId), mine, readUpTo, onRetry: retry });
+        renderMessage(node.li, entry, { sender: nameOf(entry.senderId), mine, readUpTo, onRetry: retry, onEdit: edit, onDelete: remove });
         node.version = entry.version;
         node.read = read;
       }
@@ -255,6 +256,31 @@ export function conversationView({ threadId, signal }) {
     if (!timeline.setStatus(entry.key, STATUS.PENDING)) return;
     render();
     deliver(entry);
+  }
+
+  // ---------------------------------------------------------------- changing
+
+  async function edit(entry) {
+    if (trust.blocked()) {
+      alert.show(BLOCKED);
+      return;
+    }
+    const changed = await editMessage(threadId, entry);
+    if (!changed) return;
+    timeline.receive(changed.payload, { text: changed.text, problem: null });
+    render();
+  }
+
+  async function remove(entry) {
+    alert.clear();
+    try {
+      const tombstone = await deleteMessage(entry);
+      if (!tombstone) return;
+      timeline.receive(tombstone, await conversations.openPayload(tombstone));
+      render();
+    } catch (error) {
+      alert.show(describe(error));
+    }
   }
 
   // ---------------------------------------------------------------- start

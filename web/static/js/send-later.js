@@ -18,7 +18,7 @@ import { dayAndTime, localInstant, localParts, suggestedInstant } from "./when.j
 const MAX_RESEALS = 3;
 
 /** Seals text for the thread and calls post(envelope); renews keys and reseals if asked. */
-async function sealAndPost(threadId, text, post) {
+export async function sealAndPost(threadId, text, post) {
   for (let attempt = 0; ; attempt++) {
     const { envelope } = await conversations.seal(threadId, text);
     try {
