@@ -11,11 +11,13 @@ import re
 import subprocess
 from pathlib import Path
 
+import httpx
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
+from tests.e2e.accessibility import assert_accessible
 from tests.e2e.conftest import ConsoleLog
-from tests.e2e.test_browser_accounts import create_clinic, real_errors, register
+from tests.e2e.test_browser_accounts import PASSWORD, SLOW, create_clinic, real_errors, register
 from tests.e2e.test_browser_chat import (
     CLIENT_EMAIL,
     LIVE,
@@ -64,6 +66,7 @@ def test_admin_sets_crisis_resources_that_anyone_on_the_device_sees_logged_out_a
     admin = browser_page(browser, log, viewport=PHONE, timezone_id="Pacific/Auckland")
     register(admin, create_clinic_in(server, tmp_path, database_url, "GB"))
     expect(admin.get_by_role("heading", name="Hello, Ada Admin", level=1)).to_be_visible()
+    assert_accessible(admin, "admin home")
 
     # The admin home says where to start, crisis resources first.
     start = admin.get_by_role("region", name="Start here")
@@ -80,6 +83,7 @@ def test_admin_sets_crisis_resources_that_anyone_on_the_device_sees_logged_out_a
     first = admin.get_by_role("group", name="Resource 1")
     expect(first.get_by_label("Name")).to_have_value("Samaritans")
     expect(first.get_by_label("Phone number")).to_have_value("116 123")
+    assert_accessible(admin, "crisis resources")
     admin.get_by_role("button", name="Add a resource").click()
     third = admin.get_by_role("group", name="Resource 3")
     third.get_by_label("Name").fill("Harbour Night Line")
@@ -98,11 +102,35 @@ def test_admin_sets_crisis_resources_that_anyone_on_the_device_sees_logged_out_a
     # The device's time zone became the person's at registration.
     admin.goto(server.url + "/#/notifications")
     expect(admin.get_by_label("Time zone")).to_have_value("Pacific/Auckland")
+    assert_accessible(admin, "notifications")
+
+    # Every other screen of an admin passes axe too.
+    for path, heading in [
+        ("admin/invitations", "Invitations"),
+        ("admin/people", "People"),
+        ("admin/care-team", "Care teams"),
+        ("admin/audit", "Audit trail"),
+        ("devices", "My devices"),
+        ("password", "Change your password"),
+    ]:
+        admin.goto(f"{server.url}/#/{path}")
+        expect(admin.get_by_role("heading", name=heading, level=1)).to_be_visible()
+        expect(admin.locator(".loading")).to_have_count(0)
+        assert_accessible(admin, heading)
+    admin.reload()
+    expect(admin.get_by_role("button", name="Unlock")).to_be_visible()
+    assert_accessible(admin, "unlock")
+    admin.get_by_label("Password", exact=True).fill(PASSWORD)
+    admin.get_by_role("button", name="Unlock").click()
+    expect(admin.get_by_role("heading", name="Change your password", level=1)).to_be_visible(
+        timeout=SLOW
+    )
 
     # Logged out, the help page shows them, numbers as tap-to-call and tap-to-text links.
     admin.get_by_role("button", name="Menu").click()
     admin.get_by_role("button", name="Log out").click()
     expect(admin.get_by_role("heading", name="Log in", level=1)).to_be_visible()
+    assert_accessible(admin, "login")
     open_help(admin)
     lines = admin.get_by_role("list", name="Crisis lines").get_by_role("listitem")
     expect(lines).to_have_count(3)
@@ -117,6 +145,7 @@ def test_admin_sets_crisis_resources_that_anyone_on_the_device_sees_logged_out_a
     expect(night.get_by_role("link", name="night.example.org/help")).to_have_attribute(
         "href", "https://night.example.org/help"
     )
+    assert_accessible(admin, "help")
     samaritans = lines.filter(has_text="Samaritans")
     expect(samaritans.get_by_role("link", name="Call 116 123")).to_have_attribute(
         "href", "tel:116123"
@@ -135,6 +164,8 @@ def test_admin_sets_crisis_resources_that_anyone_on_the_device_sees_logged_out_a
     expect(stranger.get_by_role("heading", name="Need help now?", level=1)).to_be_visible()
     expect(stranger.get_by_role("link", name="112")).to_have_attribute("href", "tel:112")
     expect(stranger.get_by_text("Your local emergency number is the fastest way")).to_be_visible()
+    # axe-core is only for tests: the app does not serve it.
+    assert httpx.get(server.url + "/vendor/axe-core/axe.min.js").status_code == 404
     offline_noise = re.compile(r"net::ERR_INTERNET_DISCONNECTED|Failed to fetch")
     assert [e for e in real_errors(log) if not offline_noise.search(e)] == []
 
@@ -233,6 +264,7 @@ def test_on_a_phone_enter_adds_a_line_and_the_client_sees_one_status_with_room_f
     expect(client.get_by_text(AWAY)).to_be_hidden()
     client.screenshot(path=str(tmp_path / "conversation-phone-away.png"))
     assert share_of_window(client, ".message-scroller") > 0.6
+    assert_accessible(client, "conversation (client, phone)")
     assert bottom_gap(client) < 2
 
     # Opening the line shows the rest; the newest message stays in view.
@@ -255,6 +287,7 @@ def test_on_a_phone_enter_adds_a_line_and_the_client_sees_one_status_with_room_f
     mine = messages(client).last
     mine.get_by_role("button", name="Edit").tap()
     dialog = client.get_by_role("dialog", name="Edit message")
+    assert_accessible(client, "edit dialog")
     dialog.get_by_label("Message").fill("I have been thinking about it all week.")
     dialog.get_by_role("button", name="Save changes").tap()
     expect(dialog).to_have_count(0, timeout=LIVE)
@@ -273,4 +306,14 @@ def test_on_a_phone_enter_adds_a_line_and_the_client_sees_one_status_with_room_f
     client.screenshot(path=str(tmp_path / "conversation-phone.png"))
     therapist.screenshot(path=str(tmp_path / "conversation-desktop.png"))
     assert share_of_window(therapist, ".message-scroller") > 0.5
+    assert_accessible(therapist, "conversation (therapist, desktop)")
+    therapist.goto(server.url + "/#/inbox")
+    expect(therapist.get_by_role("heading", name="Inbox", level=1)).to_be_visible()
+    assert_accessible(therapist, "inbox")
+    therapist.goto(server.url + "/#/working-hours")
+    expect(therapist.get_by_role("button", name="Save working hours")).to_be_visible()
+    assert_accessible(therapist, "working hours")
+    client.get_by_role("link", name="‹ Conversations").tap()
+    expect(client.get_by_role("heading", name="Messages", level=1)).to_be_visible()
+    assert_accessible(client, "messages (client, phone)")
     assert real_errors(log) == []

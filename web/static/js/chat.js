@@ -60,9 +60,17 @@ export function conversationView({ threadId, signal }) {
   });
   const earlier = h("button", { type: "button", className: "button secondary small earlier", hidden: true }, "Show earlier messages");
   // A polite live region, muted while history is put in (only new messages are announced).
-  const list = h("ol", { className: "messages", role: "log", "aria-live": "off", "aria-label": "Messages" });
+  const list = h("ol", { className: "messages" });
   const empty = h("p", { className: "empty conversation-empty", hidden: true }, "No messages yet. Say hello — only the people in this conversation can read it.");
-  const scroller = h("div", { className: "message-scroller" }, earlier, empty, list);
+  // The scrolling box is the log (a list stays a list inside it) and takes focus, so the
+  // keyboard can scroll the history.
+  const scroller = h(
+    "div",
+    { className: "message-scroller", role: "log", "aria-live": "off", "aria-label": "Messages", tabindex: "0" },
+    earlier,
+    empty,
+    list,
+  );
   const typingLine = h("p", { className: "typing" });
   const expectations = expectationsView({ threadId, role: account.user.role, signal, onProblem: (text) => alert.show(text) });
   const scheduled = scheduledView({
@@ -98,7 +106,7 @@ export function conversationView({ threadId, signal }) {
   // ---------------------------------------------------------------- showing
 
   function announceFromNowOn() {
-    setTimeout(() => list.setAttribute("aria-live", "polite"), ANNOUNCE_AFTER_MS);
+    setTimeout(() => scroller.setAttribute("aria-live", "polite"), ANNOUNCE_AFTER_MS);
   }
 
   const nameOf = (userId) => names.get(userId) ?? "Someone";
@@ -189,7 +197,7 @@ export function conversationView({ threadId, signal }) {
     const first = timeline.firstSeq();
     if (loadingEarlier || !hasEarlier || first === null) return;
     loadingEarlier = true;
-    list.setAttribute("aria-live", "off");
+    scroller.setAttribute("aria-live", "off");
     try {
       const { messages } = await api("GET", `/api/threads/${threadId}/messages?before=${first}&limit=${PAGE}`);
       hasEarlier = messages.length === PAGE;
