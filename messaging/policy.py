@@ -40,6 +40,7 @@ class Action(enum.StrEnum):
     MANAGE_LIVE_SESSIONS = "live_sessions.manage"
     READ_OVERDUE_COUNTS = "clinic.read_overdue_counts"
     MANAGE_CRISIS_RESOURCES = "clinic.manage_crisis_resources"
+    CHANGE_OWN_NAME = "account.change_name"
 
 
 class Relation(enum.Enum):
@@ -85,6 +86,7 @@ RULES: dict[Action, Rule] = {
     Action.MANAGE_LIVE_SESSIONS: Rule(THERAPISTS, Relation.THREAD_MEMBER),
     Action.READ_OVERDUE_COUNTS: Rule(ADMINS, Relation.SAME_CLINIC),
     Action.MANAGE_CRISIS_RESOURCES: Rule(ADMINS, Relation.SAME_CLINIC),
+    Action.CHANGE_OWN_NAME: Rule(EVERYONE, Relation.SELF),
 }
 
 

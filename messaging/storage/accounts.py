@@ -85,6 +85,10 @@ async def disable_user(session: AsyncSession, user_id: uuid.UUID, now: datetime)
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
+async def set_display_name(session: AsyncSession, user_id: uuid.UUID, name: str) -> None:
+    await session.execute(update(users).where(users.c.id == user_id).values(display_name=name))
+
+
 async def insert_credentials(session: AsyncSession, record: CredentialsRecord) -> None:
     await session.execute(credentials.insert().values(record.columns()))
 

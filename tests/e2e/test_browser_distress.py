@@ -112,11 +112,21 @@ def test_admin_sets_crisis_resources_that_anyone_on_the_device_sees_logged_out_a
         ("admin/audit", "Audit trail"),
         ("devices", "My devices"),
         ("password", "Change your password"),
+        ("name", "Your name"),
     ]:
         admin.goto(f"{server.url}/#/{path}")
         expect(admin.get_by_role("heading", name=heading, level=1)).to_be_visible()
         expect(admin.locator(".loading")).to_have_count(0)
         assert_accessible(admin, heading)
+    # People can change their own name; the greeting follows.
+    admin.get_by_role("textbox", name="Name").fill("Ada Lovelace")
+    admin.get_by_role("button", name="Save name").click()
+    expect(
+        admin.get_by_role("status").filter(has_text="Others now see you as Ada Lovelace")
+    ).to_be_visible()
+    admin.goto(server.url + "/#/")
+    expect(admin.get_by_role("heading", name="Hello, Ada Lovelace", level=1)).to_be_visible()
+    admin.goto(server.url + "/#/password")
     admin.reload()
     expect(admin.get_by_role("button", name="Unlock")).to_be_visible()
     assert_accessible(admin, "unlock")

@@ -373,6 +373,10 @@ async def crisis_resources_body(world: World, role: str) -> Request:
     return None, {"resources": [{"name": "Night line", "phone": "0800 000 000"}]}
 
 
+async def new_name(world: World, role: str) -> Request:
+    return None, {"display_name": f"Renamed {role}"}
+
+
 MATRIX: list[Case] = [
     public("GET", "/healthz", nothing),
     public("GET", "/readyz", nothing),
@@ -484,6 +488,7 @@ MATRIX: list[Case] = [
     members_only("DELETE", "/api/scheduled/{message_id}", own_scheduled),
     public("GET", "/api/clinics/{clinic_id}/crisis-resources", crisis_resources_path),
     admin_only("PUT", "/api/clinic/crisis-resources", crisis_resources_body, clinic_wide=True),
+    self_service(new_name)("PUT", "/api/me/name"),
     # Near the end: these change the caller's keys or end its session.
     self_service(identity_replacement)("POST", "/api/me/identity"),
     self_service(nothing)("POST", "/api/logout"),

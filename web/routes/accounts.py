@@ -7,13 +7,13 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from crypto import KdfParams, b64encode
-from messaging import authentication, credentials, registration
+from messaging import authentication, credentials, profile, registration
 from messaging.key_material import PasswordMaterial, RecoveryMaterial, RegistrationMaterial
 from web import parsing
 from web.auth import authenticated, request_origin
 from web.context import app_context
 from web.parsing import Body
-from web.serializers import account_json, grant_json, session_json, timestamp
+from web.serializers import account_json, grant_json, session_json, timestamp, user_json
 
 KEY = 32
 SALT = 16
@@ -88,6 +88,17 @@ async def me(request: Request) -> Response:
     async with context.database.unit_of_work() as uow:
         view = await authentication.my_account(uow, actor)
     return JSONResponse(account_json(view))
+
+
+async def change_name(request: Request) -> Response:
+    actor = await authenticated(request)
+    name = parsing.text(await parsing.read_json(request), "display_name", max_length=400)
+    context = app_context(request)
+    async with context.database.unit_of_work() as uow:
+        user = await profile.change_display_name(
+            uow, context.services, actor, name, request_origin(request)
+        )
+    return JSONResponse(user_json(user))
 
 
 async def list_sessions(request: Request) -> Response:
@@ -200,6 +211,7 @@ routes = [
     Route("/api/logout", logout, methods=["POST"]),
     Route("/api/me", me, methods=["GET"]),
     Route("/api/me/password", change_password, methods=["POST"]),
+    Route("/api/me/name", change_name, methods=["PUT"]),
     Route("/api/sessions", list_sessions, methods=["GET"]),
     Route("/api/sessions/end-others", end_other_sessions, methods=["POST"]),
     Route("/api/sessions/{session_id}", end_session, methods=["DELETE"]),

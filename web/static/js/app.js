@@ -36,6 +36,7 @@ const ROUTES = [
   { path: "/admin/audit", access: "admin", load: () => import("./screens/admin-audit.js") },
   { path: "/help", access: "public", load: async () => helpScreen },
   { path: "/admin/crisis-resources", access: "admin", load: () => import("./screens/admin-crisis.js") },
+  { path: "/name", access: "unlocked", load: () => import("./screens/name.js") },
 ];
 const NOT_FOUND = { path: "", access: "public", load: () => import("./screens/not-found.js") };
 const RECOVERY_CODE = { path: "", access: "public", load: () => import("./screens/recovery-code.js") };

@@ -79,6 +79,7 @@ export function render({ notice, navigate }) {
       h(
         "ul",
         { className: "link-list" },
+        h("li", {}, link("#/name", "Your name"), " — how others see you"),
         h("li", {}, link("#/devices", "My devices"), " — where you are logged in"),
         h("li", {}, link("#/password", "Change password")),
         h("li", {}, link("#/notifications", "Notifications"), " — which emails you get, and when"),
