@@ -7,7 +7,7 @@ from datetime import datetime
 
 from sqlalchemy.exc import IntegrityError
 
-from messaging import audit
+from messaging import audit, sign_ins
 from messaging.actors import RequestOrigin
 from messaging.audit import AuditEntry
 from messaging.authentication import SessionGrant, start_session
@@ -67,6 +67,7 @@ async def accept_invitation(
     material: RegistrationMaterial,
     origin: RequestOrigin,
     time_zone: str = "UTC",
+    device_id: str = "",
 ) -> SessionGrant:
     """Create the account the invitation reserved and log it in. Single use: a second
     accept, or one racing the first, gets a clear error and changes nothing. `time_zone`
@@ -125,6 +126,8 @@ async def accept_invitation(
         ),
     )
     grant = await start_session(uow, ctx, user, origin, now)
+    # The device someone joins on is theirs: signing in there later is no news.
+    await sign_ins.remember_device(uow, ctx, user.id, device_id, now)
     await audit.record(
         uow,
         AuditEntry(

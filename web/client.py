@@ -55,6 +55,8 @@ class InterludeClient:
         self.kdf = kdf
         self.allow_interactive_kdf = allow_interactive_kdf
         self.device_label = device_label
+        # Like a browser's stored id: this client is one device, announced as new only once.
+        self.device_id = secrets.token_urlsafe(16)
         self.token: str | None = None
         self.unlocked: Unlocked | None = None
         self._http = httpx.AsyncClient(base_url=self.base_url, transport=transport, timeout=30)
@@ -134,6 +136,7 @@ class InterludeClient:
             "public_bundle": b64encode(crypto.public_bundle(identity)),
             "keyring": b64encode(crypto.encrypt_keyring([identity], account_key)),
             "device_label": self.device_label,
+            "device_id": self.device_id,
             "time_zone": time_zone,
         }
         grant = await self.request("POST", f"/api/invitations/{invitation_token}/accept", body)
@@ -165,6 +168,7 @@ class InterludeClient:
                 "email": email,
                 "auth_key": b64encode(keys.auth_key),
                 "device_label": self.device_label,
+                "device_id": self.device_id,
             },
         )
         self.token = grant["token"]

@@ -357,3 +357,23 @@ crisis_resources = Table(
     Column("resources", JSON, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
 )
+
+# Devices a person has signed in from (issue 14): a device is new, and worth a security
+# notice, only the first time. The browser keeps a random id; only its keyed hash is stored.
+known_devices = Table(
+    "known_devices",
+    metadata,
+    Column("user_id", Uuid, ForeignKey("users.id"), primary_key=True),
+    Column("device_hash", LargeBinary(32), primary_key=True),
+    Column("first_seen_at", UTCDateTime, nullable=False),
+)
+
+# One row while a new-sign-in notice is queued for a person: sign-ins from other new devices
+# meanwhile join that one email (it says how many there were).
+pending_login_notices = Table(
+    "pending_login_notices",
+    metadata,
+    Column("user_id", Uuid, ForeignKey("users.id"), primary_key=True),
+    Column("job_id", BigInteger, nullable=False),
+    Column("sign_ins", Integer, nullable=False),
+)

@@ -7,7 +7,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from crypto import KdfParams, b64encode
-from messaging import authentication, credentials, profile, registration
+from messaging import authentication, credentials, profile, registration, sign_ins
 from messaging.key_material import PasswordMaterial, RecoveryMaterial, RegistrationMaterial
 from web import parsing
 from web.auth import authenticated, request_origin
@@ -49,6 +49,11 @@ def device_label(body: Body) -> str:
     return parsing.text(body, "device_label", max_length=100, optional=True)
 
 
+def device_id(body: Body) -> str:
+    """The random id a browser keeps for itself, so it is announced as new only once."""
+    return parsing.text(body, "device_id", max_length=sign_ins.MAX_DEVICE_ID, optional=True)
+
+
 async def prelogin(request: Request) -> Response:
     body = await parsing.read_json(request)
     email = parsing.text(body, "email", max_length=320)
@@ -70,7 +75,9 @@ async def login(request: Request) -> Response:
     origin = request_origin(request, device_label(body))
     context = app_context(request)
     async with context.database.unit_of_work() as uow:
-        grant = await authentication.login(uow, context.services, email, auth_key, origin)
+        grant = await authentication.login(
+            uow, context.services, email, auth_key, origin, device_id(body)
+        )
     return JSONResponse(grant_json(grant), status_code=201)
 
 
@@ -200,7 +207,7 @@ async def accept_invitation(request: Request) -> Response:
     context = app_context(request)
     async with context.database.unit_of_work() as uow:
         grant = await registration.accept_invitation(
-            uow, context.services, token, material, origin, time_zone
+            uow, context.services, token, material, origin, time_zone, device_id(body)
         )
     return JSONResponse(grant_json(grant), status_code=201)
 

@@ -1,5 +1,7 @@
 """Crisis resources per clinic, set by its admins and shown on "Need help now?"; one time
-zone per person (users.time_zone), used by both working hours and notification settings.
+zone per person (users.time_zone), used by both working hours and notification settings;
+known devices and pending new-sign-in notices, so a device is new only once and a burst of
+sign-ins makes one email.
 
 Revision ID: 0008
 Revises: 0006
@@ -50,9 +52,31 @@ def upgrade() -> None:
     for table in ("therapist_schedules", "notification_preferences"):
         with op.batch_alter_table(table) as batch:
             batch.drop_column("time_zone")
+    op.create_table(
+        "known_devices",
+        sa.Column("user_id", sa.Uuid(), nullable=False),
+        sa.Column("device_hash", sa.LargeBinary(length=32), nullable=False),
+        sa.Column("first_seen_at", UTCDateTime(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["user_id"], ["users.id"], name=op.f("fk_known_devices_user_id_users")
+        ),
+        sa.PrimaryKeyConstraint("user_id", "device_hash", name=op.f("pk_known_devices")),
+    )
+    op.create_table(
+        "pending_login_notices",
+        sa.Column("user_id", sa.Uuid(), nullable=False),
+        sa.Column("job_id", sa.BigInteger(), nullable=False),
+        sa.Column("sign_ins", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["user_id"], ["users.id"], name=op.f("fk_pending_login_notices_user_id_users")
+        ),
+        sa.PrimaryKeyConstraint("user_id", name=op.f("pk_pending_login_notices")),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("pending_login_notices")
+    op.drop_table("known_devices")
     for table in ("therapist_schedules", "notification_preferences"):
         with op.batch_alter_table(table) as batch:
             batch.add_column(

@@ -51,7 +51,7 @@ function acceptForm(invitation, token, navigate) {
         const made = await registration(invitation.user_id, password.password(), session.deviceLabel());
         // The device's time zone becomes the person's: reply-by times, working hours and
         // email times are right from the start (they can change it in their settings).
-        const body = { ...made.body, time_zone: deviceZone() };
+        const body = { ...made.body, time_zone: deviceZone(), device_id: session.deviceId() };
         const grant = await api("POST", `/api/invitations/${encodeURIComponent(token)}/accept`, body);
         session.begin(grant.token);
         const account = await api("GET", "/api/me");
