@@ -41,6 +41,7 @@ class Action(enum.StrEnum):
     READ_OVERDUE_COUNTS = "clinic.read_overdue_counts"
     MANAGE_CRISIS_RESOURCES = "clinic.manage_crisis_resources"
     CHANGE_OWN_NAME = "account.change_name"
+    KEEP_OWN_TRUST_MARKS = "account.trust_marks"
 
 
 class Relation(enum.Enum):
@@ -87,6 +88,7 @@ RULES: dict[Action, Rule] = {
     Action.READ_OVERDUE_COUNTS: Rule(ADMINS, Relation.SAME_CLINIC),
     Action.MANAGE_CRISIS_RESOURCES: Rule(ADMINS, Relation.SAME_CLINIC),
     Action.CHANGE_OWN_NAME: Rule(EVERYONE, Relation.SELF),
+    Action.KEEP_OWN_TRUST_MARKS: Rule(EVERYONE, Relation.SELF),
 }
 
 

@@ -377,3 +377,14 @@ pending_login_notices = Table(
     Column("job_id", BigInteger, nullable=False),
     Column("sign_ins", Integer, nullable=False),
 )
+
+# A person's verified safety numbers (issue 14), encrypted in their browser under their
+# account key like the keyring, so the marks follow the person to every device. Opaque here.
+trust_marks = Table(
+    "trust_marks",
+    metadata,
+    Column("user_id", Uuid, ForeignKey("users.id"), primary_key=True),
+    Column("blob", LargeBinary, nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+)

@@ -3,7 +3,8 @@ server: a new clinic's admin is shown where to start and sets the clinic's crisi
 "Need help now?" then shows them with tap-to-call and tap-to-text links to anyone on that
 device, logged out and offline too. On a phone, Enter adds a line and Send sends; the client
 sees one status at a time in one compact line, and the messages keep the space; a sent
-message can be edited or deleted, and the other side sees the edit or a tombstone."""
+message can be edited or deleted, and the other side sees the edit or a tombstone; a safety
+number verified on one device is verified on the person's other devices."""
 
 from __future__ import annotations
 
@@ -323,6 +324,20 @@ def test_on_a_phone_enter_adds_a_line_and_the_client_sees_one_status_with_room_f
     therapist.goto(server.url + "/#/working-hours")
     expect(therapist.get_by_role("button", name="Save working hours")).to_be_visible()
     assert_accessible(therapist, "working hours")
+    # A safety number verified on the desktop shows as verified on the therapist's phone.
+    therapist.goto(f"{server.url}/#/messages/{team.thread_id}")
+    therapist.get_by_text("Safety number", exact=True).click()
+    saved = therapist.expect_response(
+        lambda r: r.url.endswith("/api/me/trust") and r.request.method == "PUT" and r.ok
+    )
+    with saved:
+        therapist.get_by_role("button", name="Mark as verified").click()
+    expect(therapist.locator(".safety summary .badge")).to_have_text("Verified")
+    phone = browser_page(browser, log, viewport={"width": 390, "height": 844})
+    open_messages(phone, server, THERAPIST_EMAIL, f"/#/messages/{team.thread_id}")
+    expect(phone.get_by_role("heading", name="Sam", level=1)).to_be_visible()
+    expect(phone.locator(".safety summary .badge")).to_have_text("Verified", timeout=LIVE)
+
     client.get_by_role("link", name="‹ Conversations").tap()
     expect(client.get_by_role("heading", name="Messages", level=1)).to_be_visible()
     assert_accessible(client, "messages (client, phone)")

@@ -373,6 +373,11 @@ async def crisis_resources_body(world: World, role: str) -> Request:
     return None, {"resources": [{"name": "Night line", "phone": "0800 000 000"}]}
 
 
+async def marks_body(world: World, role: str) -> Request:
+    """A first save for the active roles (each saves once in the walk)."""
+    return None, {"trust": b64encode(bytes([1]) + bytes(60)), "version": 0}
+
+
 async def new_name(world: World, role: str) -> Request:
     return None, {"display_name": f"Renamed {role}"}
 
@@ -489,6 +494,8 @@ MATRIX: list[Case] = [
     public("GET", "/api/clinics/{clinic_id}/crisis-resources", crisis_resources_path),
     admin_only("PUT", "/api/clinic/crisis-resources", crisis_resources_body, clinic_wide=True),
     self_service(new_name)("PUT", "/api/me/name"),
+    self_service(nothing)("GET", "/api/me/trust"),
+    self_service(marks_body)("PUT", "/api/me/trust"),
     # Near the end: these change the caller's keys or end its session.
     self_service(identity_replacement)("POST", "/api/me/identity"),
     self_service(nothing)("POST", "/api/logout"),

@@ -7,7 +7,14 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from crypto import KdfParams, b64encode
-from messaging import authentication, credentials, profile, registration, sign_ins
+from messaging import (
+    authentication,
+    credentials,
+    profile,
+    registration,
+    sign_ins,
+    trust_marks,
+)
 from messaging.key_material import PasswordMaterial, RecoveryMaterial, RegistrationMaterial
 from web import parsing
 from web.auth import authenticated, request_origin
@@ -106,6 +113,32 @@ async def change_name(request: Request) -> Response:
             uow, context.services, actor, name, request_origin(request)
         )
     return JSONResponse(user_json(user))
+
+
+def _marks_json(marks: trust_marks.TrustMarks) -> dict[str, object]:
+    return {
+        "trust": None if marks.blob is None else b64encode(marks.blob),
+        "version": marks.version,
+    }
+
+
+async def read_trust_marks(request: Request) -> Response:
+    actor = await authenticated(request)
+    context = app_context(request)
+    async with context.database.unit_of_work() as uow:
+        marks = await trust_marks.my_marks(uow, actor)
+    return JSONResponse(_marks_json(marks))
+
+
+async def save_trust_marks(request: Request) -> Response:
+    actor = await authenticated(request)
+    body = await parsing.read_json(request)
+    blob = parsing.binary(body, "trust", max_size=trust_marks.MAX_BLOB)
+    version = parsing.integer(body, "version", maximum=2**31 - 1)
+    context = app_context(request)
+    async with context.database.unit_of_work() as uow:
+        marks = await trust_marks.save_marks(uow, context.services, actor, blob, version)
+    return JSONResponse(_marks_json(marks))
 
 
 async def list_sessions(request: Request) -> Response:
@@ -219,6 +252,8 @@ routes = [
     Route("/api/me", me, methods=["GET"]),
     Route("/api/me/password", change_password, methods=["POST"]),
     Route("/api/me/name", change_name, methods=["PUT"]),
+    Route("/api/me/trust", read_trust_marks, methods=["GET"]),
+    Route("/api/me/trust", save_trust_marks, methods=["PUT"]),
     Route("/api/sessions", list_sessions, methods=["GET"]),
     Route("/api/sessions/end-others", end_other_sessions, methods=["POST"]),
     Route("/api/sessions/{session_id}", end_session, methods=["DELETE"]),

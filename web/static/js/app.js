@@ -10,6 +10,7 @@ import { h, replace } from "./dom.js";
 import * as live from "./live.js";
 import * as router from "./router.js";
 import * as session from "./session.js";
+import * as trustMarks from "./trust-marks.js";
 // Loaded with the app, not on first use, so "Need help now?" opens even after the
 // connection is lost.
 import * as helpScreen from "./screens/help.js";
@@ -184,6 +185,21 @@ function keepConnected(status) {
   sync();
 }
 
+/** Loads the person's trust marks (verified safety numbers) whenever keys are unlocked. */
+function keepTrustMarks() {
+  let loadedFor = null;
+  session.onSessionChange(() => {
+    const unlocked = session.current();
+    if (!unlocked) {
+      loadedFor = null;
+      return;
+    }
+    if (unlocked.accountKey === loadedFor) return;
+    loadedFor = unlocked.accountKey;
+    trustMarks.load();
+  });
+}
+
 /** Keeps this device's copy of the clinic's crisis resources fresh while someone is in. */
 function keepCrisisResources() {
   let seen = null;
@@ -220,6 +236,7 @@ async function start() {
   const connectionStatus = document.getElementById("connection-status");
   keepConnected(connectionStatus);
   keepCrisisResources();
+  keepTrustMarks();
   live.on("key_changed", reloadOwnKeys);
   try {
     await cryptoReady();

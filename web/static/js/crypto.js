@@ -617,6 +617,36 @@ export function decryptKeyring(blob, accountKey, userId) {
   return identities;
 }
 
+// ---------------------------------------------------------------- trust marks
+
+const TRUST_VERSION = 1;
+const TRUST_CONTEXT = ascii("interlude/trust/v1\0");
+
+function trustAd(userId) {
+  return concat(TRUST_CONTEXT, Uint8Array.of(TRUST_VERSION), uuidToBytes(userId));
+}
+
+/** Encrypts the user's trust marks (a JSON-able object) under the account key. */
+export function encryptTrustMarks(marks, accountKey, userId, rng = osRandom) {
+  const nonce = draw(rng, 24);
+  const plain = new TextEncoder().encode(JSON.stringify(marks));
+  return concat(Uint8Array.of(TRUST_VERSION), nonce, aeadEncrypt(accountKey, nonce, plain, trustAd(userId)));
+}
+
+/** Decrypts trust marks made by encryptTrustMarks for the same user. */
+export function decryptTrustMarks(blob, accountKey, userId) {
+  const r = new Reader(blob);
+  const version = r.u8();
+  if (version !== TRUST_VERSION) throw new UnsupportedVersionError(`trust marks version ${version}`);
+  const nonce = r.fixed(24);
+  const plain = aeadDecrypt(accountKey, nonce, blob.slice(r.pos), trustAd(userId));
+  try {
+    return JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(plain));
+  } catch {
+    throw new MalformedError("trust marks are not readable");
+  }
+}
+
 // ---------------------------------------------------------------- epochs
 
 /** A fresh random 32-byte epoch key. */

@@ -1,7 +1,7 @@
 """Crisis resources per clinic, set by its admins and shown on "Need help now?"; one time
 zone per person (users.time_zone), used by both working hours and notification settings;
 known devices and pending new-sign-in notices, so a device is new only once and a burst of
-sign-ins makes one email.
+sign-ins makes one email; trust marks (verified safety numbers, encrypted in the browser).
 
 Revision ID: 0008
 Revises: 0006
@@ -72,9 +72,21 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("user_id", name=op.f("pk_pending_login_notices")),
     )
+    op.create_table(
+        "trust_marks",
+        sa.Column("user_id", sa.Uuid(), nullable=False),
+        sa.Column("blob", sa.LargeBinary(), nullable=False),
+        sa.Column("version", sa.Integer(), nullable=False),
+        sa.Column("updated_at", UTCDateTime(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["user_id"], ["users.id"], name=op.f("fk_trust_marks_user_id_users")
+        ),
+        sa.PrimaryKeyConstraint("user_id", name=op.f("pk_trust_marks")),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("trust_marks")
     op.drop_table("pending_login_notices")
     op.drop_table("known_devices")
     for table in ("therapist_schedules", "notification_preferences"):
