@@ -58,6 +58,12 @@ from crypto.errors import (
     UnsupportedVersionError,
     WrongKeyError,
 )
+from crypto.history import (
+    HistoryGrant,
+    create_history_grant,
+    parse_history_grant,
+    verify_history_grant,
+)
 from crypto.identity import (
     Identity,
     PublicBundle,
@@ -103,6 +109,7 @@ __all__ = [
     "ContentType",
     "CryptoError",
     "Envelope",
+    "HistoryGrant",
     "Identity",
     "KdfParams",
     "KdfParamsError",
@@ -126,6 +133,7 @@ __all__ = [
     "commit_hash",
     "create_commit",
     "create_epoch_key",
+    "create_history_grant",
     "decrypt_keyring",
     "derive_password_keys",
     "derive_recovery_keys",
@@ -143,6 +151,7 @@ __all__ = [
     "os_random",
     "parse_commit",
     "parse_envelope",
+    "parse_history_grant",
     "parse_public_bundle",
     "parse_recovery_code",
     "public_bundle",
@@ -155,6 +164,7 @@ __all__ = [
     "verify_commit",
     "verify_commit_chain",
     "verify_envelope",
+    "verify_history_grant",
     "verify_public_bundle",
     "wrap_account_key",
     "wrap_account_key_with_recovery",

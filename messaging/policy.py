@@ -42,6 +42,7 @@ class Action(enum.StrEnum):
     MANAGE_CRISIS_RESOURCES = "clinic.manage_crisis_resources"
     CHANGE_OWN_NAME = "account.change_name"
     KEEP_OWN_TRUST_MARKS = "account.trust_marks"
+    GRANT_HISTORY = "threads.grant_history"
 
 
 class Relation(enum.Enum):
@@ -89,6 +90,8 @@ RULES: dict[Action, Rule] = {
     Action.MANAGE_CRISIS_RESOURCES: Rule(ADMINS, Relation.SAME_CLINIC),
     Action.CHANGE_OWN_NAME: Rule(EVERYONE, Relation.SELF),
     Action.KEEP_OWN_TRUST_MARKS: Rule(EVERYONE, Relation.SELF),
+    # Only the client of a direct thread (checked by the service) shares its history.
+    Action.GRANT_HISTORY: Rule(frozenset({Role.CLIENT}), Relation.THREAD_MEMBER),
 }
 
 

@@ -388,3 +388,16 @@ trust_marks = Table(
     Column("version", Integer, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
 )
+
+# Earlier epoch keys a client shared with a therapist who joined later (issue 14, care-team
+# handover): one seal per epoch and recipient, from the client's signed history grant.
+history_seals = Table(
+    "history_seals",
+    metadata,
+    Column("thread_id", Uuid, ForeignKey("threads.id"), primary_key=True),
+    Column("recipient_id", Uuid, ForeignKey("users.id"), primary_key=True),
+    Column("epoch", BigInteger, primary_key=True),
+    Column("seal", LargeBinary, nullable=False),
+    Column("granted_by", Uuid, ForeignKey("users.id"), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+)

@@ -373,6 +373,14 @@ async def crisis_resources_body(world: World, role: str) -> Request:
     return None, {"resources": [{"name": "Night line", "phone": "0800 000 000"}]}
 
 
+async def history_seals_path(world: World, role: str) -> Request:
+    return f"/api/threads/{world.thread_id}/history-seals", None
+
+
+async def not_a_grant(world: World, role: str) -> Request:
+    return f"/api/threads/{world.thread_id}/history-grants", {"grant": "AQ"}
+
+
 async def marks_body(world: World, role: str) -> Request:
     """A first save for the active roles (each saves once in the walk)."""
     return None, {"trust": b64encode(bytes([1]) + bytes(60)), "version": 0}
@@ -496,6 +504,20 @@ MATRIX: list[Case] = [
     self_service(new_name)("PUT", "/api/me/name"),
     self_service(nothing)("GET", "/api/me/trust"),
     self_service(marks_body)("PUT", "/api/me/trust"),
+    members_only("GET", "/api/threads/{thread_id}/history-seals", history_seals_path),
+    # Only the conversation's client may share its history (422 here: the body is no grant).
+    Case(
+        "POST",
+        "/api/threads/{thread_id}/history-grants",
+        not_a_grant,
+        {
+            "admin": 403,
+            "therapist": 403,
+            "client": 422,
+            "other_admin": 404,
+            **dict.fromkeys(DEAD, 401),
+        },
+    ),
     # Near the end: these change the caller's keys or end its session.
     self_service(identity_replacement)("POST", "/api/me/identity"),
     self_service(nothing)("POST", "/api/logout"),

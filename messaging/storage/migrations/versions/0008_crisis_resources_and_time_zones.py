@@ -1,7 +1,8 @@
 """Crisis resources per clinic, set by its admins and shown on "Need help now?"; one time
 zone per person (users.time_zone), used by both working hours and notification settings;
 known devices and pending new-sign-in notices, so a device is new only once and a burst of
-sign-ins makes one email; trust marks (verified safety numbers, encrypted in the browser).
+sign-ins makes one email; trust marks (verified safety numbers, encrypted in the browser);
+history seals (earlier epoch keys a client shared with a therapist who joined later).
 
 Revision ID: 0008
 Revises: 0006
@@ -83,9 +84,31 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("user_id", name=op.f("pk_trust_marks")),
     )
+    op.create_table(
+        "history_seals",
+        sa.Column("thread_id", sa.Uuid(), nullable=False),
+        sa.Column("recipient_id", sa.Uuid(), nullable=False),
+        sa.Column("epoch", sa.BigInteger(), nullable=False),
+        sa.Column("seal", sa.LargeBinary(), nullable=False),
+        sa.Column("granted_by", sa.Uuid(), nullable=False),
+        sa.Column("created_at", UTCDateTime(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["thread_id"], ["threads.id"], name=op.f("fk_history_seals_thread_id_threads")
+        ),
+        sa.ForeignKeyConstraint(
+            ["recipient_id"], ["users.id"], name=op.f("fk_history_seals_recipient_id_users")
+        ),
+        sa.ForeignKeyConstraint(
+            ["granted_by"], ["users.id"], name=op.f("fk_history_seals_granted_by_users")
+        ),
+        sa.PrimaryKeyConstraint(
+            "thread_id", "recipient_id", "epoch", name=op.f("pk_history_seals")
+        ),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("history_seals")
     op.drop_table("trust_marks")
     op.drop_table("pending_login_notices")
     op.drop_table("known_devices")
