@@ -23,6 +23,7 @@ from tests.e2e.test_browser_chat import (
     CLIENT_EMAIL,
     LIVE,
     THERAPIST_EMAIL,
+    CareTeam,
     browser_page,
     care_team,
     messages,
@@ -31,6 +32,8 @@ from tests.e2e.test_browser_chat import (
 )
 from tests.e2e.test_browser_delayed_reply import AWAY, set_working_hours
 from tests.support.live_server import INTERLUDE, LiveServer, interlude_env
+from tests.support.services import run_coroutine
+from web.client import InterludeClient, invitation_token
 
 PHONE = {"width": 360, "height": 740}
 
@@ -341,4 +344,65 @@ def test_on_a_phone_enter_adds_a_line_and_the_client_sees_one_status_with_room_f
     client.get_by_role("link", name="‹ Conversations").tap()
     expect(client.get_by_role("heading", name="Messages", level=1)).to_be_visible()
     assert_accessible(client, "messages (client, phone)")
+    assert real_errors(log) == []
+
+
+COVER_EMAIL = "cover@harbour.example"
+
+
+def covering_therapist_joins(server: LiveServer, team: CareTeam) -> None:
+    """The admin adds "Dr. Cover" to Sam's care team; Sam's device starts the new epoch."""
+
+    async def join() -> None:
+        async with (
+            InterludeClient(server.url) as admin,
+            InterludeClient(server.url) as cover,
+            InterludeClient(server.url) as client,
+        ):
+            await admin.login("admin@harbour.example", PASSWORD)
+            invitation = await admin.invite(COVER_EMAIL, "Dr. Cover", "therapist")
+            await cover.register(invitation_token(invitation["link"]), PASSWORD)
+            assert cover.unlocked is not None
+            await admin.assign(cover.unlocked.user["id"], team.client_id)
+            await client.login(CLIENT_EMAIL, PASSWORD)
+            assert team.thread_id is not None
+            await client.threads.load(team.thread_id)
+            await client.threads.rekey(team.thread_id)
+
+    run_coroutine(join())
+
+
+@pytest.mark.parametrize("dialect", ["sqlite"], indirect=True)
+def test_a_covering_therapist_reads_the_history_only_after_the_client_agrees_in_their_browser(
+    server: LiveServer, browser: Browser, tmp_path: Path, database_url: str
+) -> None:
+    team = care_team(server, create_clinic(server, tmp_path, database_url), history=3)
+    covering_therapist_joins(server, team)
+    log = ConsoleLog()
+    cover = browser_page(browser, log, viewport={"width": 1280, "height": 800})
+    open_messages(cover, server, COVER_EMAIL, f"/#/messages/{team.thread_id}")
+    expect(messages(cover)).to_have_count(3)
+    expect(messages(cover).filter(has_text="could not be verified")).to_have_count(3)
+    assert "Earlier message" not in cover.content()
+
+    client = browser_page(browser, log, viewport=PHONE)
+    open_messages(client, server, CLIENT_EMAIL, f"/#/messages/{team.thread_id}")
+    ask = client.get_by_role("region", name="Your earlier messages")
+    expect(ask).to_contain_text("Dr. Cover joined your care team", timeout=LIVE)
+    assert_accessible(client, "history consent")
+    ask.get_by_role("button", name="Let Dr. Cover read them").click()
+    expect(ask).to_contain_text("Dr. Cover can now read your earlier messages.", timeout=LIVE)
+
+    cover.reload()
+    cover.get_by_label("Password", exact=True).fill(PASSWORD)
+    cover.get_by_role("button", name="Unlock").click()
+    expect(messages(cover)).to_have_count(3, timeout=SLOW)
+    assert texts(cover) == [f"Earlier message {n}" for n in (1, 2, 3)]
+
+    # Asked once: the client's next visit does not ask again.
+    client.reload()
+    client.get_by_label("Password", exact=True).fill(PASSWORD)
+    client.get_by_role("button", name="Unlock").click()
+    expect(messages(client)).to_have_count(3, timeout=SLOW)
+    expect(client.get_by_role("region", name="Your earlier messages")).to_have_count(0)
     assert real_errors(log) == []

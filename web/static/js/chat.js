@@ -11,6 +11,7 @@ import { expectationsView } from "./expectations.js";
 import { describe } from "./failures.js";
 import { alertLine } from "./forms.js";
 import * as live from "./live.js";
+import { historyConsentView } from "./history-consent.js";
 import { deleteMessage, editMessage } from "./message-actions.js";
 import { renderMessage } from "./message-item.js";
 import * as outbox from "./outbox.js";
@@ -51,6 +52,7 @@ export function conversationView({ threadId, signal }) {
   const headingId = uid("conversation");
   const heading = h("h1", { id: headingId, tabindex: "-1" }, "Conversation");
   const alert = alertLine();
+  const consent = h("div", {});
   const trust = trustView({
     me: { userId: myId, signPk: identities[0].signPk },
     onBlocked: (blocked) => {
@@ -96,6 +98,7 @@ export function conversationView({ threadId, signal }) {
       expectations.element,
     ),
     trust.banner,
+    consent,
     alert.element,
     scroller,
     typingLine,
@@ -266,6 +269,18 @@ export function conversationView({ threadId, signal }) {
     deliver(entry);
   }
 
+  // ---------------------------------------------------------------- care-team handover
+
+  async function askAboutHistory(thread) {
+    try {
+      const missing = await conversations.withoutHistory(threadId, thread);
+      if (missing.length === 0) return;
+      consent.replaceChildren(historyConsentView({ threadId, missing, people: others, onProblem: (text) => alert.show(text) }));
+    } catch (error) {
+      alert.show(describe(error));
+    }
+  }
+
   // ---------------------------------------------------------------- changing
 
   async function edit(entry) {
@@ -299,6 +314,7 @@ export function conversationView({ threadId, signal }) {
       const title = await conversations.openTitle(thread);
       heading.textContent = title || joinNames(others.map((person) => person.displayName)) || "Conversation";
       readUpTo = Math.max(0, ...thread.members.filter((m) => m.user_id !== myId).map((m) => m.read_seq));
+      if (account.user.role === "client") askAboutHistory(thread);
       const { messages } = await api("GET", `/api/threads/${threadId}/messages?limit=${PAGE}`);
       hasEarlier = messages.length === PAGE;
       await receive(messages);

@@ -711,6 +711,23 @@ export function createCommit(author, threadId, epoch, prevHash, members, epochKe
   return concat(body, sodium.crypto_sign_detached(concat(COMMIT_CONTEXT, body), author.signSk));
 }
 
+const HISTORY_GRANT_VERSION = 1;
+const HISTORY_GRANT_CONTEXT = ascii("interlude/history-grant/v1\0");
+
+/**
+ * A signed history grant (docs/crypto.md §4): the client seals earlier epoch keys
+ * ([[epoch, key], ...]) to a therapist who joined later (recipient: {userId, keyId, boxPk}).
+ */
+export function createHistoryGrant(granter, threadId, recipient, epochKeys, rng = osRandom) {
+  const ordered = [...epochKeys].sort((a, b) => a[0] - b[0]);
+  if (ordered.length < 1 || ordered.length > 4096) throw new MalformedError("a grant carries 1..4096 epochs");
+  const w = new Writer().u8(HISTORY_GRANT_VERSION).uuid(threadId).uuid(granter.userId).fixed(granter.keyId, 16);
+  w.uuid(recipient.userId).fixed(recipient.keyId, 16).u16(ordered.length);
+  for (const [epoch, key] of ordered) w.u64(epoch).fixed(sealEpochKey(key, threadId, epoch, recipient.boxPk, rng), SEAL_BYTES);
+  const body = w.bytes();
+  return concat(body, sodium.crypto_sign_detached(concat(HISTORY_GRANT_CONTEXT, body), granter.signSk));
+}
+
 /** Parses and validates a commit's structure (not its signature). */
 export function parseCommit(data) {
   if (!(data instanceof Uint8Array) || data.length > MAX_COMMIT_BYTES) throw new MalformedError("commit too large");
