@@ -68,7 +68,11 @@ def test_admin_sets_crisis_resources_that_anyone_on_the_device_sees_logged_out_a
 ) -> None:
     log = ConsoleLog()
     admin = browser_page(browser, log, viewport=PHONE, timezone_id="Pacific/Auckland")
-    register(admin, create_clinic_in(server, tmp_path, database_url, "GB"))
+    link = create_clinic_in(server, tmp_path, database_url, "GB")
+    admin.goto(link)
+    expect(admin.get_by_role("heading", name="Join Interlude")).to_be_visible()
+    assert_accessible(admin, "join by invitation")
+    register(admin, link)
     expect(admin.get_by_role("heading", name="Hello, Ada Admin", level=1)).to_be_visible()
     assert_accessible(admin, "admin home")
 
@@ -145,6 +149,10 @@ def test_admin_sets_crisis_resources_that_anyone_on_the_device_sees_logged_out_a
     admin.get_by_role("button", name="Log out").click()
     expect(admin.get_by_role("heading", name="Log in", level=1)).to_be_visible()
     assert_accessible(admin, "login")
+    admin.goto(server.url + "/#/recover")
+    expect(admin.get_by_role("heading", level=1)).to_be_visible()
+    assert_accessible(admin, "recover")
+    admin.goto(server.url + "/#/login")
     open_help(admin)
     lines = admin.get_by_role("list", name="Crisis lines").get_by_role("listitem")
     expect(lines).to_have_count(3)
