@@ -284,6 +284,9 @@ def test_on_a_phone_enter_adds_a_line_and_the_client_sees_one_status_with_room_f
         timeout=LIVE,
     )
     expect(client.get_by_text(AWAY)).to_be_hidden()
+    # Times name their zone (the client's device is in New York).
+    expect(summary).to_contain_text(re.compile(r"M E[SD]T\."))
+    expect(messages(client).last.locator("time")).to_contain_text(re.compile(r"E[SD]T$"))
     client.screenshot(path=str(tmp_path / "conversation-phone-away.png"))
     assert share_of_window(client, ".message-scroller") > 0.6
     assert_accessible(client, "conversation (client, phone)")

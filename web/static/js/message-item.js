@@ -7,11 +7,18 @@ import { h, replace } from "./dom.js";
 import { textParts } from "./message-text.js";
 import { STATUS } from "./timeline.js";
 
-const TODAY = new Intl.DateTimeFormat(undefined, { timeStyle: "short" });
-const EARLIER = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" });
+const TODAY = new Intl.DateTimeFormat(undefined, { hour: "numeric", minute: "2-digit", timeZoneName: "short" });
+const EARLIER = new Intl.DateTimeFormat(undefined, {
+  year: "numeric",
+  month: "short",
+  day: "numeric",
+  hour: "numeric",
+  minute: "2-digit",
+  timeZoneName: "short",
+});
 const shownText = new WeakMap(); // li -> what its text part shows now
 
-/** "14:05" today, "3 Mar 2025, 14:05" before: in the reader's own time zone. */
+/** "14:05 CET" today, "3 Mar 2025, 14:05 CET" before: in the reader's own time zone, named. */
 export function shortTime(iso) {
   const moment = new Date(iso);
   if (Number.isNaN(moment.valueOf())) return "";
