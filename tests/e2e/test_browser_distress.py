@@ -180,6 +180,16 @@ def test_admin_sets_crisis_resources_that_anyone_on_the_device_sees_logged_out_a
     expect(admin.get_by_role("list", name="Crisis lines").get_by_role("listitem")).to_have_count(3)
     admin.context.set_offline(False)
 
+    # Even a fresh start without a connection opens the app from this device's copy.
+    admin.evaluate("navigator.serviceWorker.ready")
+    admin.reload()  # online once more, through the service worker, which keeps the files
+    expect(admin.get_by_role("heading", name="Need help now?", level=1)).to_be_visible()
+    admin.context.set_offline(True)
+    admin.reload()
+    expect(admin.get_by_role("heading", name="Need help now?", level=1)).to_be_visible()
+    expect(admin.get_by_role("list", name="Crisis lines").get_by_role("listitem")).to_have_count(3)
+    admin.context.set_offline(False)
+
     # A device that never knew the clinic shows emergency numbers, also as links.
     stranger = browser_page(browser, log, viewport=PHONE)
     stranger.goto(server.url + "/#/help")

@@ -394,6 +394,7 @@ MATRIX: list[Case] = [
     public("GET", "/healthz", nothing),
     public("GET", "/readyz", nothing),
     public("GET", "/", nothing),
+    public("GET", "/offline-worker.js", nothing),
     public("POST", "/api/prelogin", prelogin_body),
     public("POST", "/api/login", wrong_login, 401),
     public("POST", "/api/recovery/begin", wrong_recovery, 401),

@@ -254,3 +254,5 @@ async function start() {
 }
 
 start();
+// Keeps the app's files for offline use (web/static/offline-worker.js).
+navigator.serviceWorker?.register("/offline-worker.js").catch((error) => console.warn("no offline copy", error));
