@@ -58,6 +58,12 @@ from crypto.errors import (
     UnsupportedVersionError,
     WrongKeyError,
 )
+from crypto.history import (
+    HistoryGrant,
+    create_history_grant,
+    parse_history_grant,
+    verify_history_grant,
+)
 from crypto.identity import (
     Identity,
     PublicBundle,
@@ -124,6 +130,7 @@ __all__ = [
     "ContentType",
     "CryptoError",
     "Envelope",
+    "HistoryGrant",
     "Identity",
     "JournalItem",
     "KdfParams",
@@ -151,6 +158,7 @@ __all__ = [
     "create_commit",
     "create_epoch_key",
     "create_share",
+    "create_history_grant",
     "decrypt_keyring",
     "derive_password_keys",
     "derive_recovery_keys",
@@ -172,6 +180,7 @@ __all__ = [
     "parse_commit",
     "parse_envelope",
     "parse_item",
+    "parse_history_grant",
     "parse_public_bundle",
     "parse_recovery_code",
     "parse_share",
@@ -186,6 +195,7 @@ __all__ = [
     "verify_commit",
     "verify_commit_chain",
     "verify_envelope",
+    "verify_history_grant",
     "verify_public_bundle",
     "verify_share",
     "wrap_account_key",

@@ -44,6 +44,10 @@ class Action(enum.StrEnum):
     SHARE_JOURNAL_ENTRY = "journal.share"
     READ_SHARED_ENTRY = "journal.read_shared"
     MANAGE_PROMPTS = "journal.manage_prompts"
+    MANAGE_CRISIS_RESOURCES = "clinic.manage_crisis_resources"
+    CHANGE_OWN_NAME = "account.change_name"
+    KEEP_OWN_TRUST_MARKS = "account.trust_marks"
+    GRANT_HISTORY = "threads.grant_history"
 
 
 class Relation(enum.Enum):
@@ -95,6 +99,11 @@ RULES: dict[Action, Rule] = {
     Action.SHARE_JOURNAL_ENTRY: Rule(CLIENTS, Relation.SELF),
     Action.READ_SHARED_ENTRY: Rule(THERAPISTS, Relation.RECIPIENT),
     Action.MANAGE_PROMPTS: Rule(THERAPISTS, Relation.CARE_TEAM),
+    Action.MANAGE_CRISIS_RESOURCES: Rule(ADMINS, Relation.SAME_CLINIC),
+    Action.CHANGE_OWN_NAME: Rule(EVERYONE, Relation.SELF),
+    Action.KEEP_OWN_TRUST_MARKS: Rule(EVERYONE, Relation.SELF),
+    # Only the client of a direct thread (checked by the service) shares its history.
+    Action.GRANT_HISTORY: Rule(frozenset({Role.CLIENT}), Relation.THREAD_MEMBER),
 }
 
 

@@ -29,7 +29,16 @@ from web.middleware import (
 from web.openapi import document_routes
 from web.pages import Page, content_security_policy, load_index_page, page_routes
 from web.realtime import SocketIOPublisher, create_socket_server
-from web.routes import accounts, clinic, delayed_reply, journal, notifications, threads
+from web.routes import (
+    accounts,
+    clinic,
+    crisis,
+    delayed_reply,
+    history,
+    journal,
+    notifications,
+    threads,
+)
 
 # Something the process runs beside the web app for its lifetime (e.g. the in-process
 # job runner in embedded mode), supplied by the composition root.
@@ -96,6 +105,8 @@ def http_routes(settings: Settings, page: Page) -> list[BaseRoute]:
         *notifications.routes,
         *delayed_reply.routes,
         *journal.routes,
+        *crisis.routes,
+        *history.routes,
         *page_routes(page, settings.node_modules_dir),
     ]
     return [*routes, *document_routes(routes)]

@@ -11,6 +11,7 @@ from typing import Any
 from crypto import b64encode
 from messaging.authentication import AccountView, SessionGrant
 from messaging.clock import iso_utc
+from messaging.crisis_resources import CrisisResource
 from messaging.replies import Expectations
 from messaging.schedules import Schedule
 from messaging.storage.jobs import JobRecord
@@ -44,6 +45,7 @@ def user_json(user: UserRecord) -> accounts.UserJson:
         "role": user.role,
         "status": user.status,
         "created_at": timestamp(user.created_at),
+        "time_zone": user.time_zone,
     }
 
 
@@ -257,4 +259,13 @@ def inbox_json(thread: ThreadRecord, now: datetime) -> delayed_reply.InboxThread
         "awaiting_since": timestamp(thread.awaiting_since),
         "reply_due_at": timestamp(thread.reply_due_at),
         "overdue": thread.reply_due_at is not None and thread.reply_due_at <= now,
+    }
+
+
+def crisis_resources_json(resources: list[CrisisResource]) -> Json:
+    return {
+        "resources": [
+            {"name": r.name, "phone": r.phone, "text": r.text, "url": r.url, "hours": r.hours}
+            for r in resources
+        ]
     }
