@@ -48,6 +48,7 @@ PATH_PARAMETERS: dict[str, Json] = {
     "draft_id": UUID_SCHEMA,
     "share_id": UUID_SCHEMA,
     "prompt_id": UUID_SCHEMA,
+    "clinic_id": UUID_SCHEMA,
 }
 
 # Codes answered without an error class (readiness has its own).

@@ -29,7 +29,7 @@ from messaging.storage.records import (
 )
 from messaging.threads import Roster, SignedCommit, ThreadSummary
 from messaging.working_time import format_weekly
-from web.models import accounts, clinic, delayed_reply, notifications, threads
+from web.models import accounts, clinic, crisis, delayed_reply, notifications, threads
 
 Json = dict[str, Any]
 
@@ -262,7 +262,7 @@ def inbox_json(thread: ThreadRecord, now: datetime) -> delayed_reply.InboxThread
     }
 
 
-def crisis_resources_json(resources: list[CrisisResource]) -> Json:
+def crisis_resources_json(resources: list[CrisisResource]) -> crisis.CrisisResourcesJson:
     return {
         "resources": [
             {"name": r.name, "phone": r.phone, "text": r.text, "url": r.url, "hours": r.hours}

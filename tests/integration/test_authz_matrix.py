@@ -440,6 +440,8 @@ async def existing_prompt(world: World, role: str) -> Request:
 async def prompt_state(world: World, role: str) -> Request:
     path, _ = await existing_prompt(world, role)
     return f"{path}/state", {"state": "paused"}
+
+
 async def crisis_resources_path(world: World, role: str) -> Request:
     clinic_id = (await world.admin.client.me())["clinic"]["id"]
     return f"/api/clinics/{clinic_id}/crisis-resources", None

@@ -115,6 +115,12 @@ class PromptAnswered(TypedDict):
     answered_at: Timestamp
 
 
+class Resync(TypedDict):
+    """Why live events may have been missed ("event_bus": Redis was down)."""
+
+    reason: str
+
+
 @dataclass(frozen=True, slots=True)
 class ClientEvent:
     """An event a client emits: its payload model (checked before the handler runs) and
@@ -160,5 +166,8 @@ SERVER_EVENTS: dict[str, ServerEvent] = {
     "journal_prompt": ServerEvent("A prompt from my therapist arrived", PromptDeliveryJson),
     "journal_prompt_answered": ServerEvent(
         "A client answered a prompt (care team; no content)", PromptAnswered
+    ),
+    "resync": ServerEvent(
+        "Live events may have been missed (the event bus was down): answer with sync", Resync
     ),
 }

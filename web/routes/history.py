@@ -3,44 +3,58 @@
 from __future__ import annotations
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
 
 from crypto import b64encode
-from crypto.history import MAX_GRANT_EPOCHS
 from messaging import history_grants
+from messaging.actors import Actor
 from web import parsing
-from web.auth import authenticated
+from web.api import ApiRoute, Contract
 from web.context import app_context
+from web.models import history as wire
 
-MAX_GRANT_BYTES = 1 + 16 * 4 + 16 + 2 + MAX_GRANT_EPOCHS * (8 + 104) + 64
 
-
-async def grant(request: Request) -> Response:
-    actor = await authenticated(request)
+async def grant(
+    request: Request, actor: Actor | None, body: wire.HistoryGrant
+) -> wire.HistoryGranted:
     thread_id = parsing.path_uuid(request, "thread_id")
-    raw = parsing.binary(await parsing.read_json(request), "grant", max_size=MAX_GRANT_BYTES)
     context = app_context(request)
     async with context.database.unit_of_work() as uow:
-        epochs = await history_grants.grant_history(uow, context.services, actor, thread_id, raw)
-    return JSONResponse({"epochs": epochs}, status_code=201)
+        epochs = await history_grants.grant_history(
+            uow, context.services, actor, thread_id, body.grant
+        )
+    return {"epochs": epochs}
 
 
-async def seals(request: Request) -> Response:
-    actor = await authenticated(request)
+async def seals(request: Request, actor: Actor | None) -> wire.HistorySeals:
     thread_id = parsing.path_uuid(request, "thread_id")
     context = app_context(request)
     async with context.database.unit_of_work() as uow:
         view = await history_grants.history_seals(uow, actor, thread_id)
-    return JSONResponse(
-        {
-            "seals": [{"epoch": epoch, "seal": b64encode(seal)} for epoch, seal in view.seals],
-            "granted_to": [str(user_id) for user_id in view.granted_to],
-        }
-    )
+    return {
+        "seals": [{"epoch": epoch, "seal": b64encode(seal)} for epoch, seal in view.seals],
+        "granted_to": [str(user_id) for user_id in view.granted_to],
+    }
 
 
 routes = [
-    Route("/api/threads/{thread_id}/history-grants", grant, methods=["POST"]),
-    Route("/api/threads/{thread_id}/history-seals", seals, methods=["GET"]),
+    ApiRoute(
+        "/api/threads/{thread_id}/history-grants",
+        grant,
+        "POST",
+        Contract(
+            "Share this conversation's earlier epoch keys with a later therapist (client only)",
+            body=wire.HistoryGrant,
+            response=wire.HistoryGranted,
+            status=201,
+        ),
+    ),
+    ApiRoute(
+        "/api/threads/{thread_id}/history-seals",
+        seals,
+        "GET",
+        Contract(
+            "My history seals in this conversation, and who has been given its history",
+            response=wire.HistorySeals,
+        ),
+    ),
 ]

@@ -125,7 +125,8 @@ def security_new_login(
     sign_ins: int = 1,
 ) -> RenderedMail:
     """A notice of a sign-in from a new device; `device_label` is as the browser gave it,
-    that is, chosen by whoever logged in: it is made inert (no links). `sign_ins` > 1: more sign-ins from new devices followed within minutes (one email)."""
+    that is, chosen by whoever logged in: it is made inert (no links). `sign_ins` > 1:
+    more sign-ins from new devices followed within minutes (one email)."""
     device = inert_text(device_label, field="device_label", limit=SHORT_TEXT_LIMIT)
     more = sign_ins - 1
     followed = (

@@ -642,6 +642,8 @@ export function decryptForDevice(blob, accountKey, userId, purpose) {
   if (blob[0] !== DEVICE_VERSION) throw new UnsupportedVersionError(`device blob version ${blob[0]}`);
   const key = kdfDerive(32, purpose, DEVICE_KDF_CONTEXT, accountKey);
   return aeadDecrypt(key, blob.slice(1, 25), blob.slice(25), deviceAd(userId, purpose));
+}
+
 // ---------------------------------------------------------------- trust marks
 
 const TRUST_VERSION = 1;
