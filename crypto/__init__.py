@@ -58,6 +58,12 @@ from crypto.errors import (
     UnsupportedVersionError,
     WrongKeyError,
 )
+from crypto.history import (
+    HistoryGrant,
+    create_history_grant,
+    parse_history_grant,
+    verify_history_grant,
+)
 from crypto.identity import (
     Identity,
     PublicBundle,
@@ -124,6 +130,7 @@ __all__ = [
     "ContentType",
     "CryptoError",
     "Envelope",
+    "HistoryGrant",
     "Identity",
     "JournalItem",
     "KdfParams",
@@ -150,6 +157,7 @@ __all__ = [
     "commit_hash",
     "create_commit",
     "create_epoch_key",
+    "create_history_grant",
     "create_share",
     "decrypt_keyring",
     "derive_password_keys",
@@ -171,6 +179,7 @@ __all__ = [
     "os_random",
     "parse_commit",
     "parse_envelope",
+    "parse_history_grant",
     "parse_item",
     "parse_public_bundle",
     "parse_recovery_code",
@@ -186,6 +195,7 @@ __all__ = [
     "verify_commit",
     "verify_commit_chain",
     "verify_envelope",
+    "verify_history_grant",
     "verify_public_bundle",
     "verify_share",
     "wrap_account_key",

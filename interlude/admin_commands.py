@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from messaging import audit, clinics, job_admin
+from messaging import audit, clinics, crisis_resources, job_admin
 from messaging.clock import SystemClock
 from messaging.context import ServiceContext
 from messaging.errors import InterludeError
@@ -20,12 +20,23 @@ async def create_clinic(settings: Settings, database: Database, args: argparse.N
     try:
         async with database.unit_of_work() as uow:
             clinic, issued = await clinics.create_clinic(
-                uow, context, args.name, args.admin_email, args.admin_name, args.sender_name
+                uow,
+                context,
+                args.name,
+                args.admin_email,
+                args.admin_name,
+                args.sender_name,
+                args.country,
             )
     except InterludeError as error:
         print(f"interlude: {error.message}", file=sys.stderr)
         return EXIT_FAILED
     print(f"Created clinic {clinic.name!r} ({clinic.id}).")
+    count = len(crisis_resources.defaults_for(args.country))
+    if count:
+        print(f"Its crisis resources start with {count} helpline(s) of {args.country.upper()}.")
+    else:
+        print("Its crisis resources are empty: the first admin can set them in the app.")
     expires = f"{issued.invitation.expires_at:%Y-%m-%d %H:%M} UTC"
     print(f"Invitation for {issued.invitation.email}, valid until {expires}:")
     print(issued.link)

@@ -10,6 +10,7 @@ from interlude import metrics_directory  # noqa: F401
 import argparse
 import asyncio
 import contextlib
+import dataclasses
 import logging
 import os
 import sys
@@ -24,7 +25,7 @@ from interlude.logs import configure_logging
 from messaging import metrics
 from messaging.errors import ConfigurationError
 from messaging.events import EventPublisher, NoRealtime
-from messaging.settings import Settings, load_settings
+from messaging.settings import Settings, load_settings, remember_served_url, served_url
 from messaging.storage import schema
 from messaging.storage.database import Database
 from web.app import Companion, create_app
@@ -73,7 +74,15 @@ def build_parser() -> argparse.ArgumentParser:
     )
     create.add_argument("--name", required=True, help="the clinic's name")
     create.add_argument("--admin-email", required=True, help="email of the first admin")
-    create.add_argument("--admin-name", default="Clinic administrator", help="the admin's name")
+    create.add_argument(
+        "--admin-name", required=True, help="the first admin's name, as the app greets them"
+    )
+    create.add_argument(
+        "--country",
+        default=None,
+        help="two-letter country code (e.g. US, GB, DE): starts the clinic's crisis resources "
+        "with that country's helplines, which its admins can change",
+    )
     create.add_argument(
         "--sender-name", default="Interlude", help="neutral sender name on the clinic's emails"
     )
@@ -144,6 +153,12 @@ async def serve(settings: Settings, host: str, port: int) -> int:
             return EXIT_SCHEMA
     finally:
         await database.dispose()
+    if settings.public_url_is_default:
+        # Links in invitations and emails point where this server actually answers.
+        url = served_url(host, port)
+        settings = dataclasses.replace(settings, public_url=url)
+        remember_served_url(settings, url)
+        logger.info("public URL is %s (set INTERLUDE_PUBLIC_URL to change it)", url)
     companions: list[Companion] = [embedded_worker] if settings.in_process_worker else []
     app = create_app(settings, companions=companions)
     try:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from crypto import KDF_INTERACTIVE, KDF_MODERATE, KdfParams
-from messaging import audit, jobs, throttle
+from messaging import audit, sign_ins, throttle
 from messaging.actors import Actor, RequestOrigin, Role
 from messaging.audit import AuditEntry
 from messaging.context import ServiceContext
@@ -81,22 +81,18 @@ async def login(
     raw_email: str,
     auth_key: bytes,
     origin: RequestOrigin,
+    device_id: str = "",
 ) -> SessionGrant:
     """Start a session for the right auth key. Failures count against the account and the
-    client address alike (429 once locked), whether or not the account exists."""
+    client address alike (429 once locked), whether or not the account exists. A sign-in
+    from a device not seen before is announced by email (see `messaging.sign_ins`)."""
     now = ctx.clock.now()
     email = normalize_email(raw_email)
     user, _ = await check_secret(
         uow, ctx, "login", email, origin, lambda found: found.auth_key_hash, auth_key, WRONG_LOGIN
     )
     grant = await start_session(uow, ctx, user, origin, now)
-    await jobs.enqueue(
-        uow,
-        "email.security_notice",
-        {"user_id": str(user.id), "notice": "new_login", "session_id": str(grant.session.id)},
-        now=now,
-        clinic_id=user.clinic_id,
-    )
+    await sign_ins.note_sign_in(uow, ctx, user, grant.session.id, device_id, now)
     await audit.record(
         uow,
         AuditEntry(

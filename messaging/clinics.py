@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.exc import IntegrityError
 
-from messaging import audit, jobs, threads
+from messaging import audit, crisis_resources, jobs, threads
 from messaging.actors import Actor, RequestOrigin, Role
 from messaging.audit import AuditEntry
 from messaging.authentication import sessions_ended
@@ -29,7 +29,7 @@ MAX_NAME_LENGTH = 200
 MAX_SENDER_NAME_LENGTH = 100
 MAX_PAGE = 200
 DEFAULT_SENDER_NAME = "Interlude"
-OPEN_INVITATION_EXISTS = "That email already has an open invitation. Revoke it to send a new one."
+OPEN_INVITATION_EXISTS = "That email already has an open invitation. Withdraw it to send a new one."
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,9 +58,12 @@ async def create_clinic(
     admin_email: str,
     admin_name: str,
     sender_name: str = DEFAULT_SENDER_NAME,
+    country: str | None = None,
 ) -> tuple[ClinicRecord, IssuedInvitation]:
-    """An operator's command: a new clinic and the invitation of its first admin."""
+    """An operator's command: a new clinic, the crisis resources of its country (ISO code;
+    none if unknown) and the invitation of its first admin."""
     now = ctx.clock.now()
+    country = crisis_resources.clean_country(country)
     clinic = ClinicRecord(
         id=uuid.uuid4(),
         name=_clean_name(name, "name"),
@@ -68,6 +71,7 @@ async def create_clinic(
         created_at=now,
     )
     await accounts.insert_clinic(uow.session, clinic)
+    await crisis_resources.start_for_new_clinic(uow, ctx, clinic.id, country)
     await audit.record(
         uow, AuditEntry("clinic.created", clinic.id, None, "clinic", str(clinic.id)), now
     )

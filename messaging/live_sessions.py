@@ -126,14 +126,18 @@ async def sessions_of(
 async def _remind_before(
     uow: UnitOfWork, ctx: ServiceContext, session: LiveSessionRecord, clinic_id: uuid.UUID
 ) -> None:
-    """One reminder per start time (a moved session gets a new one; the old one finds the
-    start changed and sends nothing)."""
+    """One reminder per start time, REMINDER_LEAD before it (a moved session gets a new
+    one; the old one finds the start changed and sends nothing). A session starting sooner
+    than that gets none: a reminder must come before the session, never after it starts."""
+    remind_at = session.starts_at - REMINDER_LEAD
+    if remind_at < ctx.clock.now():
+        return
     await jobs.enqueue(
         uow,
         REMINDER_KIND,
         {"session_id": str(session.id), "starts_at": session.starts_at.isoformat()},
         now=ctx.clock.now(),
-        run_at=max(session.starts_at - REMINDER_LEAD, ctx.clock.now()),
+        run_at=remind_at,
         dedupe_key=f"live-reminder:{session.id}:{session.starts_at.isoformat()}",
         clinic_id=clinic_id,
     )
@@ -194,11 +198,13 @@ async def session_emails(
     session = await store.get_live_session(uow.session, session_id)
     if session is None:
         return []
+    now = ctx.clock.now()
     if reminder_for is not None and (
-        session.cancelled_at is not None or session.starts_at != reminder_for
+        session.cancelled_at is not None
+        or session.starts_at != reminder_for
+        or session.starts_at <= now  # a worker running late: a reminder after the start is noise
     ):
         return []
-    now = ctx.clock.now()
     emails = []
     for member in await thread_store.current_members(uow.session, session.thread_id):
         user = await accounts.get_user(uow.session, member.user_id)

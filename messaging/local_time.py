@@ -25,6 +25,10 @@ def zone(name: str) -> ZoneInfo:
         raise InvalidInput(f"time_zone: {name!r} is not a known time zone.") from None
 
 
+def is_known_zone(name: str) -> bool:
+    return bool(name) and name in _zones()
+
+
 _ZONES: set[str] = set()
 
 

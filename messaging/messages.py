@@ -284,7 +284,7 @@ async def edit_message(
     await verify_sender(uow, allowed, envelope)
     check_epoch(thread, envelope)
     now = ctx.clock.now()
-    await store.replace_envelope(uow.session, message.id, raw_envelope, now)
+    await store.replace_envelope(uow.session, message.id, raw_envelope, envelope.epoch, now)
     updated = await store.get_message(uow.session, message.id)
     assert updated is not None
     await publish_message_event(uow, ctx, "message_updated", updated)

@@ -54,6 +54,10 @@ class Action(enum.StrEnum):
     MANAGE_RECORD_POLICY = "clinic.manage_record_policy"
     MANAGE_CONSULTATIONS = "clinic.manage_consultations"
     READ_OWN_INTAKE_NOTE = "account.intake_note"
+    MANAGE_CRISIS_RESOURCES = "clinic.manage_crisis_resources"
+    CHANGE_OWN_NAME = "account.change_name"
+    KEEP_OWN_TRUST_MARKS = "account.trust_marks"
+    GRANT_HISTORY = "threads.grant_history"
 
 
 class Relation(enum.Enum):
@@ -118,6 +122,11 @@ RULES: dict[Action, Rule] = {
     Action.MANAGE_RECORD_POLICY: Rule(ADMINS, Relation.SAME_CLINIC),
     Action.MANAGE_CONSULTATIONS: Rule(ADMINS, Relation.SAME_CLINIC),
     Action.READ_OWN_INTAKE_NOTE: Rule(CLIENTS, Relation.SELF),
+    Action.MANAGE_CRISIS_RESOURCES: Rule(ADMINS, Relation.SAME_CLINIC),
+    Action.CHANGE_OWN_NAME: Rule(EVERYONE, Relation.SELF),
+    Action.KEEP_OWN_TRUST_MARKS: Rule(EVERYONE, Relation.SELF),
+    # Only the client of a direct thread (checked by the service) shares its history.
+    Action.GRANT_HISTORY: Rule(frozenset({Role.CLIENT}), Relation.THREAD_MEMBER),
 }
 
 

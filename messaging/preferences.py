@@ -1,7 +1,8 @@
 """Notification preferences, and one-click unsubscribe links (RFC 8058).
 
 Per user: new-message emails immediate, as a daily or weekly digest at a chosen local
-time, or off; reminders on or off; quiet hours and a time zone; the delay before a notice.
+time, or off; reminders on or off; quiet hours; the delay before a notice. Local times are
+in the person's one time zone (users.time_zone), the same one their working hours use.
 Security notices ignore all of it.
 """
 
@@ -26,7 +27,7 @@ CATEGORIES = ("messages", "reminders")
 MAX_DELAY_MINUTES = 24 * 60
 
 
-def defaults(user_id: uuid.UUID, now: datetime) -> PreferencesRecord:
+def defaults(user_id: uuid.UUID, now: datetime, time_zone: str = "UTC") -> PreferencesRecord:
     return PreferencesRecord(
         user_id=user_id,
         message_mode="immediate",
@@ -34,7 +35,7 @@ def defaults(user_id: uuid.UUID, now: datetime) -> PreferencesRecord:
         digest_hour=8,
         digest_weekday=0,
         reminders=True,
-        time_zone="UTC",
+        time_zone=time_zone,
         quiet_start=None,
         quiet_end=None,
         notice_delay_minutes=10,
@@ -43,7 +44,10 @@ def defaults(user_id: uuid.UUID, now: datetime) -> PreferencesRecord:
 
 
 async def preferences_of(uow: UnitOfWork, user_id: uuid.UUID, now: datetime) -> PreferencesRecord:
-    return await store.get_preferences(uow.session, user_id) or defaults(user_id, now)
+    found = await store.get_preferences(uow.session, user_id)
+    if found is not None:
+        return found
+    return defaults(user_id, now, await accounts.time_zone_of(uow.session, user_id))
 
 
 async def my_preferences(

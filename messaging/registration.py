@@ -7,13 +7,14 @@ from datetime import datetime
 
 from sqlalchemy.exc import IntegrityError
 
-from messaging import audit
+from messaging import audit, sign_ins
 from messaging.actors import RequestOrigin
 from messaging.audit import AuditEntry
 from messaging.authentication import SessionGrant, start_session
 from messaging.context import ServiceContext
 from messaging.errors import Conflict, Gone, NotFound
 from messaging.key_material import RegistrationMaterial
+from messaging.local_time import is_known_zone
 from messaging.storage import accounts, invitations
 from messaging.storage.database import UnitOfWork
 from messaging.storage.records import (
@@ -71,9 +72,13 @@ async def accept_invitation(
     token: str,
     material: RegistrationMaterial,
     origin: RequestOrigin,
+    time_zone: str = "UTC",
+    device_id: str = "",
 ) -> SessionGrant:
     """Create the account the invitation reserved and log it in. Single use: a second
-    accept, or one racing the first, gets a clear error and changes nothing."""
+    accept, or one racing the first, gets a clear error and changes nothing. `time_zone`
+    is the registering device's; one this server does not know becomes UTC (the person
+    can choose theirs later) rather than stopping someone from joining."""
     now = ctx.clock.now()
     invitation = await _open_invitation(uow, ctx, token, now)
     bundle = material.validated_bundle(
@@ -90,6 +95,7 @@ async def accept_invitation(
         status="active",
         created_at=now,
         disabled_at=None,
+        time_zone=time_zone if is_known_zone(time_zone) else "UTC",
     )
     password, recovery = material.password, material.recovery
     try:
@@ -128,6 +134,8 @@ async def accept_invitation(
         ),
     )
     grant = await start_session(uow, ctx, user, origin, now)
+    # The device someone joins on is theirs: signing in there later is no news.
+    await sign_ins.remember_device(uow, ctx, user.id, device_id, now)
     await audit.record(
         uow,
         AuditEntry(

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 
 from messaging.actors import Actor
 from messaging.context import ServiceContext
 from messaging.errors import InvalidInput
 from messaging.policy import Action, authorize, own
+from messaging.storage import accounts
 from messaging.storage import delayed_reply as store
 from messaging.storage.database import UnitOfWork
 from messaging.storage.records import ScheduleRecord
@@ -34,8 +35,9 @@ class Schedule:
     away_message: str
 
 
-def default_schedule() -> Schedule:
-    return Schedule(DEFAULT_HOURS, DEFAULT_COMMITMENT, DEFAULT_AWAY_MESSAGE)
+def default_schedule(time_zone: str = "UTC") -> Schedule:
+    hours = replace(DEFAULT_HOURS, time_zone=time_zone)
+    return Schedule(hours, DEFAULT_COMMITMENT, DEFAULT_AWAY_MESSAGE)
 
 
 def _from_record(record: ScheduleRecord) -> Schedule:
@@ -51,9 +53,12 @@ def _from_record(record: ScheduleRecord) -> Schedule:
 
 
 async def schedule_of(uow: UnitOfWork, therapist_id: uuid.UUID) -> Schedule:
-    """The therapist's schedule, or the default (weekdays 09:00-17:00 UTC, one working day)."""
+    """The therapist's schedule, or the default (weekdays 09:00-17:00 in their time zone,
+    one working day)."""
     record = await store.get_schedule(uow.session, therapist_id)
-    return default_schedule() if record is None else _from_record(record)
+    if record is None:
+        return default_schedule(await accounts.time_zone_of(uow.session, therapist_id))
+    return _from_record(record)
 
 
 async def my_schedule(uow: UnitOfWork, actor: Actor | None) -> Schedule:

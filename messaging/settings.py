@@ -18,6 +18,10 @@ from urllib.parse import urlsplit
 from messaging.errors import ConfigurationError
 
 SECRET_KEY_FILE = "secret_key"
+# Where `interlude serve` notes the address it serves when INTERLUDE_PUBLIC_URL is not set,
+# so links made by other commands on the same data directory point at it too.
+SERVED_URL_FILE = "served_url"
+DEFAULT_PUBLIC_URL = "http://127.0.0.1:8000"
 MIN_SECRET_KEY_LENGTH = 32
 LOG_FORMATS = ("text", "json")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
@@ -50,6 +54,8 @@ class Settings:
     metrics_token: str | None = None
     # Peers whose X-Forwarded-For/-Proto are believed (the reverse proxy); none by default.
     trusted_proxies: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...] = ()
+    # True when INTERLUDE_PUBLIC_URL was not given: then `serve` uses the address it serves.
+    public_url_is_default: bool = False
 
     @property
     def is_sqlite(self) -> bool:
@@ -80,7 +86,8 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     smtp_url = _optional(env, "INTERLUDE_SMTP_URL")
     if smtp_url is not None:
         _check_url(smtp_url, "INTERLUDE_SMTP_URL", SMTP_SCHEMES, needs_host=True)
-    public_url = _get(env, "INTERLUDE_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
+    given_public_url = _optional(env, "INTERLUDE_PUBLIC_URL")
+    public_url = (given_public_url or _served_url(data_dir) or DEFAULT_PUBLIC_URL).rstrip("/")
     _check_url(public_url, "INTERLUDE_PUBLIC_URL", ("http", "https"), needs_host=True)
 
     log_format = _choice(env, "INTERLUDE_LOG_FORMAT", "text", LOG_FORMATS)
@@ -110,7 +117,30 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         metrics_allow=_metrics_allow(env),
         metrics_token=_metrics_token(env),
         trusted_proxies=_networks(env, "INTERLUDE_TRUSTED_PROXIES"),
+        public_url_is_default=given_public_url is None,
     )
+
+
+def served_url(host: str, port: int) -> str:
+    """The URL people reach `interlude serve --host host --port port` at (an address that
+    means "every interface" is reached through the loopback one)."""
+    if host in ("", "0.0.0.0"):  # noqa: S104 - this names the address, it binds nothing
+        host = "127.0.0.1"
+    elif host == "::":
+        host = "::1"
+    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+
+
+def remember_served_url(settings: Settings, url: str) -> None:
+    """Note the served URL in the data directory for later commands (see SERVED_URL_FILE)."""
+    (settings.data_dir / SERVED_URL_FILE).write_text(url + "\n")
+
+
+def _served_url(data_dir: Path) -> str | None:
+    try:
+        return (data_dir / SERVED_URL_FILE).read_text().strip() or None
+    except OSError:
+        return None
 
 
 def _get(env: Mapping[str, str], name: str, default: str) -> str:

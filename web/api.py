@@ -104,7 +104,10 @@ def validated(model: type[Model], data: object) -> Model:
 
 
 def describe(error: ValidationError) -> str:
+    """The first problem, where it is as the services name it (`resources[0].name`)."""
     first = error.errors(include_url=False, include_input=False)[0]
-    where = ".".join(str(part) for part in first["loc"])
+    where = "".join(
+        f"[{part}]" if isinstance(part, int) else f".{part}" for part in first["loc"]
+    ).lstrip(".")
     message = first["msg"]
     return f"{where}: {message}." if where else f"{message}."

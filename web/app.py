@@ -33,7 +33,9 @@ from web.routes import (
     accounts,
     clinic,
     consultations,
+    crisis,
     delayed_reply,
+    history,
     journal,
     notifications,
     records,
@@ -109,6 +111,8 @@ def http_routes(settings: Settings, page: Page) -> list[BaseRoute]:
         *safety.routes,
         *records.routes,
         *consultations.routes,
+        *crisis.routes,
+        *history.routes,
         *page_routes(page, settings.node_modules_dir),
     ]
     return [*routes, *document_routes(routes)]

@@ -64,6 +64,8 @@ class InterludeClient:
         self.kdf = kdf
         self.allow_interactive_kdf = allow_interactive_kdf
         self.device_label = device_label
+        # Like a browser's stored id: this client is one device, announced as new only once.
+        self.device_id = secrets.token_urlsafe(16)
         self.token: str | None = None
         self.unlocked: Unlocked | None = None
         self._http = httpx.AsyncClient(
@@ -150,8 +152,11 @@ class InterludeClient:
         result: Json = await self.request("GET", f"/api/invitations/{token}")
         return result
 
-    async def register(self, invitation_token: str, password: str) -> Registration:
-        """Accept an invitation: make identity keys, wrap them, send only public material."""
+    async def register(
+        self, invitation_token: str, password: str, time_zone: str = "UTC"
+    ) -> Registration:
+        """Accept an invitation: make identity keys, wrap them, send only public material
+        (and the person's time zone, e.g. "Europe/Berlin")."""
         invitation = await self.invitation(invitation_token)
         user_id = uuid.UUID(invitation["user_id"])
         identity = crypto.generate_identity(user_id)
@@ -167,6 +172,8 @@ class InterludeClient:
             "public_bundle": b64encode(crypto.public_bundle(identity)),
             "keyring": b64encode(crypto.encrypt_keyring([identity], account_key)),
             "device_label": self.device_label,
+            "device_id": self.device_id,
+            "time_zone": time_zone,
         }
         grant = await self.request("POST", f"/api/invitations/{invitation_token}/accept", body)
         self.token = grant["token"]
@@ -197,6 +204,7 @@ class InterludeClient:
                 "email": email,
                 "auth_key": b64encode(keys.auth_key),
                 "device_label": self.device_label,
+                "device_id": self.device_id,
             },
         )
         self.token = grant["token"]

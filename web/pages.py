@@ -74,8 +74,17 @@ def page_routes(page: Page, node_modules: Path) -> list[BaseRoute]:
             raise HTTPException(404)
         return FileResponse(sodium_core, media_type="text/javascript")
 
+    async def offline_worker(request: Request) -> Response:
+        # Served from the root so the service worker's scope is the whole app.
+        return FileResponse(
+            STATIC_DIR / "offline-worker.js",
+            media_type="text/javascript",
+            headers={"Cache-Control": "no-cache"},
+        )
+
     routes: list[BaseRoute] = [
         Route("/", index, methods=["GET"]),
+        Route("/offline-worker.js", offline_worker, methods=["GET"]),
         Route(f"{SODIUM_WRAPPERS_DIR}/libsodium-sumo.mjs", libsodium_core, methods=["GET"]),
         Mount("/static", app=StaticFiles(directory=STATIC_DIR), name="static"),
     ]

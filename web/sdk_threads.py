@@ -142,6 +142,46 @@ class Conversations:
             keys.epoch, keys.last_commit = commit.epoch, commit
         return keys
 
+    async def share_history(self, thread_id: str, therapist_id: str) -> Json:
+        """As the conversation's client: seal the epoch keys from before `therapist_id`
+        joined to their current key and sign the grant (care-team handover)."""
+        keys = await self.load(thread_id)
+        thread = await self._client.request("GET", f"/api/threads/{thread_id}")
+        joined = next(m["joined_epoch"] for m in thread["members"] if m["user_id"] == therapist_id)
+        answer = await self._client.request("GET", f"/api/users/{therapist_id}/public-key")
+        bundle = crypto.parse_public_bundle(b64decode(answer["public_bundle"]))
+        crypto.verify_public_bundle(bundle, uuid.UUID(therapist_id))
+        grant = crypto.create_history_grant(
+            self.identity,
+            keys.thread_id,
+            uuid.UUID(therapist_id),
+            bundle.key_id,
+            bundle.box_pk,
+            [(epoch, key) for epoch, key in keys.epoch_keys.items() if epoch < joined],
+        )
+        result: Json = await self._client.request(
+            "POST", f"/api/threads/{thread_id}/history-grants", {"grant": b64encode(grant)}
+        )
+        return result
+
+    async def load_history(self, thread_id: str) -> int:
+        """Open the history seals addressed to this member; returns how many epochs."""
+        keys = await self.load(thread_id)
+        answer = await self._client.request("GET", f"/api/threads/{thread_id}/history-seals")
+        assert self._client.unlocked is not None
+        opened = 0
+        for entry in answer["seals"]:
+            for identity in self._client.unlocked.identities:
+                try:
+                    keys.epoch_keys[entry["epoch"]] = crypto.open_epoch_seal(
+                        b64decode(entry["seal"]), keys.thread_id, entry["epoch"], identity
+                    )
+                except CryptoError:
+                    continue
+                opened += 1
+                break
+        return opened
+
     async def next_commit(self, thread_id: str) -> bytes:
         """A commit starting the next epoch, sealed to the thread's current roster."""
         keys = await self.load(thread_id)

@@ -13,6 +13,7 @@ from messaging import urgent
 from messaging.authentication import AccountView, SessionGrant
 from messaging.clock import iso_utc
 from messaging.consultations import PublicPage
+from messaging.crisis_resources import CrisisResource
 from messaging.deletion import DeletionRequested
 from messaging.export import ExportRecorded
 from messaging.replies import Expectations
@@ -36,7 +37,15 @@ from messaging.storage.records import (
 )
 from messaging.threads import Roster, SignedCommit, ThreadSummary
 from messaging.working_time import format_weekly
-from web.models import accounts, clinic, delayed_reply, notifications, records, threads
+from web.models import (
+    accounts,
+    clinic,
+    crisis,
+    delayed_reply,
+    notifications,
+    records,
+    threads,
+)
 
 Json = dict[str, Any]
 
@@ -52,6 +61,7 @@ def user_json(user: UserRecord) -> accounts.UserJson:
         "role": user.role,
         "status": user.status,
         "created_at": timestamp(user.created_at),
+        "time_zone": user.time_zone,
     }
 
 
@@ -368,4 +378,13 @@ def retention_json(view: RetentionView) -> records.RetentionJson:
             }
             for u in view.upcoming
         ],
+    }
+
+
+def crisis_resources_json(resources: list[CrisisResource]) -> crisis.CrisisResourcesJson:
+    return {
+        "resources": [
+            {"name": r.name, "phone": r.phone, "text": r.text, "url": r.url, "hours": r.hours}
+            for r in resources
+        ]
     }

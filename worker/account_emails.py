@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from messaging import notices
+from messaging import notices, sign_ins
 from messaging.errors import PermanentJobFailure
 from messaging.jobs import JobRegistry
 from messaging.storage.database import Database
@@ -64,12 +64,15 @@ class AccountEmails:
         account_url = f"{self._settings.public_url}/#/devices"
         when = _when(job.created_at)
         if data.notice == "new_login":
+            async with self._database.unit_of_work() as uow:
+                count = await sign_ins.take_notice(uow, payload_uuid(job, "user_id"), job.id)
             rendered = render(
                 lambda: templates.security_new_login(
                     sender_name=data.sender_name,
                     device_label=data.device_label or "an unnamed device",
                     signed_in_at=when,
                     devices_url=account_url,
+                    sign_ins=count,
                 )
             )
         elif data.notice == "password_changed":

@@ -46,6 +46,16 @@ async def get_clinic(session: AsyncSession, clinic_id: uuid.UUID) -> ClinicRecor
     return None if row is None else ClinicRecord.from_row(row)
 
 
+async def time_zone_of(session: AsyncSession, user_id: uuid.UUID) -> str:
+    """The person's time zone ("UTC" for an unknown id)."""
+    found = await session.scalar(select(users.c.time_zone).where(users.c.id == user_id))
+    return found or "UTC"
+
+
+async def set_time_zone(session: AsyncSession, user_id: uuid.UUID, time_zone: str) -> None:
+    await session.execute(update(users).where(users.c.id == user_id).values(time_zone=time_zone))
+
+
 async def insert_user(session: AsyncSession, user: UserRecord) -> None:
     await session.execute(users.insert().values(user.columns()))
 
@@ -129,6 +139,10 @@ async def disable_user(session: AsyncSession, user_id: uuid.UUID, now: datetime)
         .values(status="disabled", disabled_at=now)
     )
     return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def set_display_name(session: AsyncSession, user_id: uuid.UUID, name: str) -> None:
+    await session.execute(update(users).where(users.c.id == user_id).values(display_name=name))
 
 
 async def insert_credentials(session: AsyncSession, record: CredentialsRecord) -> None:

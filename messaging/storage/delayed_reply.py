@@ -10,6 +10,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from messaging.storage.accounts import set_time_zone
 from messaging.storage.records import (
     LiveSessionRecord,
     MessageRecord,
@@ -30,7 +31,9 @@ async def get_schedule(session: AsyncSession, user_id: uuid.UUID) -> ScheduleRec
     row = (
         (
             await session.execute(
-                select(therapist_schedules).where(therapist_schedules.c.user_id == user_id)
+                select(therapist_schedules, users.c.time_zone)
+                .join(users, users.c.id == therapist_schedules.c.user_id)
+                .where(therapist_schedules.c.user_id == user_id)
             )
         )
         .mappings()
@@ -40,14 +43,16 @@ async def get_schedule(session: AsyncSession, user_id: uuid.UUID) -> ScheduleRec
 
 
 async def save_schedule(session: AsyncSession, record: ScheduleRecord) -> None:
+    """Upsert the schedule; the time zone goes to the person (users.time_zone)."""
     insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    values = record.columns()
+    values = {k: v for k, v in record.columns().items() if k != "time_zone"}
     statement = insert(therapist_schedules).values(values)
     statement = statement.on_conflict_do_update(
         index_elements=["user_id"],
         set_={key: statement.excluded[key] for key in values if key != "user_id"},
     )
     await session.execute(statement)
+    await set_time_zone(session, record.user_id, record.time_zone)
 
 
 async def set_awaiting(

@@ -83,10 +83,14 @@ async def history(
 
 
 async def replace_envelope(
-    session: AsyncSession, message_id: uuid.UUID, envelope: bytes, now: datetime
+    session: AsyncSession, message_id: uuid.UUID, envelope: bytes, epoch: int, now: datetime
 ) -> None:
+    """An edit: the new envelope, sealed in the thread's current epoch, which the row's epoch
+    follows (readers check a message's envelope against it)."""
     await session.execute(
-        update(messages).where(messages.c.id == message_id).values(envelope=envelope, edited_at=now)
+        update(messages)
+        .where(messages.c.id == message_id)
+        .values(envelope=envelope, epoch=epoch, edited_at=now)
     )
 
 

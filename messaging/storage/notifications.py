@@ -10,12 +10,14 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from messaging.storage.accounts import set_time_zone
 from messaging.storage.records import PreferencesRecord
 from messaging.storage.tables import (
     messages,
     notification_preferences,
     pending_notices,
     thread_members,
+    users,
 )
 
 
@@ -23,9 +25,9 @@ async def get_preferences(session: AsyncSession, user_id: uuid.UUID) -> Preferen
     row = (
         (
             await session.execute(
-                select(notification_preferences).where(
-                    notification_preferences.c.user_id == user_id
-                )
+                select(notification_preferences, users.c.time_zone)
+                .join(users, users.c.id == notification_preferences.c.user_id)
+                .where(notification_preferences.c.user_id == user_id)
             )
         )
         .mappings()
@@ -35,14 +37,16 @@ async def get_preferences(session: AsyncSession, user_id: uuid.UUID) -> Preferen
 
 
 async def save_preferences(session: AsyncSession, record: PreferencesRecord) -> None:
+    """Upsert the preferences; the time zone goes to the person (users.time_zone)."""
     insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    values = record.columns()
+    values = {k: v for k, v in record.columns().items() if k != "time_zone"}
     statement = insert(notification_preferences).values(values)
     statement = statement.on_conflict_do_update(
         index_elements=["user_id"],
         set_={key: statement.excluded[key] for key in values if key != "user_id"},
     )
     await session.execute(statement)
+    await set_time_zone(session, record.user_id, record.time_zone)
 
 
 async def pending_notice(session: AsyncSession, user_id: uuid.UUID) -> tuple[datetime, int] | None:

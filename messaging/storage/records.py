@@ -44,6 +44,7 @@ class UserRecord(Record):
     status: str
     created_at: datetime
     disabled_at: datetime | None
+    time_zone: str = "UTC"
 
 
 @dataclass(frozen=True, slots=True)
@@ -185,7 +186,7 @@ class PreferencesRecord(Record):
     digest_hour: int
     digest_weekday: int
     reminders: bool
-    time_zone: str
+    time_zone: str  # the person's one zone, kept in users.time_zone
     quiet_start: int | None
     quiet_end: int | None
     notice_delay_minutes: int
@@ -195,7 +196,7 @@ class PreferencesRecord(Record):
 @dataclass(frozen=True, slots=True)
 class ScheduleRecord(Record):
     user_id: uuid.UUID
-    time_zone: str
+    time_zone: str  # the person's one zone, kept in users.time_zone
     weekly_hours: dict[str, list[list[str]]]
     days_off: list[str]
     away_message: str

@@ -85,6 +85,9 @@ users = Table(
     Column("status", String(16), nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
     Column("disabled_at", UTCDateTime, nullable=True),
+    # The person's one time zone (IANA name): their working hours, notification times and
+    # the times in their emails all use it. Set from the device at registration.
+    Column("time_zone", String(64), nullable=False, server_default="UTC"),
     CheckConstraint(f"role IN {ROLES!r}", name="role"),
     CheckConstraint(f"status IN {USER_STATUSES!r}", name="status"),
 )
@@ -288,7 +291,6 @@ notification_preferences = Table(
     Column("digest_hour", Integer, nullable=False),
     Column("digest_weekday", Integer, nullable=False),
     Column("reminders", Boolean, nullable=False),
-    Column("time_zone", String(64), nullable=False),
     # Quiet hours as minutes after local midnight; both NULL when there are none.
     Column("quiet_start", Integer, nullable=True),
     Column("quiet_end", Integer, nullable=True),
@@ -312,7 +314,6 @@ therapist_schedules = Table(
     "therapist_schedules",
     metadata,
     Column("user_id", Uuid, ForeignKey("users.id"), primary_key=True),
-    Column("time_zone", String(64), nullable=False),
     # {"mon": [["09:00", "17:00"]], ...}: local wall-clock intervals per weekday.
     Column("weekly_hours", JSON, nullable=False),
     # ["2026-12-24", ...]: local dates without working time.
@@ -537,4 +538,60 @@ Index(
     "ix_consultation_requests_clinic_id_created_at",
     consultation_requests.c.clinic_id,
     consultation_requests.c.created_at,
+)
+
+# A clinic's crisis resources (issue 14): shown on "Need help now?" to anyone, even logged
+# out, so they are plain public data, not end-to-end encrypted. `resources` is a list of
+# {"name", "phone", "text", "url", "hours"}; `country` is what the defaults were chosen by.
+crisis_resources = Table(
+    "crisis_resources",
+    metadata,
+    Column("clinic_id", Uuid, ForeignKey("clinics.id"), primary_key=True),
+    Column("country", String(2), nullable=True),
+    Column("resources", JSON, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+)
+
+# Devices a person has signed in from (issue 14): a device is new, and worth a security
+# notice, only the first time. The browser keeps a random id; only its keyed hash is stored.
+known_devices = Table(
+    "known_devices",
+    metadata,
+    Column("user_id", Uuid, ForeignKey("users.id"), primary_key=True),
+    Column("device_hash", LargeBinary(32), primary_key=True),
+    Column("first_seen_at", UTCDateTime, nullable=False),
+)
+
+# One row while a new-sign-in notice is queued for a person: sign-ins from other new devices
+# meanwhile join that one email (it says how many there were).
+pending_login_notices = Table(
+    "pending_login_notices",
+    metadata,
+    Column("user_id", Uuid, ForeignKey("users.id"), primary_key=True),
+    Column("job_id", BigInteger, nullable=False),
+    Column("sign_ins", Integer, nullable=False),
+)
+
+# A person's verified safety numbers (issue 14), encrypted in their browser under their
+# account key like the keyring, so the marks follow the person to every device. Opaque here.
+trust_marks = Table(
+    "trust_marks",
+    metadata,
+    Column("user_id", Uuid, ForeignKey("users.id"), primary_key=True),
+    Column("blob", LargeBinary, nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+)
+
+# Earlier epoch keys a client shared with a therapist who joined later (issue 14, care-team
+# handover): one seal per epoch and recipient, from the client's signed history grant.
+history_seals = Table(
+    "history_seals",
+    metadata,
+    Column("thread_id", Uuid, ForeignKey("threads.id"), primary_key=True),
+    Column("recipient_id", Uuid, ForeignKey("users.id"), primary_key=True),
+    Column("epoch", BigInteger, primary_key=True),
+    Column("seal", LargeBinary, nullable=False),
+    Column("granted_by", Uuid, ForeignKey("users.id"), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
 )

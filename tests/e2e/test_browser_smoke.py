@@ -25,6 +25,8 @@ def registered_token(server: LiveServer, data_dir: Path, database_url: str) -> s
             "Smoke",
             "--admin-email",
             "smoke@example.org",
+            "--admin-name",
+            "Sam Smoke",
         ],
         env=env,
         capture_output=True,

@@ -85,11 +85,16 @@ def test_admin_create_clinic_prints_a_working_invitation_and_verify_audit_checks
         "Harbour Clinic",
         "--admin-email",
         "Boss@Example.org",
+        "--admin-name",
+        "Bea Boss",
+        "--country",
+        "gb",
         env=env,
     )
     assert created.returncode == 0, created.stderr
     assert "Created clinic 'Harbour Clinic'" in created.stdout
     assert "Invitation for boss@example.org" in created.stdout
+    assert "crisis resources start with 2 helpline(s) of GB" in created.stdout
     link = created.stdout.strip().splitlines()[-1]
     assert link.startswith("https://care.example.org/#/invite/")
 
@@ -111,6 +116,8 @@ def test_verify_audit_reports_the_first_broken_row(tmp_path: Path, database_url:
             name,
             "--admin-email",
             f"{name}@example.org",
+            "--admin-name",
+            name,
             env=env,
         )
         assert result.returncode == 0, result.stderr
@@ -128,7 +135,15 @@ def test_create_clinic_with_a_bad_email_fails_clearly(
     env = interlude_env(tmp_path, empty_database_url)
     assert run_interlude("migrate", env=env).returncode == 0
     result = run_interlude(
-        "admin", "create-clinic", "--name", "X", "--admin-email", "nope", env=env
+        "admin",
+        "create-clinic",
+        "--name",
+        "X",
+        "--admin-email",
+        "nope",
+        "--admin-name",
+        "X",
+        env=env,
     )
     assert result.returncode == 1
     assert "does not look like an email address" in result.stderr
@@ -143,7 +158,15 @@ def test_jobs_list_shows_dead_jobs_and_retry_requeues_them(
     env = interlude_env(tmp_path, database_url)
     assert (
         run_interlude(
-            "admin", "create-clinic", "--name", "X", "--admin-email", "x@example.org", env=env
+            "admin",
+            "create-clinic",
+            "--name",
+            "X",
+            "--admin-email",
+            "x@example.org",
+            "--admin-name",
+            "X",
+            env=env,
         ).returncode
         == 0
     )
@@ -165,3 +188,21 @@ def test_jobs_list_shows_dead_jobs_and_retry_requeues_them(
     again = run_interlude("jobs", "retry", job_id, env=env)
     assert again.returncode == 1
     assert "is not dead" in again.stderr
+
+
+@pytest.mark.parametrize("dialect", ["sqlite"], indirect=True)
+def test_without_a_public_url_links_point_at_the_port_actually_served(
+    tmp_path: Path, database_url: str
+) -> None:
+    # As `make run PORT=...` does: no INTERLUDE_PUBLIC_URL, a port other than 8000.
+    with live_server(tmp_path, database_url, {"INTERLUDE_PUBLIC_URL": ""}) as server:
+        assert "public URL is " + server.url in server.log()
+        created = run_interlude(
+            *("admin", "create-clinic", "--name", "Harbour Clinic"),
+            *("--admin-email", "a@example.org", "--admin-name", "Ada"),
+            env=interlude_env(tmp_path, database_url),
+        )
+        assert created.returncode == 0, created.stderr
+        link = created.stdout.strip().splitlines()[-1]
+        assert link.startswith(server.url + "/#/invite/")
+        assert httpx.get(server.url + "/api/invitations/" + link.split("/invite/")[1]).is_success

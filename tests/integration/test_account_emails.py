@@ -3,6 +3,7 @@ SMTP server. They carry a working link and nothing personal."""
 
 from email.message import EmailMessage
 
+from messaging.sign_ins import NOTICE_WINDOW
 from tests.support.clock import FrozenClock
 from tests.support.notifier import deliver
 from tests.support.smtp import SmtpSink
@@ -54,6 +55,7 @@ async def test_a_new_login_sends_a_security_notice_naming_only_the_device(
 ) -> None:
     admin = await api.create_clinic()
     await api.new_client("Firefox on a library computer").login(admin.email, PASSWORD)
+    clock.advance(NOTICE_WINDOW)
     await deliver(api, smtp, clock)
 
     # The admin's invitation was accepted before the worker ran, so it is not sent.
@@ -75,3 +77,43 @@ async def test_password_change_and_recovery_send_security_notices(
         "Your Interlude password was changed",
         "Your Interlude recovery key was used",
     ]
+
+
+def login_notices(smtp: SmtpSink, email: str) -> list[EmailMessage]:
+    return [m for m in smtp.messages if m["To"] == email and "New sign-in" in m["Subject"]]
+
+
+async def test_a_device_is_new_only_the_first_time_it_signs_in(
+    api: Api, smtp: SmtpSink, clock: FrozenClock
+) -> None:
+    admin = await api.create_clinic()
+    # The device someone registered on is theirs already.
+    await admin.client.login(admin.email, PASSWORD)
+    laptop = api.new_client("Chrome on Linux")
+    for _ in range(3):
+        await laptop.login(admin.email, PASSWORD)
+        clock.advance(NOTICE_WINDOW * 3)
+        await deliver(api, smtp, clock)
+    [notice] = login_notices(smtp, admin.email)
+    assert "Chrome on Linux" in text_of(notice)
+    assert "more sign-in" not in text_of(notice)
+
+
+async def test_sign_ins_from_new_devices_within_minutes_make_one_email(
+    api: Api, smtp: SmtpSink, clock: FrozenClock
+) -> None:
+    admin = await api.create_clinic()
+    for n in range(5):
+        await api.new_client(f"Browser {n}").login(admin.email, PASSWORD)
+        clock.advance(NOTICE_WINDOW / 10)
+    clock.advance(NOTICE_WINDOW)
+    await deliver(api, smtp, clock)
+    [notice] = login_notices(smtp, admin.email)
+    assert "Browser 0" in text_of(notice)
+    assert "followed by 4 more sign-ins from new devices" in text_of(notice)
+
+    # A new device after that notice went out gets a notice of its own.
+    await api.new_client("Browser 5").login(admin.email, PASSWORD)
+    clock.advance(NOTICE_WINDOW)
+    await deliver(api, smtp, clock)
+    assert len(login_notices(smtp, admin.email)) == 2

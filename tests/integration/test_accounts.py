@@ -241,3 +241,20 @@ async def test_a_malformed_login_is_a_422_naming_the_field(
         await api.new_client().request("POST", "/api/login", body)
     assert (refused.value.status, refused.value.code) == (422, "invalid_input")
     assert refused.value.message.startswith(f"{field}:")
+
+
+async def test_people_change_their_own_display_name_and_others_see_it(api: Api) -> None:
+    admin = await api.create_clinic()
+    client = await api.invite_and_register(admin, "client", "Sam")
+    renamed = await client.client.request("PUT", "/api/me/name", {"display_name": "  Sam   Lee "})
+    assert renamed["display_name"] == "Sam Lee"
+    assert (await client.client.me())["user"]["display_name"] == "Sam Lee"
+    people = (await admin.client.request("GET", "/api/clinic/people"))["people"]
+    assert "Sam Lee" in [p["display_name"] for p in people]
+    trail = (await admin.client.request("GET", "/api/clinic/audit"))["events"]
+    assert trail[0]["action"] == "account.renamed"
+    for bad in ("", "   ", "x" * 201):
+        with pytest.raises(ApiError) as refused:
+            await client.client.request("PUT", "/api/me/name", {"display_name": bad})
+        assert refused.value.status == 422
+    assert (await client.client.me())["user"]["display_name"] == "Sam Lee"

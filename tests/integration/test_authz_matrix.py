@@ -573,10 +573,38 @@ STAFF_SELF = {
     **dict.fromkeys(DEAD, 401),
 }
 
+
+async def crisis_resources_path(world: World, role: str) -> Request:
+    clinic_id = (await world.admin.client.me())["clinic"]["id"]
+    return f"/api/clinics/{clinic_id}/crisis-resources", None
+
+
+async def crisis_resources_body(world: World, role: str) -> Request:
+    return None, {"resources": [{"name": "Night line", "phone": "0800 000 000"}]}
+
+
+async def history_seals_path(world: World, role: str) -> Request:
+    return f"/api/threads/{world.thread_id}/history-seals", None
+
+
+async def not_a_grant(world: World, role: str) -> Request:
+    return f"/api/threads/{world.thread_id}/history-grants", {"grant": "AQ"}
+
+
+async def marks_body(world: World, role: str) -> Request:
+    """A first save for the active roles (each saves once in the walk)."""
+    return None, {"trust": b64encode(bytes([1]) + bytes(60)), "version": 0}
+
+
+async def new_name(world: World, role: str) -> Request:
+    return None, {"display_name": f"Renamed {role}"}
+
+
 MATRIX: list[Case] = [
     public("GET", "/healthz", nothing),
     public("GET", "/readyz", nothing),
     public("GET", "/", nothing),
+    public("GET", "/offline-worker.js", nothing),
     public("POST", "/api/prelogin", prelogin_body),
     public("POST", "/api/login", wrong_login, 401),
     public("POST", "/api/recovery/begin", wrong_recovery, 401),
@@ -713,6 +741,25 @@ MATRIX: list[Case] = [
             "admin": 403,
             "therapist": 403,
             "client": 200,
+            "other_admin": 404,
+            **dict.fromkeys(DEAD, 401),
+        },
+    ),
+    public("GET", "/api/clinics/{clinic_id}/crisis-resources", crisis_resources_path),
+    admin_only("PUT", "/api/clinic/crisis-resources", crisis_resources_body, clinic_wide=True),
+    self_service(new_name)("PUT", "/api/me/name"),
+    self_service(nothing)("GET", "/api/me/trust"),
+    self_service(marks_body)("PUT", "/api/me/trust"),
+    members_only("GET", "/api/threads/{thread_id}/history-seals", history_seals_path),
+    # Only the conversation's client may share its history (422 here: the body is no grant).
+    Case(
+        "POST",
+        "/api/threads/{thread_id}/history-grants",
+        not_a_grant,
+        {
+            "admin": 403,
+            "therapist": 403,
+            "client": 422,
             "other_admin": 404,
             **dict.fromkeys(DEAD, 401),
         },

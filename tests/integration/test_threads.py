@@ -106,6 +106,21 @@ async def test_edit_replaces_the_text_and_delete_leaves_a_tombstone(api: Api) ->
     assert gone.value.status == 410
 
 
+async def test_a_message_edited_after_a_new_epoch_still_opens_for_everyone(api: Api) -> None:
+    team = await care_team(api)
+    threads = team.client.client.threads
+    sent = await threads.send(team.thread_id, "before the new epoch")
+    second = await api.invite_and_register(team.admin, "therapist", "Dr. Second")
+    await team.admin.client.assign(second.user_id, team.client.user_id)
+    await threads.load(team.thread_id)
+    await threads.rekey(team.thread_id)
+    edited = await threads.edit(team.thread_id, sent["id"], "edited in the new epoch")
+    assert edited["epoch"] == (await threads.load(team.thread_id)).epoch
+
+    [message] = await team.therapist.client.threads.history(team.thread_id)
+    assert (message.text, message.verified) == ("edited in the new epoch", True)
+
+
 async def test_only_the_sender_can_edit_or_delete_a_message(api: Api) -> None:
     team = await care_team(api)
     sent = await team.client.client.threads.send(team.thread_id, "mine")

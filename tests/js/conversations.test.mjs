@@ -52,6 +52,8 @@ beforeEach(() => {
       commits: [{ epoch: 0, commit: c.b64encode(commit), author_id: THERAPIST, author_bundle: c.b64encode(c.publicBundle(therapist)) }],
     },
     [`/api/users/${CLIENT}/public-key`]: { user_id: CLIENT, public_bundle: c.b64encode(c.publicBundle(client)) },
+    // No client shared earlier history with anyone (care-team handover).
+    [`/api/threads/${THREAD}/history-seals`]: { seals: [], granted_to: [] },
   };
 });
 

@@ -54,7 +54,9 @@ def live_server(
     port = port or free_port()
     url = f"http://127.0.0.1:{port}"
     data_dir.mkdir(parents=True, exist_ok=True)
-    env = interlude_env(data_dir, database_url, INTERLUDE_PUBLIC_URL=url, **(extra_env or {}))
+    env = interlude_env(
+        data_dir, database_url, **{"INTERLUDE_PUBLIC_URL": url, **(extra_env or {})}
+    )
     log_path = data_dir / f"server-{port}.log"
     with log_path.open("ab") as log:
         process = subprocess.Popen(

@@ -129,6 +129,7 @@ NEUTRAL_PARAMETERS = {
     "period",
     "device_label",
     "signed_in_at",
+    "sign_ins",
     "changed_at",
     "used_at",
     "starts_at",

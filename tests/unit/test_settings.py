@@ -4,7 +4,7 @@ from pathlib import Path
 import pytest
 
 from messaging.errors import ConfigurationError
-from messaging.settings import load_settings
+from messaging.settings import load_settings, remember_served_url, served_url
 
 
 def test_defaults_give_embedded_mode_under_the_data_dir(tmp_path: Path) -> None:
@@ -105,3 +105,16 @@ def test_an_unusable_data_dir_is_reported(tmp_path: Path) -> None:
     blocker.write_text("not a directory")
     with pytest.raises(ConfigurationError, match=r"^INTERLUDE_DATA_DIR: cannot create"):
         load_settings({"INTERLUDE_DATA_DIR": str(blocker / "data")})
+
+
+def test_the_public_url_follows_the_served_address_unless_given(tmp_path: Path) -> None:
+    env = {"INTERLUDE_DATA_DIR": str(tmp_path)}
+    default = load_settings(env)
+    assert default.public_url_is_default
+    remember_served_url(default, served_url("0.0.0.0", 8202))
+    assert load_settings(env).public_url == "http://127.0.0.1:8202"
+    given = load_settings({**env, "INTERLUDE_PUBLIC_URL": "https://care.example.org/"})
+    assert given.public_url == "https://care.example.org"
+    assert not given.public_url_is_default
+    assert served_url("::", 8000) == "http://[::1]:8000"
+    assert served_url("192.0.2.7", 80) == "http://192.0.2.7:80"

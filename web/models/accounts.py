@@ -6,6 +6,7 @@ from typing import Annotated
 
 from typing_extensions import TypedDict
 
+from messaging import sign_ins, trust_marks
 from web.models.fields import Base64, Base64Text, IdText, Input, Text, Timestamp, Whole
 
 KEY = 32
@@ -16,6 +17,8 @@ BUNDLE = 145
 
 Email = Annotated[str, Text(320)]
 DeviceLabel = Annotated[str, Text(100)]
+# The random id a browser (or the SDK) keeps for itself, so it is announced as new only once.
+DeviceId = Annotated[str, Text(sign_ins.MAX_DEVICE_ID)]
 
 
 class Kdf(Input):
@@ -46,6 +49,7 @@ class Login(Input):
     email: Email
     auth_key: Annotated[bytes, Base64(size=KEY)]
     device_label: DeviceLabel | None = None
+    device_id: DeviceId | None = None
 
 
 class PasswordChange(Input):
@@ -68,6 +72,9 @@ class InvitationAcceptance(PasswordMaterial, RecoveryMaterial):
     public_bundle: Annotated[bytes, Base64(size=BUNDLE)]
     keyring: Annotated[bytes, Base64(max_size=MAX_KEYRING)]
     device_label: DeviceLabel | None = None
+    device_id: DeviceId | None = None
+    # The registering device's zone (e.g. "Europe/Berlin"); UTC when absent or unknown.
+    time_zone: Annotated[str, Text(64)] | None = None
 
 
 class IdentityReplacement(Input):
@@ -93,6 +100,7 @@ class UserJson(TypedDict):
     role: str
     status: str
     created_at: Timestamp
+    time_zone: str
 
 
 class SessionJson(TypedDict):
@@ -160,3 +168,20 @@ class PublicKeyJson(TypedDict):
     key_id: Base64Text
     public_bundle: Base64Text
     created_at: Timestamp
+
+
+class DisplayNameChange(Input):
+    display_name: Annotated[str, Text(400)]
+
+
+class TrustMarksSave(Input):
+    """The marks encrypted under the account key, replacing those read at `version`
+    (0: there were none)."""
+
+    trust: Annotated[bytes, Base64(max_size=trust_marks.MAX_BLOB)]
+    version: Annotated[int, Whole(0, 2**31 - 1)]
+
+
+class TrustMarksJson(TypedDict):
+    trust: Base64Text | None
+    version: int

@@ -69,10 +69,6 @@ class SessionEnded(TypedDict):
     reason: str
 
 
-class Resync(TypedDict):
-    reason: str
-
-
 class TypingPushed(TypedDict):
     thread_id: IdText
     user_id: IdText
@@ -118,6 +114,12 @@ class PromptAnswered(TypedDict):
     prompt_id: IdText
     delivery_id: IdText
     answered_at: Timestamp
+
+
+class Resync(TypedDict):
+    """Why live events may have been missed ("event_bus": Redis was down)."""
+
+    reason: str
 
 
 @dataclass(frozen=True, slots=True)

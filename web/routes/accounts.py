@@ -1,4 +1,5 @@
-"""Login, sessions, password change, recovery and accepting invitations."""
+"""Login, sessions, password change, recovery, accepting invitations, and what a person
+keeps about themselves: their display name and their (encrypted) trust marks."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from typing import Any
 from starlette.requests import Request
 
 from crypto import KdfParams, b64encode
-from messaging import authentication, credentials, errors, registration
+from messaging import authentication, credentials, errors, profile, registration, trust_marks
 from messaging.actors import Actor
 from messaging.key_material import PasswordMaterial, RecoveryMaterial, RegistrationMaterial
 from web import parsing
@@ -15,7 +16,7 @@ from web.api import ApiRoute, Contract
 from web.auth import request_origin
 from web.context import app_context
 from web.models import accounts as wire
-from web.serializers import account_json, grant_json, session_json, timestamp
+from web.serializers import account_json, grant_json, session_json, timestamp, user_json
 
 Json = dict[str, Any]
 
@@ -52,7 +53,9 @@ async def login(request: Request, body: wire.Login) -> wire.GrantJson:
     origin = request_origin(request, body.device_label)
     context = app_context(request)
     async with context.database.unit_of_work() as uow:
-        grant = await authentication.login(uow, context.services, body.email, body.auth_key, origin)
+        grant = await authentication.login(
+            uow, context.services, body.email, body.auth_key, origin, body.device_id or ""
+        )
     return grant_json(grant)
 
 
@@ -67,6 +70,40 @@ async def me(request: Request, actor: Actor | None) -> wire.AccountJson:
     async with context.database.unit_of_work() as uow:
         view = await authentication.my_account(uow, actor)
     return account_json(view)
+
+
+async def change_name(
+    request: Request, actor: Actor | None, body: wire.DisplayNameChange
+) -> wire.UserJson:
+    context = app_context(request)
+    async with context.database.unit_of_work() as uow:
+        user = await profile.change_display_name(
+            uow, context.services, actor, body.display_name, request_origin(request)
+        )
+    return user_json(user)
+
+
+def marks_json(marks: trust_marks.TrustMarks) -> wire.TrustMarksJson:
+    return {
+        "trust": None if marks.blob is None else b64encode(marks.blob),
+        "version": marks.version,
+    }
+
+
+async def read_trust_marks(request: Request, actor: Actor | None) -> wire.TrustMarksJson:
+    context = app_context(request)
+    async with context.database.unit_of_work() as uow:
+        marks = await trust_marks.my_marks(uow, actor)
+    return marks_json(marks)
+
+
+async def save_trust_marks(
+    request: Request, actor: Actor | None, body: wire.TrustMarksSave
+) -> wire.TrustMarksJson:
+    context = app_context(request)
+    async with context.database.unit_of_work() as uow:
+        marks = await trust_marks.save_marks(uow, context.services, actor, body.trust, body.version)
+    return marks_json(marks)
 
 
 async def list_sessions(request: Request, actor: Actor | None) -> wire.SessionList:
@@ -158,7 +195,15 @@ async def accept_invitation(request: Request, body: wire.InvitationAcceptance) -
     origin = request_origin(request, body.device_label)
     context = app_context(request)
     async with context.database.unit_of_work() as uow:
-        grant = await registration.accept_invitation(uow, context.services, token, material, origin)
+        grant = await registration.accept_invitation(
+            uow,
+            context.services,
+            token,
+            material,
+            origin,
+            body.time_zone or "UTC",
+            body.device_id or "",
+        )
     return grant_json(grant)
 
 
@@ -205,6 +250,36 @@ routes = [
             body=wire.PasswordChange,
             response=wire.PasswordChanged,
             errors=LIMITED,
+        ),
+    ),
+    ApiRoute(
+        "/api/me/name",
+        change_name,
+        "PUT",
+        Contract(
+            "Change my display name",
+            body=wire.DisplayNameChange,
+            response=wire.UserJson,
+        ),
+    ),
+    ApiRoute(
+        "/api/me/trust",
+        read_trust_marks,
+        "GET",
+        Contract(
+            "My trust marks, encrypted under my account key (null before the first save)",
+            response=wire.TrustMarksJson,
+        ),
+    ),
+    ApiRoute(
+        "/api/me/trust",
+        save_trust_marks,
+        "PUT",
+        Contract(
+            "Replace my trust marks read at `version` (409 if another device saved since)",
+            body=wire.TrustMarksSave,
+            response=wire.TrustMarksJson,
+            errors=(errors.Conflict,),
         ),
     ),
     ApiRoute(

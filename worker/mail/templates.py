@@ -117,11 +117,24 @@ def digest(
 
 
 def security_new_login(
-    *, sender_name: str, device_label: str, signed_in_at: str, devices_url: str
+    *,
+    sender_name: str,
+    device_label: str,
+    signed_in_at: str,
+    devices_url: str,
+    sign_ins: int = 1,
 ) -> RenderedMail:
     """A notice of a sign-in from a new device; `device_label` is as the browser gave it,
-    that is, chosen by whoever logged in: it is made inert (no links)."""
+    that is, chosen by whoever logged in: it is made inert (no links). `sign_ins` > 1:
+    more sign-ins from new devices followed within minutes (one email)."""
     device = inert_text(device_label, field="device_label", limit=SHORT_TEXT_LIMIT)
+    more = sign_ins - 1
+    followed = (
+        f" It was followed by {more} more sign-in{'s' if more > 1 else ''} from new devices "
+        "within a few minutes."
+        if more > 0
+        else ""
+    )
     return render_mail(
         MailKind.SECURITY_NEW_LOGIN,
         sender_name=_sender(sender_name),
@@ -130,7 +143,7 @@ def security_new_login(
             Paragraph("Hello,"),
             Paragraph(
                 "Your Interlude account was signed in to from a new device "
-                f"({device}) at {_short(signed_in_at, 'signed_in_at')}."
+                f"({device}) at {_short(signed_in_at, 'signed_in_at')}.{followed}"
             ),
             Paragraph(
                 "If this was you, there is nothing to do. If it was not, please review your "

@@ -5,12 +5,17 @@ import { connect } from "./connection.js";
 import { openKeyring } from "./account-keys.js";
 import { api, onSessionEnded } from "./api.js";
 import * as conversations from "./conversations.js";
+import * as crisis from "./crisis.js";
 import { h, replace } from "./dom.js";
 import * as live from "./live.js";
 import * as outbox from "./outbox.js";
 import * as router from "./router.js";
 import * as session from "./session.js";
 import { watchUrgent } from "./urgent-alerts.js";
+import * as trustMarks from "./trust-marks.js";
+// Loaded with the app, not on first use, so "Need help now?" opens even after the
+// connection is lost.
+import * as helpScreen from "./screens/help.js";
 
 // access: "public" (anyone), "guest" (only when not logged in), "session" (a token, maybe
 // still locked), "unlocked" (keys open in memory), "admin" (unlocked and role admin),
@@ -33,11 +38,13 @@ const ROUTES = [
   { path: "/admin/care-team", access: "admin", load: () => import("./screens/admin-care-team.js") },
   { path: "/admin/audit", access: "admin", load: () => import("./screens/admin-audit.js") },
   { path: "/admin/operations", access: "admin", load: () => import("./screens/admin-operations.js") },
-  { path: "/help", access: "public", load: () => import("./screens/help.js") },
   { path: "/journal", access: "client", load: () => import("./screens/journal.js") },
   { path: "/my-data", access: "unlocked", load: () => import("./screens/my-data.js") },
   { path: "/admin/records", access: "admin", load: () => import("./screens/admin-records.js") },
   { path: "/consult/:clinic", access: "public", load: () => import("./screens/consult.js") },
+  { path: "/help", access: "public", load: async () => helpScreen },
+  { path: "/admin/crisis-resources", access: "admin", load: () => import("./screens/admin-crisis.js") },
+  { path: "/name", access: "unlocked", load: () => import("./screens/name.js") },
 ];
 const NOT_FOUND = { path: "", access: "public", load: () => import("./screens/not-found.js") };
 const RECOVERY_CODE = { path: "", access: "public", load: () => import("./screens/recovery-code.js") };
@@ -58,6 +65,7 @@ const NAV = [
   { href: "#/journal", text: "Journal", client: true },
   { href: "#/my-data", text: "Your data" },
   { href: "#/admin/records", text: "Records and safety", admin: true },
+  { href: "#/admin/crisis-resources", text: "Crisis resources", admin: true },
 ];
 
 const main = document.getElementById("main");
@@ -190,6 +198,32 @@ function keepConnected(status) {
   sync();
 }
 
+/** Loads the person's trust marks (verified safety numbers) whenever keys are unlocked. */
+function keepTrustMarks() {
+  let loadedFor = null;
+  session.onSessionChange(() => {
+    const unlocked = session.current();
+    if (!unlocked) {
+      loadedFor = null;
+      return;
+    }
+    if (unlocked.accountKey === loadedFor) return;
+    loadedFor = unlocked.accountKey;
+    trustMarks.load();
+  });
+}
+
+/** Keeps this device's copy of the clinic's crisis resources fresh while someone is in. */
+function keepCrisisResources() {
+  let seen = null;
+  session.onSessionChange(() => {
+    const clinicId = session.current()?.account.clinic.id;
+    if (!clinicId || clinicId === seen) return;
+    seen = clinicId;
+    crisis.refresh(clinicId).catch(() => {}); // the help page falls back to the last copy
+  });
+}
+
 /** This account got a new identity key elsewhere: open the new keyring with the account key. */
 async function reloadOwnKeys(event) {
   const unlocked = session.current();
@@ -214,6 +248,8 @@ async function start() {
   const cryptoStatus = document.getElementById("crypto-status");
   const connectionStatus = document.getElementById("connection-status");
   keepConnected(connectionStatus);
+  keepCrisisResources();
+  keepTrustMarks();
   live.on("key_changed", reloadOwnKeys);
   outbox.start();
   watchUrgent();
@@ -233,3 +269,5 @@ async function start() {
 }
 
 start();
+// Keeps the app's files for offline use (web/static/offline-worker.js).
+navigator.serviceWorker?.register("/offline-worker.js").catch((error) => console.warn("no offline copy", error));

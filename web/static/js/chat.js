@@ -15,6 +15,8 @@ import { alertLine } from "./forms.js";
 import { journalThreadView } from "./journal-thread.js";
 import { postWaitingNote } from "./intake-note.js";
 import * as live from "./live.js";
+import { historyConsentView } from "./history-consent.js";
+import { deleteMessage, editMessage } from "./message-actions.js";
 import { renderMessage } from "./message-item.js";
 import * as outbox from "./outbox.js";
 import { trustView } from "./safety.js";
@@ -59,6 +61,7 @@ export function conversationView({ threadId, signal }) {
   const headingId = uid("conversation");
   const heading = h("h1", { id: headingId, tabindex: "-1" }, "Conversation");
   const alert = alertLine();
+  const consent = h("div", {});
   const trust = trustView({
     me: { userId: myId, signPk: identities[0].signPk },
     onBlocked: (blocked) => {
@@ -68,9 +71,17 @@ export function conversationView({ threadId, signal }) {
   });
   const earlier = h("button", { type: "button", className: "button secondary small earlier", hidden: true }, "Show earlier messages");
   // A polite live region, muted while history is put in (only new messages are announced).
-  const list = h("ol", { className: "messages", role: "log", "aria-live": "off", "aria-label": "Messages" });
+  const list = h("ol", { className: "messages" });
   const empty = h("p", { className: "empty conversation-empty", hidden: true }, "No messages yet. Say hello — only the people in this conversation can read it.");
-  const scroller = h("div", { className: "message-scroller" }, earlier, empty, list);
+  // The scrolling box is the log (a list stays a list inside it) and takes focus, so the
+  // keyboard can scroll the history.
+  const scroller = h(
+    "div",
+    { className: "message-scroller", role: "log", "aria-live": "off", "aria-label": "Messages", tabindex: "0" },
+    earlier,
+    empty,
+    list,
+  );
   const typingLine = h("p", { className: "typing" });
   const expectations = expectationsView({ threadId, role: account.user.role, signal, onProblem: (text) => alert.show(text) });
   const journal = journalThreadView({ threadId, role: account.user.role, myId, signal, onProblem: (text) => alert.show(text) });
@@ -93,13 +104,15 @@ export function conversationView({ threadId, signal }) {
     h(
       "div",
       { className: "conversation-head" },
-      h("a", { href: "#/messages", className: "back-link" }, "‹ Conversations"),
+      h("a", { href: "#/messages", className: "back-link" }, "‹", h("span", { className: "back-word" }, " Conversations")),
       heading,
       trust.panel,
+      h("span", { className: "head-break", "aria-hidden": "true" }),
+      expectations.element,
+      journal.element,
     ),
     trust.banner,
-    expectations.element,
-    journal.element,
+    consent,
     alert.element,
     scroller,
     typingLine,
@@ -111,7 +124,7 @@ export function conversationView({ threadId, signal }) {
   // ---------------------------------------------------------------- showing
 
   function announceFromNowOn() {
-    setTimeout(() => list.setAttribute("aria-live", "polite"), ANNOUNCE_AFTER_MS);
+    setTimeout(() => scroller.setAttribute("aria-live", "polite"), ANNOUNCE_AFTER_MS);
   }
 
   const nameOf = (userId) => names.get(userId) ?? "Someone";
@@ -128,7 +141,7 @@ export function conversationView({ threadId, signal }) {
       const mine = entry.senderId === myId;
       const read = mine && entry.seq !== null && readUpTo >= entry.seq;
       if (node.version !== entry.version || node.read !== read) {
-        renderMessage(node.li, entry, { sender: nameOf(entry.senderId), mine, readUpTo, onRetry: retry });
+        renderMessage(node.li, entry, { sender: nameOf(entry.senderId), mine, readUpTo, onRetry: retry, onEdit: edit, onDelete: remove });
         node.version = entry.version;
         node.read = read;
       }
@@ -230,7 +243,7 @@ export function conversationView({ threadId, signal }) {
     const first = timeline.firstSeq();
     if (loadingEarlier || !hasEarlier || first === null) return;
     loadingEarlier = true;
-    list.setAttribute("aria-live", "off");
+    scroller.setAttribute("aria-live", "off");
     try {
       const { messages } = await api("GET", `/api/threads/${threadId}/messages?before=${first}&limit=${PAGE}`);
       hasEarlier = messages.length === PAGE;
@@ -301,6 +314,43 @@ export function conversationView({ threadId, signal }) {
     outbox.flush();
   }
 
+  // ---------------------------------------------------------------- care-team handover
+
+  async function askAboutHistory(thread) {
+    try {
+      const missing = await conversations.withoutHistory(threadId, thread);
+      if (missing.length === 0) return;
+      consent.replaceChildren(historyConsentView({ threadId, missing, people: others, onProblem: (text) => alert.show(text) }));
+    } catch (error) {
+      alert.show(describe(error));
+    }
+  }
+
+  // ---------------------------------------------------------------- changing
+
+  async function edit(entry) {
+    if (trust.blocked()) {
+      alert.show(BLOCKED);
+      return;
+    }
+    const changed = await editMessage(threadId, entry);
+    if (!changed) return;
+    timeline.receive(changed.payload, { text: changed.text, problem: null });
+    render();
+  }
+
+  async function remove(entry) {
+    alert.clear();
+    try {
+      const tombstone = await deleteMessage(entry);
+      if (!tombstone) return;
+      timeline.receive(tombstone, await conversations.openPayload(tombstone));
+      render();
+    } catch (error) {
+      alert.show(describe(error));
+    }
+  }
+
   // ---------------------------------------------------------------- start
 
   async function start() {
@@ -321,6 +371,7 @@ export function conversationView({ threadId, signal }) {
         });
         timeline.setStatus(pending.key, STATUS.QUEUED, QUEUED_NOTE);
       }
+      if (account.user.role === "client") askAboutHistory(thread);
       const { messages } = await api("GET", `/api/threads/${threadId}/messages?limit=${PAGE}`);
       hasEarlier = messages.length === PAGE;
       await receive(messages);
@@ -372,6 +423,17 @@ export function conversationView({ threadId, signal }) {
     },
     options,
   );
+  // The panels around the messages open, close and change size: a reader at the newest
+  // message stays there instead of finding it cut off.
+  let atBottom = true;
+  scroller.addEventListener("scroll", () => {
+    atBottom = scroller.scrollHeight - scroller.scrollTop - scroller.clientHeight < NEAR_BOTTOM_PX;
+  });
+  const keepAtBottom = new ResizeObserver(() => {
+    if (atBottom) scroller.scrollTop = scroller.scrollHeight;
+  });
+  keepAtBottom.observe(scroller);
+  signal.addEventListener("abort", () => keepAtBottom.disconnect(), { once: true });
   earlier.addEventListener("click", loadEarlier);
   scroller.addEventListener("scroll", () => {
     if (scroller.scrollTop < NEAR_TOP_PX) loadEarlier();

@@ -1,8 +1,18 @@
-// Writing a message: Enter sends, Shift+Enter adds a line. Tells the others "typing" at most
-// every few seconds. While sending is blocked (a key change to acknowledge) it says why.
+// Writing a message: with a keyboard, Enter sends and Shift+Enter adds a line; on a touch
+// screen (no Shift key to hand) Enter adds a line and only the Send button sends, so a
+// half-written message never goes out by accident. Tells the others "typing" at most every
+// few seconds. While sending is blocked (a key change to acknowledge) it says why.
 import { h, uid } from "./dom.js";
 
 const TYPING_EVERY_MS = 3000;
+const TOUCH = window.matchMedia("(pointer: coarse)");
+const KEYBOARD_HINT = "Enter to send · Shift+Enter for a new line";
+const TOUCH_HINT = "Return adds a new line · tap Send to send";
+
+/** True where Enter sends: a device whose main pointer is precise (mouse, trackpad). */
+function enterSends() {
+  return !TOUCH.matches;
+}
 
 /**
  * onSend(text) is called with the text to send (then the box is cleared); onTyping() at
@@ -24,6 +34,9 @@ export function composer({ onSend, onTyping, onSendLater = null }) {
     "aria-describedby": hintId,
   });
   const send = h("button", { type: "submit", className: "button" }, "Send");
+  const hint = h("p", { className: "hint composer-hint", id: hintId });
+  hint.textContent = enterSends() ? KEYBOARD_HINT : TOUCH_HINT;
+  input.setAttribute("enterkeyhint", enterSends() ? "send" : "enter");
   const blockedNote = h("p", { className: "composer-blocked", id: blockedId, hidden: true });
   const laterNote = h("p", { className: "hint composer-note", role: "status" });
   const later = onSendLater ? h("button", { type: "button", className: "link-button send-later" }, "Schedule for later…") : null;
@@ -36,7 +49,7 @@ export function composer({ onSend, onTyping, onSendLater = null }) {
     h(
       "div",
       { className: "composer-foot" },
-      h("p", { className: "hint composer-hint", id: hintId }, "Enter to send · Shift+Enter for a new line"),
+      hint,
       later,
     ),
     laterNote,
@@ -73,7 +86,7 @@ export function composer({ onSend, onTyping, onSendLater = null }) {
     submit();
   });
   input.addEventListener("keydown", (event) => {
-    if (event.key !== "Enter" || event.shiftKey || event.isComposing) return;
+    if (event.key !== "Enter" || event.shiftKey || event.isComposing || !enterSends()) return;
     if (event.ctrlKey || event.altKey || event.metaKey) return;
     event.preventDefault();
     submit();

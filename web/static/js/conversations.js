@@ -14,7 +14,9 @@ import {
   checkChainLink,
   createCommit,
   createEpochKey,
+  createHistoryGrant,
   openCommitSeal,
+  openEpochSeal,
   openMessage,
   parseCommit,
   parseEnvelope,
@@ -118,8 +120,44 @@ async function loadNow(threadId) {
     keys.epoch = commit.epoch;
     keys.last = commit;
   }
+  if (keys.history === undefined) keys.history = await openHistory(threadId, keys);
   threads.set(threadId, keys);
   return keys;
+}
+
+/**
+ * Opens the history seals a client shared with this member (care-team handover), adding the
+ * earlier epoch keys. Returns the ids of members who were given history in this thread.
+ */
+async function openHistory(threadId, keys) {
+  const { seals, granted_to: grantedTo } = await api("GET", `/api/threads/${threadId}/history-seals`);
+  for (const { epoch, seal } of seals) {
+    if (keys.epochKeys.has(epoch)) continue;
+    for (const candidate of me().identities) {
+      try {
+        keys.epochKeys.set(epoch, openEpochSeal(b64decode(seal), threadId, epoch, candidate));
+        break;
+      } catch (error) {
+        if (!(error instanceof CryptoError)) throw error;
+      }
+    }
+  }
+  return new Set(grantedTo);
+}
+
+/** Therapists who joined after the start and were not given the earlier history. */
+export async function withoutHistory(threadId, thread) {
+  const keys = await load(threadId);
+  return thread.members.filter((m) => m.role === "therapist" && m.joined_epoch > 0 && !keys.history.has(m.user_id));
+}
+
+/** As the client: seal the epochs before member joined to them, and sign it (consent). */
+export async function shareHistory(threadId, member, joinedEpoch) {
+  const keys = await load(threadId);
+  const earlier = [...keys.epochKeys].filter(([epoch]) => epoch < joinedEpoch);
+  const grant = createHistoryGrant(identity(), threadId, { userId: member.userId, keyId: member.bundle.keyId, boxPk: member.bundle.boxPk }, earlier);
+  await api("POST", `/api/threads/${threadId}/history-grants`, { grant: b64encode(grant) });
+  keys.history.add(member.userId);
 }
 
 async function keysFor(threadId) {

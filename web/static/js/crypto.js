@@ -644,6 +644,36 @@ export function decryptForDevice(blob, accountKey, userId, purpose) {
   return aeadDecrypt(key, blob.slice(1, 25), blob.slice(25), deviceAd(userId, purpose));
 }
 
+// ---------------------------------------------------------------- trust marks
+
+const TRUST_VERSION = 1;
+const TRUST_CONTEXT = ascii("interlude/trust/v1\0");
+
+function trustAd(userId) {
+  return concat(TRUST_CONTEXT, Uint8Array.of(TRUST_VERSION), uuidToBytes(userId));
+}
+
+/** Encrypts the user's trust marks (a JSON-able object) under the account key. */
+export function encryptTrustMarks(marks, accountKey, userId, rng = osRandom) {
+  const nonce = draw(rng, 24);
+  const plain = new TextEncoder().encode(JSON.stringify(marks));
+  return concat(Uint8Array.of(TRUST_VERSION), nonce, aeadEncrypt(accountKey, nonce, plain, trustAd(userId)));
+}
+
+/** Decrypts trust marks made by encryptTrustMarks for the same user. */
+export function decryptTrustMarks(blob, accountKey, userId) {
+  const r = new Reader(blob);
+  const version = r.u8();
+  if (version !== TRUST_VERSION) throw new UnsupportedVersionError(`trust marks version ${version}`);
+  const nonce = r.fixed(24);
+  const plain = aeadDecrypt(accountKey, nonce, blob.slice(r.pos), trustAd(userId));
+  try {
+    return JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(plain));
+  } catch {
+    throw new MalformedError("trust marks are not readable");
+  }
+}
+
 // ---------------------------------------------------------------- epochs
 
 /** A fresh random 32-byte epoch key. */
@@ -706,6 +736,23 @@ export function createCommit(author, threadId, epoch, prevHash, members, epochKe
   }
   const body = w.bytes();
   return concat(body, sodium.crypto_sign_detached(concat(COMMIT_CONTEXT, body), author.signSk));
+}
+
+const HISTORY_GRANT_VERSION = 1;
+const HISTORY_GRANT_CONTEXT = ascii("interlude/history-grant/v1\0");
+
+/**
+ * A signed history grant (docs/crypto.md §4): the client seals earlier epoch keys
+ * ([[epoch, key], ...]) to a therapist who joined later (recipient: {userId, keyId, boxPk}).
+ */
+export function createHistoryGrant(granter, threadId, recipient, epochKeys, rng = osRandom) {
+  const ordered = [...epochKeys].sort((a, b) => a[0] - b[0]);
+  if (ordered.length < 1 || ordered.length > 4096) throw new MalformedError("a grant carries 1..4096 epochs");
+  const w = new Writer().u8(HISTORY_GRANT_VERSION).uuid(threadId).uuid(granter.userId).fixed(granter.keyId, 16);
+  w.uuid(recipient.userId).fixed(recipient.keyId, 16).u16(ordered.length);
+  for (const [epoch, key] of ordered) w.u64(epoch).fixed(sealEpochKey(key, threadId, epoch, recipient.boxPk, rng), SEAL_BYTES);
+  const body = w.bytes();
+  return concat(body, sodium.crypto_sign_detached(concat(HISTORY_GRANT_CONTEXT, body), granter.signSk));
 }
 
 /** Parses and validates a commit's structure (not its signature). */

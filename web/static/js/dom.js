@@ -60,9 +60,16 @@ export function link(href, text, attributes = {}) {
   return h("a", { href, ...attributes }, text);
 }
 
-const DATE_TIME = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" });
+const DATE_TIME = new Intl.DateTimeFormat(undefined, {
+  year: "numeric",
+  month: "short",
+  day: "numeric",
+  hour: "numeric",
+  minute: "2-digit",
+  timeZoneName: "short",
+});
 
-/** An ISO timestamp as a <time> in the reader's own time zone. */
+/** An ISO timestamp as a <time> in the reader's own time zone, which it names. */
 export function time(iso) {
   if (!iso) return h("span", {}, "—");
   const moment = new Date(iso);

@@ -1,8 +1,10 @@
-// What a conversation can expect, above its messages: for clients the expected-reply line and,
-// outside working hours, the therapist's away message (plain text) and when they are back;
-// for everyone the live-session banner (when, and a countdown; or "live now until 14:50");
-// for therapists a way to schedule, move or cancel a live session.
+// What a conversation can expect, as one compact line above its messages that expands on
+// demand: the one status of conversation-status.js (live now, a session soon, away, the
+// reply-by time, a later session) in the summary; the away message (plain text), the live
+// session with its countdown and, for therapists, scheduling, moving or cancelling a live
+// session inside. The messages keep the space.
 import { api } from "./api.js";
+import { conversationStatus, upcomingSessions } from "./conversation-status.js";
 import { confirm } from "./dialog.js";
 import { h } from "./dom.js";
 import { describe } from "./failures.js";
@@ -14,19 +16,14 @@ import { clockTime, countdown, dayAndTime, localInstant, localParts, suggestedIn
 const LENGTHS = [30, 45, 50, 60, 90, 120];
 const TICK_MS = 1000;
 
-function upcoming(sessions, now = new Date()) {
-  return sessions
-    .filter((s) => !s.cancelled && new Date(s.ends_at) > now)
-    .sort((a, b) => a.starts_at.localeCompare(b.starts_at));
-}
-
 /**
  * The expectations of threadId, kept current by live events and new messages until signal
  * aborts. role: "client" or "therapist". Returns {element, refresh()}.
  */
 export function expectationsView({ threadId, role, signal, onProblem }) {
   const therapist = role === "therapist";
-  const replyLine = h("p", { className: "expect-reply", hidden: true });
+  const statusText = h("span", { className: "status-text" });
+  const summary = h("summary", {}, statusText);
   const away = h("div", { className: "away", hidden: true });
   const bannerText = h("p", { className: "live-when" });
   const bannerCount = h("p", { className: "live-countdown" });
@@ -36,8 +33,10 @@ export function expectationsView({ threadId, role, signal, onProblem }) {
   const scheduleButton = therapist
     ? h("button", { type: "button", className: "button secondary small", on: { click: () => editSession(null) } }, "Schedule a live session")
     : null;
-  const element = h("div", { className: "expectations", dataset: { empty: "true" } }, h("div", { className: "expect-top" }, replyLine, scheduleButton), away, banner, announcer);
+  const details = h("details", { className: "conversation-status", hidden: true }, summary, h("div", { className: "status-more" }, away, banner, scheduleButton));
+  const element = h("div", { className: "expectations" }, details, announcer);
 
+  let found = null; // the last answer of the server
   let shown = null; // the session in the banner
   let liveNow = false;
   let timer = null;
@@ -64,29 +63,24 @@ export function expectationsView({ threadId, role, signal, onProblem }) {
       return;
     }
     bannerCount.textContent = liveNow ? "" : `starts ${countdown(shown.starts_at, now)}`;
+    const status = conversationStatus(found, role, { now });
+    if (status) statusText.textContent = status.text;
   }
 
-  function draw(found) {
+  function draw(answer) {
+    found = answer;
     const now = new Date();
-    if (!therapist && found.reply_due_at) {
-      replyLine.textContent = `You can expect a reply by ${dayAndTime(found.reply_due_at, { now })}.`;
-      replyLine.hidden = false;
-    } else if (therapist && found.reply_due_at) {
-      const overdue = new Date(found.reply_due_at) <= now;
-      replyLine.replaceChildren(...(overdue ? [h("strong", {}, "Overdue: ")] : []), `Reply due ${dayAndTime(found.reply_due_at, { now })}.`);
-      replyLine.hidden = false;
-    } else {
-      replyLine.hidden = true;
-    }
+    const status = conversationStatus(found, role, { now });
+    statusText.textContent = status?.text ?? "No live session planned";
+    details.dataset.kind = status?.kind ?? "none";
+    details.hidden = !status && !therapist;
 
-    const showAway = !therapist && !found.therapists_working && !found.live_now;
     away.replaceChildren(
-      found.away_message ? h("p", { className: "away-message" }, found.away_message) : null,
-      found.back_at ? h("p", { className: "back-at" }, `Your therapist is away and back ${dayAndTime(found.back_at, { now })}.`) : h("p", { className: "back-at" }, "Your therapist is away at the moment."),
+      !therapist && status?.kind === "away" && found.away_message ? h("p", { className: "away-message" }, found.away_message) : null,
     );
-    away.hidden = !showAway;
+    away.hidden = away.childElementCount === 0;
 
-    const sessions = upcoming(found.live_sessions, now);
+    const sessions = upcomingSessions(found.live_sessions, now);
     liveNow = Boolean(found.live_now);
     shown = liveNow ? (sessions.find((s) => new Date(s.starts_at) <= now) ?? sessions[0] ?? null) : (sessions[0] ?? null);
     banner.hidden = !shown;
@@ -98,9 +92,9 @@ export function expectationsView({ threadId, role, signal, onProblem }) {
       announce("");
     } else {
       bannerText.textContent = liveNow
-        ? `Live session now until ${clockTime(shown.ends_at)}`
-        : `Live session ${dayAndTime(shown.starts_at, { now })}–${clockTime(shown.ends_at)}`;
-      announce(bannerText.textContent);
+        ? `Live session now until ${clockTime(shown.ends_at, { withZone: true })}`
+        : `Live session ${dayAndTime(shown.starts_at, { now })}–${clockTime(shown.ends_at, { withZone: true })}`;
+      announce(bannerText.textContent); // once per session and state, not on every tick
       if (therapist) {
         const session = shown;
         bannerActions.append(
@@ -111,7 +105,6 @@ export function expectationsView({ threadId, role, signal, onProblem }) {
       if (sessions.length > 1) bannerActions.append(h("span", { className: "hint" }, `${sessions.length - 1} more planned`));
       tick();
     }
-    element.dataset.empty = String(replyLine.hidden && away.hidden && banner.hidden && !scheduleButton);
     clearInterval(timer);
     timer = shown ? setInterval(tick, TICK_MS) : null;
   }
@@ -158,7 +151,7 @@ export function expectationsView({ threadId, role, signal, onProblem }) {
   async function cancelSession(session) {
     const sure = await confirm({
       title: "Cancel this live session?",
-      message: `The session ${dayAndTime(session.starts_at)}–${clockTime(session.ends_at)} will be called off and the client told.`,
+      message: `The session ${dayAndTime(session.starts_at)}–${clockTime(session.ends_at, { withZone: true })} will be called off and the client told.`,
       confirmLabel: "Cancel session",
       cancelLabel: "Keep it",
       danger: true,

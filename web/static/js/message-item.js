@@ -1,16 +1,24 @@
 // One message in the conversation: who, what (as text, links shown not fetched), when, and
-// for one's own messages whether it is sending, sent, read or failed (with Retry). A message
+// for one's own messages whether it is sending, sent, read or failed (with Retry), and once
+// sent "Edit" and "Delete". A message
 // that did not verify says so in its place; it is never left out.
 import { PROBLEM } from "./conversations.js";
 import { h, replace } from "./dom.js";
 import { textParts } from "./message-text.js";
 import { STATUS } from "./timeline.js";
 
-const TODAY = new Intl.DateTimeFormat(undefined, { timeStyle: "short" });
-const EARLIER = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" });
+const TODAY = new Intl.DateTimeFormat(undefined, { hour: "numeric", minute: "2-digit", timeZoneName: "short" });
+const EARLIER = new Intl.DateTimeFormat(undefined, {
+  year: "numeric",
+  month: "short",
+  day: "numeric",
+  hour: "numeric",
+  minute: "2-digit",
+  timeZoneName: "short",
+});
 const shownText = new WeakMap(); // li -> what its text part shows now
 
-/** "14:05" today, "3 Mar 2025, 14:05" before: in the reader's own time zone. */
+/** "14:05 CET" today, "3 Mar 2025, 14:05 CET" before: in the reader's own time zone, named. */
 export function shortTime(iso) {
   const moment = new Date(iso);
   if (Number.isNaN(moment.valueOf())) return "";
@@ -41,6 +49,19 @@ function body(entry) {
   );
 }
 
+/** "Edit · Delete" for one's own message once it is sent (not for a tombstone). */
+function changes(entry, { mine, onEdit, onDelete }) {
+  if (!mine || !onEdit || entry.status !== STATUS.SENT || entry.removed || entry.problem || entry.id === null) return null;
+  return h(
+    "span",
+    { className: "message-changes" },
+    " · ",
+    h("button", { type: "button", className: "link-button", on: { click: () => onEdit(entry) } }, "Edit"),
+    " · ",
+    h("button", { type: "button", className: "link-button", on: { click: () => onDelete(entry) } }, "Delete"),
+  );
+}
+
 function status(entry, { mine, readUpTo, onRetry }) {
   if (!mine) return null;
   if (entry.status === STATUS.PENDING) return h("span", { className: "delivery", dataset: { status: "pending" } }, "Sending…");
@@ -64,7 +85,7 @@ function status(entry, { mine, readUpTo, onRetry }) {
  * Fills li with entry's content. sender: display name; mine: sent by this user. The text is
  * rebuilt only when it changed, so a status change is not read out as a new message.
  */
-export function renderMessage(li, entry, { sender, mine, readUpTo, onRetry }) {
+export function renderMessage(li, entry, { sender, mine, readUpTo, onRetry, onEdit = null, onDelete = null }) {
   li.className = `message ${mine ? "mine" : "theirs"}`;
   li.dataset.status = entry.status;
   li.dataset.seq = entry.seq ?? "";
@@ -78,6 +99,7 @@ export function renderMessage(li, entry, { sender, mine, readUpTo, onRetry }) {
     entry.editedAt && !entry.removed ? h("span", {}, " · edited") : null,
     mine ? " · " : null,
     status(entry, { mine, readUpTo, onRetry }),
+    changes(entry, { mine, onEdit, onDelete }),
   );
   if (shownText.get(li) !== shown) {
     shownText.set(li, shown);

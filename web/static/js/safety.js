@@ -1,8 +1,10 @@
 // Privacy you can see: the safety number shared with each other member (with a "verified"
-// mark once the user compared it with them), and a clear warning when someone's security key
-// changed. Sending stays blocked until the user acknowledges the change.
+// mark once the user compared it with them, kept with the person by trust-marks.js so it
+// shows on all their devices), and a clear warning when someone's security key changed.
+// Sending stays blocked until the user acknowledges the change.
 import { b64encode, safetyNumber } from "./crypto.js";
 import { h, replace } from "./dom.js";
+import * as trustMarks from "./trust-marks.js";
 import * as trust from "./trust.js";
 
 const SVG = "http://www.w3.org/2000/svg";
@@ -42,7 +44,7 @@ function numberRows(number) {
  * allowed. Returns {banner, panel, update(others), blocked()}; others: verified roster
  * entries of the other members ({userId, displayName, bundle}).
  */
-export function trustView({ me, onBlocked, storage = localStorage }) {
+export function trustView({ me, onBlocked, storage = trustMarks.storage }) {
   const banner = h("div", { className: "key-warning", role: "alert", hidden: true });
   const summaryBadge = h("span", { className: "badge" });
   const people = h("div", { className: "safety-people" });
@@ -54,7 +56,7 @@ export function trustView({ me, onBlocked, storage = localStorage }) {
       {},
       lockMark(),
       h("span", { className: "visually-hidden" }, "End-to-end encrypted. "),
-      h("span", {}, "Safety number"),
+      h("span", { className: "safety-word" }, "Safety number"),
       summaryBadge,
     ),
     h(
@@ -140,7 +142,8 @@ export function trustView({ me, onBlocked, storage = localStorage }) {
     panel,
     update(next) {
       others = next;
-      render();
+      // The person's marks first, so a device new to them does not trust keys afresh.
+      trustMarks.ready().then(render);
     },
     blocked: () => isBlocked,
   };

@@ -18,7 +18,7 @@ import { dayAndTime, localInstant, localParts, suggestedInstant } from "./when.j
 const MAX_RESEALS = 3;
 
 /** Seals text for the thread and calls post(envelope); renews keys and reseals if asked. */
-async function sealAndPost(threadId, text, post) {
+export async function sealAndPost(threadId, text, post) {
   for (let attempt = 0; ; attempt++) {
     const { envelope } = await conversations.seal(threadId, text);
     try {
@@ -126,7 +126,7 @@ export function scheduledView({ threadId, signal, blocked, onProblem }) {
           item.text === null
             ? h("p", { className: "message-text problem" }, "This scheduled message could not be opened on this device.")
             : h("p", { className: "message-text" }, item.text),
-          h("p", { className: "hint" }, "Sends ", h("time", { datetime: item.payload.deliver_at }, dayAndTime(item.payload.deliver_at))),
+          h("p", { className: "hint" }, "Sends ", h("time", { datetime: item.payload.deliver_at }, dayAndTime(item.payload.deliver_at, { withZone: true }))),
           h(
             "div",
             { className: "actions tight" },

@@ -93,3 +93,19 @@ export function deviceLabel(userAgent = navigator.userAgent) {
   const system = systems.find(([pattern]) => pattern.test(userAgent))?.[1];
   return system ? `${browser} on ${system}` : browser;
 }
+
+const DEVICE_KEY = "interlude.device";
+
+/**
+ * A random id this browser keeps (localStorage) and sends when it registers or logs in, so
+ * the server announces a sign-in from it as "new device" only the first time.
+ */
+export function deviceId() {
+  let id = localStorage.getItem(DEVICE_KEY);
+  if (!id) {
+    const bytes = crypto.getRandomValues(new Uint8Array(16));
+    id = Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+    localStorage.setItem(DEVICE_KEY, id);
+  }
+  return id;
+}

@@ -1,6 +1,7 @@
 // Which security key this device trusts for each contact (trust on first use), and which one
-// the user verified by comparing safety numbers. Kept in localStorage per (me, them), so it
-// survives reloads and logouts on this device. Key ids are base64url strings.
+// the user verified by comparing safety numbers, one entry per (me, them) in a Storage: in
+// the app trust-marks.js, which keeps them with the person across devices (and a copy in
+// this device's localStorage). Key ids are base64url strings.
 //
 // A contact whose current key differs from the trusted one has a *changed* key: the user is
 // warned and sending stays blocked until they acknowledge it, which trusts the new key and

@@ -32,12 +32,13 @@ function formatter(options, timeZone, locale) {
 /**
  * "Tuesday 14:00" within the coming week, "Tuesday 2 December 14:00" further away, "today
  * 14:00" / "tomorrow 14:00" for the nearest days. In timeZone and locale (default: the
- * reader's).
+ * reader's); withZone adds the zone's short name ("today 14:00 CET"), so a time that is a
+ * promise or a plan says which clock it is on.
  */
-export function dayAndTime(iso, { now = new Date(), timeZone, locale } = {}) {
+export function dayAndTime(iso, { now = new Date(), timeZone, locale, withZone = false } = {}) {
   const moment = new Date(iso);
   if (Number.isNaN(moment.valueOf())) return "";
-  const clock = formatter({ hour: "numeric", minute: "2-digit" }, timeZone, locale).format(moment);
+  const clock = clockTime(iso, { timeZone, locale, withZone });
   const dayKey = formatter({ year: "numeric", month: "2-digit", day: "2-digit" }, timeZone, "en-CA");
   if (dayKey.format(moment) === dayKey.format(now)) return `today ${clock}`;
   if (dayKey.format(moment) === dayKey.format(new Date(now.valueOf() + DAY_MS))) return `tomorrow ${clock}`;
@@ -46,11 +47,12 @@ export function dayAndTime(iso, { now = new Date(), timeZone, locale } = {}) {
   return `${day} ${clock}`;
 }
 
-/** "14:50" in timeZone and locale (default: the reader's). */
-export function clockTime(iso, { timeZone, locale } = {}) {
+/** "14:50" (or with withZone "14:50 CET") in timeZone and locale (default: the reader's). */
+export function clockTime(iso, { timeZone, locale, withZone = false } = {}) {
   const moment = new Date(iso);
   if (Number.isNaN(moment.valueOf())) return "";
-  return formatter({ hour: "numeric", minute: "2-digit" }, timeZone, locale).format(moment);
+  const options = { hour: "numeric", minute: "2-digit", ...(withZone ? { timeZoneName: "short" } : {}) };
+  return formatter(options, timeZone, locale).format(moment);
 }
 
 /** "in 2 h 5 min", "in 45 s", "now" for the time left until iso. */

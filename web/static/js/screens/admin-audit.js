@@ -21,6 +21,8 @@ const ACTIONS = {
   "care_team.assigned": "Therapist assigned",
   "care_team.unassigned": "Therapist removed",
   "user.disabled": "Account disabled",
+  "account.renamed": "Name changed",
+  "crisis_resources.changed": "Crisis resources changed",
 };
 const DETAIL_NAMES = {
   therapist_id: "therapist",

@@ -67,7 +67,7 @@ export function render() {
               ? ""
               : h(
                   "button",
-                  { type: "button", className: "button danger small", on: { click: () => disable(p) } },
+                  { type: "button", className: "button secondary small", on: { click: () => disable(p) } },
                   "Disable",
                   h("span", { className: "visually-hidden" }, ` ${p.display_name}`),
                 ),

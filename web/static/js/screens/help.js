@@ -1,8 +1,24 @@
 // Crisis guidance, reachable from every screen without logging in or loading any thread.
-import { h, link, screen } from "../dom.js";
+// The clinic's own resources come from this device's copy at once, then from the server.
+import * as crisis from "../crisis.js";
+import { h, link, replace, screen } from "../dom.js";
 import * as session from "../session.js";
 
+function clinicResources(entry) {
+  if (!entry || entry.resources.length === 0) {
+    return h("p", {}, "Your local emergency number is the fastest way to reach someone.");
+  }
+  return h("ul", { className: "cards", "aria-label": "Crisis lines" }, entry.resources.map(crisis.resourceCard));
+}
+
 export function render() {
+  const section = h("section", { "aria-labelledby": "help-lines" }, h("h2", { id: "help-lines" }, "Crisis lines"));
+  const body = h("div", {}, clinicResources(crisis.stored()));
+  section.append(body);
+  crisis
+    .refresh()
+    .then((entry) => entry && replace(body, clinicResources(entry)))
+    .catch(() => {}); // offline or server down: this device's copy stays up
   return screen(
     "Need help now?",
     h(
@@ -12,17 +28,12 @@ export function render() {
       h(
         "ul",
         {},
-        h("li", {}, "911 in the United States and Canada"),
-        h("li", {}, "112 in the European Union and many other countries"),
-        h("li", {}, "999 in the United Kingdom"),
+        h("li", {}, h("a", { href: "tel:911" }, "911"), " in the United States and Canada"),
+        h("li", {}, h("a", { href: "tel:112" }, "112"), " in the European Union and many other countries"),
+        h("li", {}, h("a", { href: "tel:999" }, "999"), " in the United Kingdom"),
       ),
     ),
-    h(
-      "section",
-      { className: "card", "aria-labelledby": "help-text" },
-      h("h2", { id: "help-text" }, "Crisis text line"),
-      h("p", {}, "Your clinic can add a local crisis text line here. Until then, your local emergency number is the fastest way to reach someone."),
-    ),
+    section,
     h(
       "p",
       {},

@@ -10,7 +10,29 @@ const ADMIN_LINKS = [
   ["#/admin/people", "People", "everyone in your clinic; disable an account"],
   ["#/admin/care-team", "Care teams", "which therapist works with which client"],
   ["#/admin/audit", "Audit trail", "a tamper-evident record of account activity"],
+  ["#/admin/crisis-resources", "Crisis resources", "the helplines on every “Need help now?” page"],
 ];
+
+// The first steps of a new clinic, in the order that makes each one possible.
+const START_HERE = [
+  ["#/admin/crisis-resources", "Check your crisis resources", "the helplines your clients see on “Need help now?”"],
+  ["#/admin/invitations", "Invite a therapist", "they choose their own password from the link"],
+  ["#/admin/invitations", "Invite a client", "the same way, with the role Client"],
+  ["#/admin/care-team", "Assign the care team", "put the therapist on the client's team, so they can write to each other"],
+];
+
+function startHereCard() {
+  return h(
+    "section",
+    { className: "card", "aria-labelledby": "home-start" },
+    h("h2", { id: "home-start" }, "Start here"),
+    h(
+      "ol",
+      { className: "steps" },
+      START_HERE.map(([href, text, what]) => h("li", {}, link(href, text), ` — ${what}`)),
+    ),
+  );
+}
 
 function messagesCard(role, navigate) {
   if (role === "admin") return null;
@@ -68,11 +90,13 @@ export function render({ notice, navigate }) {
       h(
         "ul",
         { className: "link-list" },
+        h("li", {}, link("#/name", "Your name"), " — how others see you"),
         h("li", {}, link("#/devices", "My devices"), " — where you are logged in"),
         h("li", {}, link("#/password", "Change password")),
         h("li", {}, link("#/notifications", "Notifications"), " — which emails you get, and when"),
       ),
     ),
+    session.isAdmin() ? startHereCard() : null,
     session.isAdmin()
       ? h(
           "section",

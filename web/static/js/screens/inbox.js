@@ -94,9 +94,9 @@ function waitingList(threads, names) {
           "p",
           { className: "due" },
           thread.reply_due_at
-            ? [thread.overdue ? "Was due " : "Reply due ", h("time", { datetime: thread.reply_due_at }, dayAndTime(thread.reply_due_at))]
+            ? [thread.overdue ? "Was due " : "Reply due ", h("time", { datetime: thread.reply_due_at }, dayAndTime(thread.reply_due_at, { withZone: true }))]
             : "Waiting for a reply",
-          thread.awaiting_since ? [" · waiting since ", h("time", { datetime: thread.awaiting_since }, dayAndTime(thread.awaiting_since))] : null,
+          thread.awaiting_since ? [" · waiting since ", h("time", { datetime: thread.awaiting_since }, dayAndTime(thread.awaiting_since, { withZone: true }))] : null,
         ),
       );
     }),

@@ -7,6 +7,7 @@ import { describe } from "../failures.js";
 import { alertLine, field, newPasswordFields, whileWorking, workingLine } from "../forms.js";
 import * as session from "../session.js";
 import { roleWords } from "../roles.js";
+import { deviceZone } from "../when.js";
 
 export function render({ params, navigate }) {
   const body = h("div", {}, h("p", { className: "loading" }, "Opening your invitation…"));
@@ -48,7 +49,10 @@ function acceptForm(invitation, token, navigate) {
       { fieldset, working, alert, words: "Creating your keys… this takes a few seconds.", describe },
       async () => {
         const made = await registration(invitation.user_id, password.password(), session.deviceLabel());
-        const grant = await api("POST", `/api/invitations/${encodeURIComponent(token)}/accept`, made.body);
+        // The device's time zone becomes the person's: reply-by times, working hours and
+        // email times are right from the start (they can change it in their settings).
+        const body = { ...made.body, time_zone: deviceZone(), device_id: session.deviceId() };
+        const grant = await api("POST", `/api/invitations/${encodeURIComponent(token)}/accept`, body);
         session.begin(grant.token);
         const account = await api("GET", "/api/me");
         session.unlock(account, made.accountKey, made.identities);

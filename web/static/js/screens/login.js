@@ -39,6 +39,7 @@ export function render({ notice, afterLogin }) {
           email: address,
           auth_key: b64encode(keys.authKey),
           device_label: session.deviceLabel(),
+          device_id: session.deviceId(),
         });
         session.begin(grant.token);
         const account = await api("GET", "/api/me");

@@ -141,6 +141,7 @@ function settingsForm(current, { status }) {
     digest,
     reminders.element,
     zone.element,
+    h("p", { className: "hint" }, "Your one time zone: your working hours, notification times and email times all use it."),
     h("div", { className: "actions tight" }, useDevice),
     quietGroup,
     delay.element,

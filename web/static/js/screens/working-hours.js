@@ -60,14 +60,20 @@ function dayEditor(key, name, intervals) {
 
   function sync() {
     none.hidden = rows.childElementCount > 0;
-    add.firstChild.textContent = rows.childElementCount > 0 ? "Add more hours" : "Add hours";
   }
 
   function addRow([start, end]) {
+    // One line per stretch: "09:00 – 17:00 Remove"; the labels are for screen readers.
     const from = field({ label: `${name} from`, type: "time", value: start, required: true });
-    const until = field({ label: "until", type: "time", value: end === "24:00" ? "23:59" : end, required: true });
-    const remove = h("button", { type: "button", className: "button secondary small" }, "Remove", h("span", { className: "visually-hidden" }, ` these ${name} hours`));
-    const row = h("li", { className: "field-row interval" }, from.element, until.element, remove);
+    const until = field({ label: `${name} until`, type: "time", value: end === "24:00" ? "23:59" : end, required: true });
+    for (const part of [from, until]) part.element.querySelector("label").className = "visually-hidden";
+    const remove = h(
+      "button",
+      { type: "button", className: "button secondary small remove" },
+      h("span", { "aria-hidden": "true" }, "✕"),
+      h("span", { className: "visually-hidden" }, `Remove these ${name} hours`),
+    );
+    const row = h("li", { className: "interval" }, from.element, h("span", { className: "to", "aria-hidden": "true" }, "–"), until.element, remove);
     remove.addEventListener("click", () => {
       row.remove();
       sync();
@@ -78,17 +84,31 @@ function dayEditor(key, name, intervals) {
     return from.input;
   }
 
+  function setIntervals(intervals) {
+    rows.replaceChildren();
+    for (const interval of intervals) addRow(interval);
+    sync();
+  }
+
   add.addEventListener("click", () => {
     const last = rows.lastElementChild;
     const previousEnd = last?.querySelectorAll("input")[1]?.value;
     addRow(previousEnd && previousEnd < "17:00" ? [previousEnd, "17:00"] : ["09:00", "17:00"]).focus();
   });
-  for (const interval of intervals) addRow(interval);
-  sync();
+  setIntervals(intervals);
 
-  const element = h("fieldset", { className: "group day", dataset: { day: key } }, h("legend", {}, name), none, rows, add);
+  // The day's name, "Not working" and "Add hours" share one line; the legend names the
+  // group for screen readers.
+  const element = h(
+    "fieldset",
+    { className: "day", dataset: { day: key } },
+    h("legend", { className: "visually-hidden" }, name),
+    h("div", { className: "day-head" }, h("span", { className: "day-name", "aria-hidden": "true" }, name), none, add),
+    rows,
+  );
   return {
     element,
+    setIntervals,
     /** [["09:00","12:00"], ...] or a problem {input, text}. */
     value() {
       const found = [];
@@ -163,6 +183,18 @@ function scheduleForm(current, { status }) {
   syncZone();
 
   const days = DAYS.map(([key, name]) => ({ key, editor: dayEditor(key, name, current.hours[key] ?? []) }));
+  // Most weeks repeat Monday: one tap fills Tuesday to Friday instead of four days by hand.
+  const copyNote = statusLine();
+  const copyMonday = h("button", { type: "button", className: "button secondary small" }, "Use Monday's hours Tuesday to Friday");
+  copyMonday.addEventListener("click", () => {
+    const monday = days[0].editor.value();
+    if (monday.problem) {
+      showProblem(copyNote, monday.problem.input, monday.problem.text);
+      return;
+    }
+    for (const { editor } of days.slice(1, 5)) editor.setIntervals(monday.intervals);
+    copyNote.show("Tuesday to Friday now have Monday's hours.");
+  });
   const daysOff = daysOffEditor(current.days_off);
 
   const amount = field({ label: "Reply within", type: "number", min: "1", max: "1000", inputmode: "numeric", value: String(current.commitment.amount) });
@@ -171,7 +203,7 @@ function scheduleForm(current, { status }) {
 
   const awayId = uid("away");
   const awayNoteId = `${awayId}-note`;
-  const away = h("textarea", { id: awayId, rows: "4", maxlength: String(MAX_AWAY), "aria-describedby": awayNoteId }, current.away_message);
+  const away = h("textarea", { id: awayId, rows: "3", maxlength: String(MAX_AWAY), "aria-describedby": awayNoteId }, current.away_message);
   const awayCount = h("p", { className: "hint" });
   const countAway = () => {
     awayCount.textContent = `${away.value.length} of ${MAX_AWAY} characters`;
@@ -185,8 +217,16 @@ function scheduleForm(current, { status }) {
     "fieldset",
     {},
     zone.element,
+    h("p", { className: "hint" }, "Your one time zone: your working hours, notification times and email times all use it."),
     h("div", { className: "actions tight" }, useDevice),
-    h("fieldset", { className: "group" }, h("legend", {}, "Weekly hours"), h("p", { className: "hint" }, "In your time zone."), h("div", { className: "week" }, days.map((d) => d.editor.element))),
+    h(
+      "fieldset",
+      { className: "group" },
+      h("legend", {}, "Weekly hours"),
+      h("div", { className: "week" }, days.map((d) => d.editor.element)),
+      h("div", { className: "actions tight" }, copyMonday),
+      copyNote.element,
+    ),
     daysOff.element,
     h("fieldset", { className: "group" }, h("legend", {}, "Reply commitment"), h("div", { className: "field-row" }, amount.element, unit.element)),
     h(
