@@ -18,17 +18,21 @@ from messaging.storage.tables import (
     care_team,
     consultation_requests,
     credentials,
+    history_seals,
     intake_key_seals,
     invitations,
     jobs,
+    known_devices,
     messages,
     notification_preferences,
     on_call_contacts,
+    pending_login_notices,
     pending_notices,
     sessions,
     therapist_schedules,
     thread_members,
     threads,
+    trust_marks,
     urgent_flags,
     users,
 )
@@ -102,7 +106,8 @@ async def erase_message_batch(
 async def erase_account_rows(session: AsyncSession, user_id: uuid.UUID, now: datetime) -> None:
     """Everything of the person's besides messages: keys, devices, settings, care-team and
     on-call entries, the invitation that brought them, flags they raised, titles they
-    sealed, the consultation request that brought them; they leave every thread (which
+    sealed, the consultation request that brought them, the devices they were seen on, their
+    trust marks and the history keys shared with or by them; they leave every thread (which
     then needs new keys)."""
     their_invitations = select(invitations.c.id).where(invitations.c.user_id == user_id)
     await session.execute(
@@ -120,6 +125,11 @@ async def erase_account_rows(session: AsyncSession, user_id: uuid.UUID, now: dat
         (intake_key_seals, intake_key_seals.c.admin_id),
         (invitations, invitations.c.user_id),
         (urgent_flags, urgent_flags.c.sender_id),
+        (known_devices, known_devices.c.user_id),
+        (pending_login_notices, pending_login_notices.c.user_id),
+        (trust_marks, trust_marks.c.user_id),
+        (history_seals, history_seals.c.recipient_id),
+        (history_seals, history_seals.c.granted_by),
     ):
         await session.execute(delete(table).where(column == user_id))
     await session.execute(
