@@ -11,7 +11,7 @@ import { describe } from "./failures.js";
 import { FormProblem, formDialog } from "./form-dialog.js";
 import { choice, field } from "./forms.js";
 import * as live from "./live.js";
-import { clockTime, countdown, dayAndTime, localInstant, localParts, suggestedInstant } from "./when.js";
+import { clockTime, countdown, dayAndTime, deviceZone, localInstant, localParts, suggestedInstant } from "./when.js";
 
 const LENGTHS = [30, 45, 50, 60, 90, 120];
 const TICK_MS = 1000;
@@ -128,7 +128,7 @@ export function expectationsView({ threadId, role, signal, onProblem }) {
     const start = localParts(session?.starts_at ?? suggestedInstant());
     const minutes = session ? Math.round((new Date(session.ends_at) - new Date(session.starts_at)) / 60000) : 50;
     const date = field({ label: "Date", type: "date", value: start.date, required: true });
-    const time = field({ label: "Starts at", type: "time", value: start.time, required: true });
+    const time = field({ label: `Starts at (${deviceZone()})`, type: "time", value: start.time, required: true });
     const length = choice({ label: "Length", options: [...new Set([...LENGTHS, minutes])].sort((a, b) => a - b).map((m) => [String(m), `${m} minutes`]) });
     length.select.value = String(minutes);
     await formDialog({

@@ -13,7 +13,7 @@ import { FormProblem, formDialog } from "./form-dialog.js";
 import { field } from "./forms.js";
 import * as live from "./live.js";
 import * as session from "./session.js";
-import { dayAndTime, localInstant, localParts, suggestedInstant } from "./when.js";
+import { dayAndTime, deviceZone, localInstant, localParts, suggestedInstant } from "./when.js";
 
 const MAX_RESEALS = 3;
 
@@ -46,7 +46,7 @@ export function scheduledView({ threadId, signal, blocked, onProblem }) {
   function whenFields(iso) {
     const parts = localParts(iso);
     const date = field({ label: "Date", type: "date", value: parts.date, required: true });
-    const time = field({ label: "Time", type: "time", value: parts.time, required: true });
+    const time = field({ label: `Time (${deviceZone()})`, type: "time", value: parts.time, required: true });
     return {
       element: h("div", { className: "field-row" }, date.element, time.element),
       instant() {
