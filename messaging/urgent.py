@@ -22,6 +22,7 @@ from messaging.actors import Actor, Role
 from messaging.audit import AuditEntry
 from messaging.clock import iso_utc
 from messaging.context import ServiceContext
+from messaging.crisis_resources import ALWAYS_OPEN, CrisisResource, read_crisis_resources
 from messaging.errors import InvalidInput, NotFound, RateLimited
 from messaging.events import publish_after_commit
 from messaging.policy import Action, Target, authorize, clinic_of, own
@@ -41,32 +42,21 @@ FLAG_WINDOW = timedelta(hours=1)
 MAX_ON_CALL = 20
 
 
-@dataclass(frozen=True, slots=True)
-class CrisisResource:
-    name: str
-    contact: str
-    note: str
-
-
-# Shown when a clinic has configured none. Clinic-configurable crisis resources (issue 14)
-# plug in at `crisis_resources`: it is the one place that answers "what do we show now".
-DEFAULT_CRISIS_RESOURCES = (
+# Shown when a clinic has set no crisis resources of its own: emergency numbers only.
+EMERGENCY_NUMBERS = (
     CrisisResource(
-        "Emergency services",
-        "Your local emergency number (112 in Europe, 911 in North America)",
-        "If you might act on thoughts of harming yourself or someone else, call now.",
+        "Emergency services (European Union and many other countries)",
+        phone="112",
+        hours=ALWAYS_OPEN,
     ),
-    CrisisResource(
-        "Crisis line",
-        "988 (US and Canada, call or text) or your country's crisis line",
-        "Free, confidential, open day and night.",
-    ),
+    CrisisResource("Emergency services (United States and Canada)", phone="911", hours=ALWAYS_OPEN),
 )
 
 
 async def crisis_resources(uow: UnitOfWork, clinic_id: uuid.UUID) -> tuple[CrisisResource, ...]:
-    """The crisis resources to show a client of `clinic_id` right now."""
-    return DEFAULT_CRISIS_RESOURCES
+    """The crisis resources to show a client of `clinic_id` right now: the clinic's own
+    (set by its admins), or emergency numbers when it has none."""
+    return tuple(await read_crisis_resources(uow, clinic_id)) or EMERGENCY_NUMBERS
 
 
 @dataclass(frozen=True, slots=True)

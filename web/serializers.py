@@ -289,9 +289,7 @@ def flagged_json(flagged: urgent.Flagged) -> records.FlaggedJson:
     outlook = flagged.outlook
     return {
         "flag": urgent_flag_json(flagged.flag),
-        "crisis_resources": [
-            {"name": r.name, "contact": r.contact, "note": r.note} for r in flagged.resources
-        ],
+        "crisis_resources": crisis_resources_json(list(flagged.resources))["resources"],
         "outlook": {
             "therapists_working": outlook.therapists_working,
             "therapists_told": outlook.therapists_told,

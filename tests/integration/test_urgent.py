@@ -164,3 +164,24 @@ async def test_only_the_client_who_wrote_a_message_can_flag_it(api: Api) -> None
     with pytest.raises(ApiError) as not_own:
         await flag(team.client, from_therapist["id"])
     assert not_own.value.status == 403
+
+
+async def test_the_client_who_flags_sees_their_clinics_own_crisis_resources(api: Api) -> None:
+    team = await care_team(api)
+    line = {"name": "Riverside night line", "phone": "0800 123 456", "hours": "22:00 to 07:00"}
+    await team.admin.client.request("PUT", "/api/clinic/crisis-resources", {"resources": [line]})
+    sent = await team.client.client.threads.send(team.thread_id, "it is bad tonight")
+
+    answer = await flag(team.client, sent["id"])
+
+    assert answer["crisis_resources"] == [{**line, "text": "", "url": ""}]
+
+
+async def test_a_clinic_without_crisis_resources_still_shows_emergency_numbers(api: Api) -> None:
+    team = await care_team(api)
+    await team.admin.client.request("PUT", "/api/clinic/crisis-resources", {"resources": []})
+    sent = await team.client.client.threads.send(team.thread_id, "it is bad tonight")
+
+    answer = await flag(team.client, sent["id"])
+
+    assert {resource["phone"] for resource in answer["crisis_resources"]} == {"112", "911"}

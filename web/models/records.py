@@ -10,6 +10,7 @@ from typing_extensions import TypedDict
 
 from crypto.intake import MAX_REQUEST_BYTES, NONCE_BYTES
 from messaging import consultations, retention, urgent
+from web.models import crisis
 from web.models.accounts import Email, UserJson
 from web.models.fields import Base64, Base64Text, Flag, Id, IdText, Input, Text, Timestamp, Whole
 
@@ -78,12 +79,6 @@ class UrgentFlagList(TypedDict):
     flags: list[UrgentFlagJson]
 
 
-class CrisisResourceJson(TypedDict):
-    name: str
-    contact: str
-    note: str
-
-
 class OutlookJson(TypedDict):
     therapists_working: bool
     therapists_told: int
@@ -93,7 +88,7 @@ class OutlookJson(TypedDict):
 
 class FlaggedJson(TypedDict):
     flag: UrgentFlagJson
-    crisis_resources: list[CrisisResourceJson]
+    crisis_resources: list[crisis.CrisisResourceJson]
     outlook: OutlookJson
 
 

@@ -4,6 +4,7 @@
 // contact) sees the thread's unacknowledged flags with an "I've seen it" button. The
 // server learns only that a message is urgent, never what it says.
 import { api } from "./api.js";
+import { resourceCard } from "./crisis.js";
 import { h, replace, uid } from "./dom.js";
 import { describe } from "./failures.js";
 import * as live from "./live.js";
@@ -24,11 +25,7 @@ export function outlookWords(outlook, now = new Date()) {
 }
 
 function resourcesList(resources) {
-  return h(
-    "ul",
-    { className: "crisis-resources" },
-    resources.map((r) => h("li", {}, h("strong", {}, r.name), ": ", r.contact, h("br"), h("span", { className: "hint" }, r.note))),
-  );
+  return h("ul", { className: "plain-list crisis-resources" }, resources.map(resourceCard));
 }
 
 function flagLine(flag, { staff, onAcknowledge }) {
