@@ -110,6 +110,7 @@ export function conversationView({ threadId, signal }) {
       h("span", { className: "head-break", "aria-hidden": "true" }),
       expectations.element,
       journal.element,
+      urgent.element,
     ),
     trust.banner,
     consent,
@@ -117,7 +118,6 @@ export function conversationView({ threadId, signal }) {
     scroller,
     typingLine,
     scheduled.element,
-    urgent.element,
     composer.element,
   );
 
