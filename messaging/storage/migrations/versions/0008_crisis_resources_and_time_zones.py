@@ -121,6 +121,7 @@ def downgrade() -> None:
             f"UPDATE {table} SET time_zone = "  # noqa: S608 - a fixed table name
             f"(SELECT u.time_zone FROM users u WHERE u.id = {table}.user_id)"
         )
-    with op.batch_alter_table("users") as batch:
-        batch.drop_column("time_zone")
+    # A plain ALTER TABLE ... DROP COLUMN (SQLite 3.35+), not a batch copy of `users`: with
+    # foreign keys enforced, dropping the old copy fails while other tables point at it.
+    op.drop_column("users", "time_zone")
     op.drop_table("crisis_resources")
