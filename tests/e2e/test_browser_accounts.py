@@ -45,8 +45,18 @@ def new_page(browser: Browser, log: ConsoleLog) -> Page:
     return opened
 
 
-def real_errors(log: ConsoleLog) -> list[str]:
-    return [error for error in log.errors if not NETWORK_NOISE.match(error)]
+# Requests the page makes while a test holds it offline fail; Chromium words it either way.
+OFFLINE_NOISE = re.compile(r"^Failed to load resource: net::ERR_(FAILED|INTERNET_DISCONNECTED)$")
+
+
+def real_errors(log: ConsoleLog, *, went_offline: bool = False) -> list[str]:
+    """Console errors other than expected 4xx answers (and, if the test cut the network,
+    the requests that failed while it was cut)."""
+    return [
+        error
+        for error in log.errors
+        if not NETWORK_NOISE.match(error) and not (went_offline and OFFLINE_NOISE.match(error))
+    ]
 
 
 def register(page: Page, link: str, *, try_a_wrong_group: bool = False) -> str:

@@ -177,7 +177,7 @@ def test_client_and_therapist_talk_live_and_catch_up_after_a_reload_and_going_of
     expect(messages(therapist)).to_have_count(6, timeout=LIVE)
     assert texts(client) == history
     assert texts(therapist) == history
-    assert real_errors(log) == []
+    assert real_errors(log, went_offline=True) == []
 
 
 @pytest.mark.parametrize("dialect", ["sqlite"], indirect=True)
