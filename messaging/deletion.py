@@ -9,7 +9,7 @@ dies part-way leaves a job that the next worker runs again from the start withou
 2. every other row of theirs: keyring and wrapped account keys (the credentials row),
    sessions, preferences, schedule, care-team and on-call entries, their invitation,
    titles they sealed, pending jobs; they leave every thread, which then needs new keys;
-   then each feature's own content through `ERASERS` (the journal registers there);
+   then each feature's own content through `ERASERS` (the journal's is listed there);
 3. a confirmation email to the address they had (sent by the worker handler);
 4. their name and address are replaced, keeping the row that tombstones and the audit
    trail point at. The audit trail keeps its events (which never hold content).
@@ -38,6 +38,7 @@ from messaging.policy import Action, Target, authorize, own
 from messaging.server_keys import equal
 from messaging.storage import accounts, sessions
 from messaging.storage import deletion as store
+from messaging.storage import journal as journal_store
 from messaging.storage import threads as thread_store
 from messaging.storage.database import Database, UnitOfWork
 from messaging.storage.records import UserRecord
@@ -47,9 +48,16 @@ MESSAGE_BATCH = 200
 WRONG_PASSWORD = "Your password didn't match, so nothing was deleted."
 
 # Content erasers of other features, run in the erasing transaction with the person's id.
-# A feature that stores a person's own content (the journal) registers one at import time.
+# A feature that stores a person's own content lists its eraser here (listed, not registered
+# at import time, so a worker that never imported the feature still erases it).
 Eraser = Callable[[UnitOfWork, uuid.UUID], Awaitable[None]]
-ERASERS: list[Eraser] = []
+
+
+async def _erase_journal(uow: UnitOfWork, user_id: uuid.UUID) -> None:
+    await journal_store.erase_person(uow.session, user_id)
+
+
+ERASERS: list[Eraser] = [_erase_journal]
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,9 +1,10 @@
 """Exporting everything of one's own, decrypted here: as JSON and as readable Markdown.
 
 The export is a document of *sections*. `threads` holds every thread the account is in,
-each message opened and verified locally. Other features add their own section by
-registering a collector in `SECTIONS` (the journal does, under "journal"); a section is a
-JSON-ready value plus its Markdown rendering. The browser's export (web/static/js/
+each message opened and verified locally; `journal` (clients only) every journal entry and
+check-in, decrypted here. A feature adds its own section by adding a collector to
+`SECTIONS`; a section is a JSON-ready value plus its Markdown rendering, and a collector
+returns None when the section does not apply to the account. The browser's export (web/static/js/
 export.js) writes the same document.
 
 Command line (the password is read from INTERLUDE_PASSWORD or asked for; `--thread ID`,
@@ -29,6 +30,7 @@ from typing import Any
 import crypto
 from crypto import KDF_MODERATE, b64decode
 from web.client import InterludeClient
+from web.sdk_journal import entries_markdown, entries_value
 
 Json = dict[str, Any]
 FORMAT = "interlude-export"
@@ -46,7 +48,7 @@ class Section:
     markdown: str
 
 
-Collector = Callable[[InterludeClient, Progress], Awaitable[Section]]
+Collector = Callable[[InterludeClient, Progress], Awaitable[Section | None]]
 
 
 async def thread_section(
@@ -130,7 +132,17 @@ def _threads_markdown(threads: list[Json]) -> str:
     return "\n".join(lines)
 
 
-SECTIONS: list[Collector] = [thread_section]
+async def journal_section(client: InterludeClient, progress: Progress) -> Section | None:
+    """A client's whole journal, oldest first, decrypted here (other roles keep none).
+    Progress stays with the threads, which are what takes long."""
+    if (await client.me())["user"]["role"] != "client":
+        return None
+    entries = await client.journal.all()
+    markdown = ["", "## Journal", "", *entries_markdown(entries, level=3)]
+    return Section("journal", entries_value(entries), "\n".join(markdown).rstrip())
+
+
+SECTIONS: list[Collector] = [thread_section, journal_section]
 
 
 async def export_all(
@@ -148,7 +160,8 @@ async def export_all(
     if threads is not None:
         sections = [await thread_section(client, report, threads)]
     else:
-        sections = [await collect(client, report) for collect in SECTIONS]
+        collected = [await collect(client, report) for collect in SECTIONS]
+        sections = [s for s in collected if s is not None]
     return {
         "format": FORMAT,
         "version": VERSION,

@@ -57,6 +57,42 @@ class Prompt:
     raw: Json = field(default_factory=dict, repr=False)
 
 
+def entries_value(entries: list[Entry]) -> list[Json]:
+    """Entries (given newest first, as listed) oldest first, as JSON-ready records."""
+    return [
+        {"id": e.id, "created_at": e.created_at, "updated_at": e.updated_at, **e.content}
+        for e in reversed(entries)
+    ]
+
+
+def entries_markdown(entries: list[Entry], level: int = 2) -> list[str]:
+    """Entries (given newest first) oldest first as Markdown lines, each under a heading of
+    the given level."""
+    heading = "#" * level
+    lines: list[str] = []
+    for entry in reversed(entries):
+        content = entry.content
+        if entry.kind == "checkin":
+            lines += [
+                f"{heading} Check-in, {entry.created_at}",
+                "",
+                f"- Mood: {content.get('mood')}/10",
+            ]
+            if content.get("feelings"):
+                lines.append(f"- Feelings: {', '.join(content['feelings'])}")
+            if content.get("sleep_hours") is not None:
+                lines.append(f"- Sleep: {content['sleep_hours']} hours")
+            if content.get("note"):
+                lines.append(f"- Note: {content['note']}")
+        else:
+            title = content.get("title") or "Entry"
+            lines += [f"{heading} {title}, {entry.created_at}", "", str(content.get("body", ""))]
+            if content.get("tags"):
+                lines += ["", "Tags: " + ", ".join(content["tags"])]
+        lines.append("")
+    return lines
+
+
 class Journal:
     def __init__(self, client: InterludeClient) -> None:
         self._client = client
@@ -170,46 +206,12 @@ class Journal:
         ]
 
     async def export_json(self) -> str:
-        entries = await self.all()
         return json.dumps(
-            {
-                "entries": [
-                    {
-                        "id": e.id,
-                        "created_at": e.created_at,
-                        "updated_at": e.updated_at,
-                        **e.content,
-                    }
-                    for e in reversed(entries)
-                ]
-            },
-            ensure_ascii=False,
-            indent=2,
+            {"entries": entries_value(await self.all())}, ensure_ascii=False, indent=2
         )
 
     async def export_markdown(self) -> str:
-        lines = ["# My journal", ""]
-        for entry in reversed(await self.all()):
-            content = entry.content
-            if entry.kind == "checkin":
-                lines.append(f"## Check-in, {entry.created_at}")
-                lines.append("")
-                lines.append(f"- Mood: {content.get('mood')}/10")
-                if content.get("feelings"):
-                    lines.append(f"- Feelings: {', '.join(content['feelings'])}")
-                if content.get("sleep_hours") is not None:
-                    lines.append(f"- Sleep: {content['sleep_hours']} hours")
-                if content.get("note"):
-                    lines.append(f"- Note: {content['note']}")
-            else:
-                lines.append(f"## {content.get('title') or 'Entry'}, {entry.created_at}")
-                lines.append("")
-                lines.append(str(content.get("body", "")))
-                if content.get("tags"):
-                    lines.append("")
-                    lines.append("Tags: " + ", ".join(content["tags"]))
-            lines.append("")
-        return "\n".join(lines)
+        return "\n".join(["# My journal", "", *entries_markdown(await self.all())])
 
     # -- drafts ----------------------------------------------------------------------------
 

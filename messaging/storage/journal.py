@@ -332,3 +332,40 @@ async def answer_shares_for(
         )
     )
     return {row[0]: row[1] for row in rows}
+
+
+# -- account deletion ------------------------------------------------------------------------
+
+
+async def erase_person(session: AsyncSession, user_id: uuid.UUID) -> None:
+    """Every journal row of a deleted person: their entries and drafts, the shares they made
+    (with their recipients), their place among other shares' recipients, the prompts written
+    for them and the prompts they wrote (each with its deliveries)."""
+    their_prompts = select(journal_prompts.c.id).where(
+        or_(journal_prompts.c.client_id == user_id, journal_prompts.c.author_id == user_id)
+    )
+    await session.execute(
+        delete(journal_prompt_deliveries).where(
+            or_(
+                journal_prompt_deliveries.c.prompt_id.in_(their_prompts),
+                journal_prompt_deliveries.c.client_id == user_id,
+            )
+        )
+    )
+    await session.execute(
+        delete(journal_prompts).where(
+            or_(journal_prompts.c.client_id == user_id, journal_prompts.c.author_id == user_id)
+        )
+    )
+    their_shares = select(journal_shares.c.id).where(journal_shares.c.author_id == user_id)
+    await session.execute(
+        delete(journal_share_recipients).where(
+            or_(
+                journal_share_recipients.c.share_id.in_(their_shares),
+                journal_share_recipients.c.user_id == user_id,
+            )
+        )
+    )
+    await session.execute(delete(journal_shares).where(journal_shares.c.author_id == user_id))
+    await session.execute(delete(journal_drafts).where(journal_drafts.c.user_id == user_id))
+    await session.execute(delete(journal_entries).where(journal_entries.c.user_id == user_id))

@@ -91,6 +91,13 @@ def test_a_client_downloads_everything_decrypted_with_a_progress_bar(
     server: LiveServer, browser: Browser, tmp_path: Path, database_url: str
 ) -> None:
     team = care_team(server, create_clinic(server, tmp_path, database_url), history=3)
+
+    async def keep_a_journal_entry() -> None:
+        async with InterludeClient(server.url) as sam:
+            await sam.login(CLIENT_EMAIL, PASSWORD)
+            await sam.journal.write({"title": "Tuesday", "body": "Ein Tagebuch, Zeile zwei"})
+
+    run_coroutine(keep_a_journal_entry())
     log = ConsoleLog()
     client = browser_page(
         browser, log, viewport={"width": 360, "height": 740}, accept_downloads=True
@@ -111,6 +118,9 @@ def test_a_client_downloads_everything_decrypted_with_a_progress_bar(
     document = json.loads(Path(as_json.value.path()).read_text())
     exported = [m["text"] for m in document["sections"]["threads"][0]["messages"]]
     assert exported == sent
+    assert [(e["title"], e["body"]) for e in document["sections"]["journal"]] == [
+        ("Tuesday", "Ein Tagebuch, Zeile zwei")
+    ]
     assert document["format"] == "interlude-export"
     expect(client.get_by_label("Export progress")).to_have_js_property("value", 1)
     expect(client.get_by_role("status").filter(has_text="Your export is ready")).to_be_visible()
@@ -120,6 +130,14 @@ def test_a_client_downloads_everything_decrypted_with_a_progress_bar(
     markdown = Path(as_markdown.value.path()).read_text()
     assert "# Interlude export for Sam" in markdown
     assert "Zeilen mit Ümlauten" in markdown
+    assert "### Tuesday" in markdown
+    assert "Ein Tagebuch, Zeile zwei" in markdown
+
+    with client.expect_download() as as_html:
+        client.get_by_role("button", name="Download as a web page (HTML)").click()
+    page = Path(as_html.value.path()).read_text()
+    assert "<h2>Journal</h2>" in page
+    assert "Ein Tagebuch, Zeile zwei" in page
     assert real_errors(log) == []
 
 

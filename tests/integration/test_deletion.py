@@ -14,7 +14,14 @@ from sqlalchemy import select
 
 from messaging import deletion
 from messaging.storage.database import Database
-from messaging.storage.tables import credentials, messages, metadata, sessions
+from messaging.storage.tables import (
+    credentials,
+    journal_entries,
+    journal_prompts,
+    messages,
+    metadata,
+    sessions,
+)
 from tests.support.clock import FrozenClock
 from tests.support.conversations import care_team
 from tests.support.notifier import deliver
@@ -98,6 +105,12 @@ async def secrets_of(database: Database, user_id: uuid.UUID) -> dict[str, bytes]
             )
         }
         found.update({f"envelope {n}": e for n, e in enumerate(envelopes)})
+        journal_blobs = (
+            await uow.session.execute(
+                select(journal_entries.c.blob).where(journal_entries.c.user_id == user_id)
+            )
+        ).scalars()
+        found.update({f"journal {n}": b for n, b in enumerate(journal_blobs)})
         found.update({f"session {n}": t for n, t in enumerate(tokens)})
     return found
 
@@ -117,6 +130,15 @@ async def test_a_deleted_client_leaves_no_content_or_keys_in_the_database(
     await client.client.threads.send_later(thread_id, "later", clock.now() + timedelta(days=2))
     await client.client.request("POST", f"/api/messages/{sent[2]['id']}/urgent", {})
     reply = await team.therapist.client.threads.send(thread_id, "the therapist's reply")
+    journal = client.client.journal
+    entry = await journal.write({"title": "Private page", "body": "only mine"})
+    await journal.check_in(3, note="a low day")
+    await journal.save_draft(str(uuid.uuid4()), {"body": "half a thought"})
+    shared = await journal.share(entry.id)
+    await team.therapist.client.journal.open_shared(shared["id"])
+    await team.therapist.client.journal.create_prompt(
+        client.user_id, "What helped today?", {"repeat": "daily", "time": "20:00"}
+    )
     await client.client.request(
         "PUT",
         "/api/me/notifications",
@@ -234,6 +256,9 @@ async def test_after_a_therapist_is_deleted_the_client_keeps_talking_to_the_rest
     await team.admin.client.assign(second.user_id, team.client.user_id)
     await team.therapist.client.threads.send(team.thread_id, "from the therapist who leaves")
     await team.client.client.threads.send(team.thread_id, "hello both")
+    await team.therapist.client.journal.create_prompt(
+        team.client.user_id, "What helped today?", {"repeat": "daily", "time": "20:00"}
+    )
     await team.admin.client.request(
         "POST", f"/api/clinic/people/{team.therapist.user_id}/delete", {}
     )
@@ -247,3 +272,6 @@ async def test_after_a_therapist_is_deleted_the_client_keeps_talking_to_the_rest
     assert history[0].problem == "deleted"
     roster = await team.client.client.request("GET", f"/api/threads/{team.thread_id}/roster")
     assert team.therapist.user_id not in {m["user_id"] for m in roster["members"]}
+    async with api.database.unit_of_work() as uow:
+        prompts_left = (await uow.session.execute(select(journal_prompts))).all()
+    assert prompts_left == [], "the prompts a deleted therapist wrote go with them"

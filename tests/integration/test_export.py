@@ -9,10 +9,12 @@ import json
 import os
 import subprocess
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
+from tests.support.clock import FrozenClock
 from tests.support.conversations import care_team
 from tests.support.world import Api
 from web.client import ApiError
@@ -64,6 +66,32 @@ async def test_an_export_holds_exactly_what_was_sent_decrypted_and_is_audited(
         (team.client.user_id, team.thread_id),
     }
     assert all(e["created_at"] for e in exports)
+
+
+async def test_a_clients_export_holds_their_journal_decrypted_and_a_therapists_none(
+    api: Api, clock: FrozenClock
+) -> None:
+    team = await care_team(api)
+    journal = team.client.client.journal
+    await journal.write({"title": "Sunday", "body": "Walked by the sea.\nFelt lighter."})
+    clock.advance(timedelta(hours=1))
+    await journal.check_in(6, feelings=["calm"], sleep_hours=7.5, note="ok day")
+
+    document = await export_all(team.client.client)
+    entries = document["sections"]["journal"]
+    assert [(e.get("title"), e.get("kind"), e.get("mood")) for e in entries] == [
+        ("Sunday", None, None),
+        (None, "checkin", 6),
+    ], "oldest first, decrypted"
+    assert entries[0]["body"] == "Walked by the sea.\nFelt lighter."
+    markdown = to_markdown(document)
+    assert "## Journal" in markdown
+    assert "Walked by the sea." in markdown
+    assert "- Mood: 6/10" in markdown
+    json.dumps(document)
+
+    therapist_document = await export_all(team.therapist.client)
+    assert set(therapist_document["sections"]) == {"threads"}
 
 
 async def test_an_admin_who_is_not_a_member_cannot_record_an_export(api: Api) -> None:

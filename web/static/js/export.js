@@ -1,8 +1,8 @@
 // Everything of one's own, decrypted in this browser: the same document as the Python SDK's
 // export (docs/records.md), as JSON, Markdown or a readable HTML page. The document is made
 // of sections; "threads" is built in and other features add theirs with
-// registerExportSection (the journal does, as "journal"). Each thread's export is recorded
-// in the clinic's audit trail before it is read.
+// registerExportSection (the journal does, as "journal", in journal-export.js). Each
+// thread's export is recorded in the clinic's audit trail before it is read.
 import { api } from "./api.js";
 import * as conversations from "./conversations.js";
 
@@ -13,7 +13,10 @@ const PAGE = 100;
 /** name -> async collect({report}) returning {value, markdown, html: [nodes as {tag, text}]}. */
 const SECTIONS = new Map();
 
-/** Adds a section to every export. collect({report(done, total)}) -> {value, markdown}. */
+/**
+ * Adds a section to every export. collect({report(done, total)}) -> {value, markdown}, or
+ * null when the section does not apply to this account (it is then left out).
+ */
 export function registerExportSection(name, collect) {
   if (SECTIONS.has(name)) throw new Error(`export section ${name} is already registered`);
   SECTIONS.set(name, collect);
@@ -87,6 +90,7 @@ export async function exportAll(onProgress = () => {}) {
         onProgress((index + done / Math.max(total, 1)) / names.length, `${name}: ${done} of ${total}`);
       },
     });
+    if (result === null) continue;
     sections[name] = result.value;
     markdown[name] = result.markdown;
   }
@@ -127,6 +131,19 @@ export function toHtml({ document }) {
     for (const m of thread.messages) {
       const body = m.text === null ? `<em>(${escape(m.problem || "not readable")})</em>` : escape(m.text);
       parts.push(`<li><span class="meta"><strong>${escape(m.sender)}</strong>, ${escape(m.sent_at)}</span><br>${body}</li>`);
+    }
+    parts.push("</ol>");
+  }
+  const journal = document.sections.journal ?? [];
+  if (journal.length) {
+    parts.push("<h2>Journal</h2><ol>");
+    for (const e of journal) {
+      const lines =
+        e.kind === "checkin"
+          ? [`Mood ${e.mood}/10`, e.feelings?.length ? `Feelings: ${e.feelings.join(", ")}` : "", e.sleep_hours != null ? `Sleep: ${e.sleep_hours} hours` : "", e.note ?? ""]
+          : [e.title ?? "", e.body ?? "", e.tags?.length ? `Tags: ${e.tags.join(", ")}` : ""];
+      const heading = e.kind === "checkin" ? "Check-in" : "Entry";
+      parts.push(`<li><span class="meta"><strong>${heading}</strong>, ${escape(e.created_at)}</span><br>${escape(lines.filter(Boolean).join("\n"))}</li>`);
     }
     parts.push("</ol>");
   }

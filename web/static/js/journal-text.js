@@ -33,32 +33,39 @@ export const isCheckIn = (entry) => entry.content?.kind === "checkin";
 
 const oldestFirst = (entries) => [...entries].sort((a, b) => a.createdAt.localeCompare(b.createdAt));
 
-/** The whole journal as Markdown, oldest first. */
-export function toMarkdown(entries) {
-  const lines = ["# My journal", ""];
+/** Markdown lines for entries, oldest first, each under a heading of the given level. */
+export function entriesMarkdown(entries, level = 2) {
+  const heading = "#".repeat(level);
+  const lines = [];
   for (const entry of oldestFirst(entries)) {
     const c = entry.content;
     if (isCheckIn(entry)) {
-      lines.push(`## Check-in, ${entry.createdAt}`, "", `- Mood: ${c.mood}/10`);
+      lines.push(`${heading} Check-in, ${entry.createdAt}`, "", `- Mood: ${c.mood}/10`);
       if (c.feelings?.length) lines.push(`- Feelings: ${c.feelings.join(", ")}`);
       if (c.sleep_hours !== null && c.sleep_hours !== undefined) lines.push(`- Sleep: ${c.sleep_hours} hours`);
       if (c.note) lines.push(`- Note: ${c.note}`);
     } else {
-      lines.push(`## ${c.title || "Entry"}, ${entry.createdAt}`, "", String(c.body ?? ""));
+      lines.push(`${heading} ${c.title || "Entry"}, ${entry.createdAt}`, "", String(c.body ?? ""));
       if (c.tags?.length) lines.push("", `Tags: ${c.tags.join(", ")}`);
     }
     lines.push("");
   }
-  return lines.join("\n");
+  return lines;
+}
+
+/** Entries oldest first as JSON-ready records (what the journal's JSON export lists). */
+export function entriesValue(entries) {
+  return oldestFirst(entries).map((e) => ({ id: e.id, created_at: e.createdAt, updated_at: e.updatedAt, ...e.content }));
+}
+
+/** The whole journal as Markdown, oldest first. */
+export function toMarkdown(entries) {
+  return ["# My journal", "", ...entriesMarkdown(entries)].join("\n");
 }
 
 /** The whole journal as JSON, oldest first. */
 export function toJson(entries) {
-  return JSON.stringify(
-    { entries: oldestFirst(entries).map((e) => ({ id: e.id, created_at: e.createdAt, updated_at: e.updatedAt, ...e.content })) },
-    null,
-    2,
-  );
+  return JSON.stringify({ entries: entriesValue(entries) }, null, 2);
 }
 
 const DAY_MS = 24 * 60 * 60 * 1000;

@@ -5,6 +5,7 @@ import { b64encode, passwordKeys } from "../account-keys.js";
 import { confirm } from "../dialog.js";
 import { h, screen, uid } from "../dom.js";
 import { exportAll, toHtml, toMarkdown } from "../export.js";
+import "../journal-export.js";
 import { describe } from "../failures.js";
 import { alertLine, field, hiddenUsername, showProblem, statusLine, whileWorking, workingLine } from "../forms.js";
 import * as session from "../session.js";
