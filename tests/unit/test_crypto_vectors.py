@@ -1,50 +1,26 @@
 """The Python implementation reproduces tests/vectors/crypto-v1.json byte for byte."""
 
-import importlib.util
-import json
 import uuid
-from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 import crypto as c
 from crypto import primitives
+from tests.support import vectors
 
-VECTORS_DIR = Path(__file__).resolve().parents[1] / "vectors"
-VECTORS: dict[str, Any] = json.loads((VECTORS_DIR / "crypto-v1.json").read_text("utf-8"))
+VECTORS = vectors.load("crypto-v1.json")
 d = c.b64decode
 e = c.b64encode
-
-
-def replay(chunks: list[str]) -> Callable[[int], bytes]:
-    queue = [d(chunk) for chunk in chunks]
-
-    def rng(size: int) -> bytes:
-        chunk = queue.pop(0)
-        assert len(chunk) == size
-        return chunk
-
-    return rng
+replay = vectors.replay
 
 
 def identities() -> dict[str, c.Identity]:
-    return {
-        name: c.generate_identity(uuid.UUID(v["user_id"]), replay(v["rng"]))
-        for name, v in VECTORS["identities"].items()
-    }
+    return vectors.identities(VECTORS["identities"])
 
 
 def test_vectors_file_is_what_the_generator_produces() -> None:
-    spec = importlib.util.spec_from_file_location(
-        "make_crypto_vectors", VECTORS_DIR / "make_crypto_vectors.py"
-    )
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    assert module.render() == (VECTORS_DIR / "crypto-v1.json").read_text("utf-8")
+    assert vectors.matches_its_generator("crypto-v1.json", "make_crypto_vectors.py")
 
 
 def test_base64url_vectors() -> None:

@@ -2,50 +2,25 @@
 
 from __future__ import annotations
 
-import importlib.util
-import json
 import uuid
-from collections.abc import Callable
-from pathlib import Path
-from typing import Any
 
 import pytest
 
 import crypto as c
+from tests.support import vectors
 
-VECTORS_DIR = Path(__file__).resolve().parents[1] / "vectors"
-VECTORS: dict[str, Any] = json.loads((VECTORS_DIR / "journal-v1.json").read_text("utf-8"))
+VECTORS = vectors.load("journal-v1.json")
 d = c.b64decode
 e = c.b64encode
-
-
-def replay(chunks: list[str]) -> Callable[[int], bytes]:
-    queue = [d(chunk) for chunk in chunks]
-
-    def rng(size: int) -> bytes:
-        chunk = queue.pop(0)
-        assert len(chunk) == size
-        return chunk
-
-    return rng
+replay = vectors.replay
 
 
 def people() -> dict[str, c.Identity]:
-    return {
-        name: c.generate_identity(uuid.UUID(v["user_id"]), replay(v["rng"]))
-        for name, v in VECTORS["identities"].items()
-    }
+    return vectors.identities(VECTORS["identities"])
 
 
 def test_journal_vectors_file_is_what_the_generator_produces() -> None:
-    spec = importlib.util.spec_from_file_location(
-        "make_journal_vectors", VECTORS_DIR / "make_journal_vectors.py"
-    )
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    assert module.render() == (VECTORS_DIR / "journal-v1.json").read_text("utf-8")
+    assert vectors.matches_its_generator("journal-v1.json", "make_journal_vectors.py")
 
 
 def test_items_reproduce_byte_for_byte_and_open() -> None:
