@@ -23,19 +23,18 @@ from messaging.errors import (
     Forbidden,
     Gone,
     InvalidInput,
-    NotFound,
     PayloadTooLarge,
     RekeyRequired,
     StaleEpoch,
 )
 from messaging.events import publish_after_commit
-from messaging.policy import Action, Target, authorize
+from messaging.policy import Action
 from messaging.storage import accounts
 from messaging.storage import messages as store
 from messaging.storage import threads as thread_store
 from messaging.storage.database import UnitOfWork
 from messaging.storage.records import MessageRecord, ThreadRecord
-from messaging.threads import thread_for_member
+from messaging.threads import message_for_author, thread_for_member
 
 MAX_PAGE = 100
 MAX_SYNC_THREADS = 200
@@ -245,22 +244,8 @@ async def sync(
 async def _own_message(
     uow: UnitOfWork, actor: Actor | None, message_id: uuid.UUID
 ) -> tuple[Actor, ThreadRecord, MessageRecord]:
-    message = await store.get_message(uow.session, message_id)
-    if message is None or message.seq is None:
-        raise NotFound("No such message.")
-    thread = await thread_store.lock_thread(uow.session, message.thread_id)
-    assert thread is not None
-    member = None
-    if actor is not None:
-        member = await thread_store.get_member(uow.session, thread.id, actor.user_id)
-    allowed = authorize(
-        actor,
-        Action.CHANGE_OWN_MESSAGE,
-        Target(
-            thread.clinic_id,
-            actor_is_member=member is not None and member.left_at is None,
-            actor_is_author=actor is not None and message.sender_id == actor.user_id,
-        ),
+    allowed, thread, message = await message_for_author(
+        uow, actor, message_id, Action.CHANGE_OWN_MESSAGE
     )
     if message.state == "removed":
         raise Gone("That message was deleted.")

@@ -24,11 +24,13 @@ from messaging.errors import Conflict, InvalidInput, NotFound
 from messaging.events import publish_after_commit
 from messaging.policy import Action, Target, authorize, own
 from messaging.storage import accounts
+from messaging.storage import messages as message_store
 from messaging.storage import threads as store
 from messaging.storage.database import UnitOfWork
 from messaging.storage.records import (
     CommitRecord,
     IdentityKeyRecord,
+    MessageRecord,
     ThreadMemberRecord,
     ThreadRecord,
     UserRecord,
@@ -84,6 +86,31 @@ async def thread_for_member(
         actor_is_member=member is not None and member.left_at is None,
     )
     return authorize(actor, action, target), thread
+
+
+async def message_for_author(
+    uow: UnitOfWork, actor: Actor | None, message_id: uuid.UUID, action: Action
+) -> tuple[Actor, ThreadRecord, MessageRecord]:
+    """A delivered message, its thread locked, for an action only its author may take while
+    a member (edit, delete, flag urgent): the allowed actor, the thread and the message."""
+    message = await message_store.get_message(uow.session, message_id)
+    if message is None or message.seq is None:
+        raise NotFound("No such message.")
+    thread = await store.lock_thread(uow.session, message.thread_id)
+    assert thread is not None
+    member = None
+    if actor is not None:
+        member = await store.get_member(uow.session, thread.id, actor.user_id)
+    allowed = authorize(
+        actor,
+        action,
+        Target(
+            thread.clinic_id,
+            actor_is_member=member is not None and member.left_at is None,
+            actor_is_author=actor is not None and message.sender_id == actor.user_id,
+        ),
+    )
+    return allowed, thread, message
 
 
 async def direct_roster(uow: UnitOfWork, actor: Actor | None, client_id: uuid.UUID) -> Roster:

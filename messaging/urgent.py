@@ -28,12 +28,11 @@ from messaging.events import publish_after_commit
 from messaging.policy import Action, Target, authorize, clinic_of, own
 from messaging.schedules import schedule_of
 from messaging.storage import accounts
-from messaging.storage import messages as message_store
 from messaging.storage import threads as thread_store
 from messaging.storage import urgent as store
 from messaging.storage.database import UnitOfWork
 from messaging.storage.records import UrgentFlagRecord, UserRecord
-from messaging.threads import thread_for_member
+from messaging.threads import message_for_author, thread_for_member
 from messaging.working_time import next_working_start
 
 NOTICE_KIND = "email.urgent_notice"
@@ -117,23 +116,7 @@ async def flag_message(
     """Mark the actor's own message urgent and tell every therapist of the thread and the
     clinic's on-call contacts now. Flagging the same message again tells nobody twice.
     The 21st flag within an hour is refused (rate_limited) and changes nothing."""
-    message = await message_store.get_message(uow.session, message_id)
-    if message is None or message.seq is None:
-        raise NotFound("No such message.")
-    thread = await thread_store.lock_thread(uow.session, message.thread_id)
-    assert thread is not None
-    member = None
-    if actor is not None:
-        member = await thread_store.get_member(uow.session, thread.id, actor.user_id)
-    allowed = authorize(
-        actor,
-        Action.FLAG_URGENT,
-        Target(
-            thread.clinic_id,
-            actor_is_member=member is not None and member.left_at is None,
-            actor_is_author=actor is not None and message.sender_id == actor.user_id,
-        ),
-    )
+    allowed, thread, message = await message_for_author(uow, actor, message_id, Action.FLAG_URGENT)
     if message.state != "visible":
         raise InvalidInput("message: only a delivered message can be marked urgent.")
     now = ctx.clock.now()
