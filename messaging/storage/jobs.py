@@ -170,6 +170,22 @@ async def finish_job(
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
+async def finish_plain_jobs(
+    session: AsyncSession, *, job_ids: Sequence[int], claim_token: str, state: str, now: datetime
+) -> set[int]:
+    """Record one outcome with nothing else to set (no new run time, no error) for many jobs
+    in one statement, for those this claim still owns; returns the ids it recorded."""
+    if not job_ids:
+        return set()
+    result = await session.execute(
+        update(jobs)
+        .where(jobs.c.id.in_(job_ids), jobs.c.claim_token == claim_token, jobs.c.state == "running")
+        .values(state=state, claim_token=None, lease_expires_at=None, updated_at=now)
+        .returning(jobs.c.id)
+    )
+    return set(result.scalars())
+
+
 async def release_job(
     session: AsyncSession, *, job_id: int, claim_token: str, now: datetime
 ) -> None:

@@ -371,6 +371,33 @@ async def test_a_batch_records_each_jobs_own_outcome(
     assert (dead.state, dead.last_error) == ("dead", "550 no such mailbox")
 
 
+async def test_a_runner_that_lost_its_lease_does_not_overwrite_the_new_owners_outcome(
+    database: Database, clock: FrozenClock
+) -> None:
+    job_id = await add_job(database, clock)
+    started, finish = asyncio.Event(), asyncio.Event()
+
+    async def slow(job: JobRecord) -> None:
+        started.set()
+        await finish.wait()
+
+    async def failing(job: JobRecord) -> None:
+        raise ConnectionError("the new owner's relay is away")
+
+    first = asyncio.create_task(runner_for(database, clock, test_record=slow).run_due())
+    await started.wait()
+    clock.advance(timedelta(seconds=31))  # the first claim's lease ran out
+    assert await runner_for(database, clock, test_record=failing).run_due() == 1
+    finish.set()
+    await first  # finishes "done" under a claim it no longer holds
+
+    job = await read_job(database, job_id)
+    assert (job.state, job.last_error) == (
+        "queued",
+        "ConnectionError: the new owner's relay is away",
+    )
+
+
 async def test_concurrent_jobs_about_one_person_keep_their_order(
     database: Database, clock: FrozenClock
 ) -> None:
