@@ -39,6 +39,13 @@ class Action(enum.StrEnum):
     READ_INBOX = "inbox.read"
     MANAGE_LIVE_SESSIONS = "live_sessions.manage"
     READ_OVERDUE_COUNTS = "clinic.read_overdue_counts"
+    CREATE_GROUP = "groups.create"
+    NAME_GROUP_MODERATOR = "groups.name_moderator"
+    LIST_CLINIC_GROUPS = "groups.list_clinic"
+    JOIN_GROUP = "groups.join"
+    READ_GROUP = "groups.read"
+    POST_IN_GROUP = "groups.post"
+    MODERATE_GROUP = "groups.moderate"
 
 
 class Relation(enum.Enum):
@@ -48,6 +55,9 @@ class Relation(enum.Enum):
     CARE_TEAM = "the client themself or a therapist on the client's care team"
     THREAD_MEMBER = "a current member of the thread"
     AUTHOR = "the member who sent the message"
+    GROUP_INVITEE = "invited to the group and not yet joined"
+    GROUP_MEMBER = "an active member of the group"
+    GROUP_MODERATOR = "an active moderator of the group"
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +93,13 @@ RULES: dict[Action, Rule] = {
     Action.READ_INBOX: Rule(THERAPISTS, Relation.SELF),
     Action.MANAGE_LIVE_SESSIONS: Rule(THERAPISTS, Relation.THREAD_MEMBER),
     Action.READ_OVERDUE_COUNTS: Rule(ADMINS, Relation.SAME_CLINIC),
+    Action.CREATE_GROUP: Rule(ADMINS, Relation.SAME_CLINIC),
+    Action.NAME_GROUP_MODERATOR: Rule(ADMINS, Relation.SAME_CLINIC),
+    Action.LIST_CLINIC_GROUPS: Rule(ADMINS, Relation.SAME_CLINIC),
+    Action.JOIN_GROUP: Rule(EVERYONE, Relation.GROUP_INVITEE),
+    Action.READ_GROUP: Rule(EVERYONE, Relation.GROUP_MEMBER),
+    Action.POST_IN_GROUP: Rule(EVERYONE, Relation.GROUP_MEMBER),
+    Action.MODERATE_GROUP: Rule(EVERYONE, Relation.GROUP_MODERATOR),
 }
 
 
@@ -96,6 +113,8 @@ class Target:
     actor_is_member: bool = False
     actor_on_care_team: bool = False
     actor_is_author: bool = False
+    # In a group: "invited", "member" or "moderator" (active), or None.
+    actor_group_role: str | None = None
 
 
 def authorize(actor: Actor | None, action: Action, target: Target) -> Actor:
@@ -123,6 +142,14 @@ def authorize(actor: Actor | None, action: Action, target: Target) -> Actor:
         raise NotFound()
     if rule.relation is Relation.AUTHOR and not target.actor_is_author:
         raise Forbidden("Only the sender can change a message.")
+    if rule.relation is Relation.GROUP_INVITEE and target.actor_group_role != "invited":
+        raise NotFound()
+    if rule.relation in (Relation.GROUP_MEMBER, Relation.GROUP_MODERATOR) and (
+        target.actor_group_role not in ("member", "moderator")
+    ):
+        raise NotFound()
+    if rule.relation is Relation.GROUP_MODERATOR and target.actor_group_role != "moderator":
+        raise Forbidden("Only the group's moderators can do that.")
     return actor
 
 

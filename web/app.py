@@ -21,7 +21,7 @@ from web.health import healthz, readyz
 from web.middleware import RequestIdMiddleware, SecurityHeadersMiddleware
 from web.pages import Page, content_security_policy, load_index_page, page_routes
 from web.realtime import SocketIOPublisher, create_socket_server
-from web.routes import accounts, clinic, delayed_reply, notifications, threads
+from web.routes import accounts, clinic, delayed_reply, groups, notifications, threads
 
 # Something the process runs beside the web app for its lifetime (e.g. the in-process
 # job runner in embedded mode), supplied by the composition root.
@@ -79,6 +79,7 @@ def http_routes(settings: Settings, page: Page) -> list[BaseRoute]:
         *threads.routes,
         *notifications.routes,
         *delayed_reply.routes,
+        *groups.routes,
         *page_routes(page, settings.node_modules_dir),
     ]
 

@@ -16,6 +16,7 @@ import httpx
 import crypto
 from crypto import KDF_MODERATE, Identity, KdfParams, b64decode, b64encode
 from web.sdk_errors import ApiError
+from web.sdk_groups import Groups
 from web.sdk_realtime import Realtime
 from web.sdk_threads import Conversations
 
@@ -59,6 +60,7 @@ class InterludeClient:
         self.unlocked: Unlocked | None = None
         self._http = httpx.AsyncClient(base_url=self.base_url, transport=transport, timeout=30)
         self.threads = Conversations(self)
+        self.groups = Groups(self)
 
     def realtime(self) -> Realtime:
         """A Socket.IO connection for live events (connect it with `await rt.connect()`)."""

@@ -19,6 +19,14 @@ EVENTS = (
     "thread_updated",
     "key_changed",
     "session_ended",
+    "group_invited",
+    "group_post",
+    "group_post_updated",
+    "group_post_moderated",
+    "group_updated",
+    "group_queue",
+    "group_muted",
+    "group_removed",
 )
 
 
