@@ -113,6 +113,27 @@ class Groups:
     ) -> str:
         """Create a group (as a clinic admin): the info key is sealed to each named
         moderator and to the admins (this one by default), nobody else."""
+        body = await self.creation_body(
+            policy=policy,
+            title=title,
+            description=description,
+            guidelines=guidelines,
+            moderators=moderators,
+            admins=admins,
+        )
+        await self._client.request("POST", "/api/groups", body)
+        return str(body["thread_id"])
+
+    async def creation_body(
+        self,
+        *,
+        policy: str,
+        title: str,
+        description: str,
+        guidelines: str,
+        moderators: list[str],
+        admins: list[str] | None = None,
+    ) -> Json:
         thread_id = uuid.uuid4()
         info_key = secrets.token_bytes(32)
         plaintext = json.dumps(
@@ -127,15 +148,13 @@ class Groups:
             )
             for who in {*moderators, *admin_ids}
         }
-        body = {
+        return {
             "thread_id": str(thread_id),
             "policy": policy,
             "info": b64encode(g.encrypt_group_info(info_key, thread_id, plaintext)),
             "admin_seals": {u: seal_to[u] for u in admin_ids},
             "moderators": {u: seal_to[u] for u in moderators},
         }
-        await self._client.request("POST", "/api/groups", body)
-        return str(thread_id)
 
     def _me(self) -> str:
         assert self._client.unlocked is not None
@@ -198,58 +217,12 @@ class Groups:
     async def join(self, thread_id: str, pseudonym: str) -> Json:
         """Accept an invitation under `pseudonym`, adding this membership in a new epoch.
         Loses of the compare-and-swap rebuild on the winner after a jittered pause."""
-        tid = uuid.UUID(thread_id)
         for attempt in range(MAX_ATTEMPTS):
-            detail = await self.detail(thread_id)
-            me = detail["me"]
-            membership = self._membership(tid, me["member_id"])
-            commits = await self._commits(thread_id)
-            active = [m for m in detail["members"] if m["state"] == "active"]
-            bundles = self._member_bundles(detail)
-            members = [
-                crypto.NewMember.from_bundle(bundles[m["member_id"]], ROLES[m["role"]])
-                for m in active
-            ]
-            members.append(
-                crypto.NewMember(
-                    membership.user_id, ROLES[me["role"]], membership.key_id, membership.box_pk
-                )
-            )
-            epoch_key = crypto.create_epoch_key()
-            previous = commits[-1] if commits else None
-            epoch = previous.epoch + 1 if previous else 0
-            commit = crypto.create_commit(
-                membership,
-                tid,
-                epoch,
-                previous.hash if previous else crypto.GENESIS_PREV_HASH,
-                members,
-                epoch_key,
-            )
-            body: Json = {
-                "pseudonym": pseudonym,
-                "certificate": b64encode(
-                    g.create_membership_certificate(self._account, tid, membership)
-                ),
-                "commit": b64encode(commit),
-            }
-            if me["role"] == "moderator":
-                moderators = [
-                    (uuid.UUID(m["member_id"]), bundles[m["member_id"]].box_pk)
-                    for m in active
-                    if m["role"] == "moderator"
-                ]
-                generation = max((k["generation"] for k in detail["moderator_keys"]), default=0)
-                package, _ = g.create_moderator_key(
-                    membership,
-                    tid,
-                    generation + 1,
-                    [*moderators, (membership.user_id, membership.box_pk)],
-                )
-                body["moderator_key"] = b64encode(package)
             try:
                 joined: Json = await self._client.request(
-                    "POST", f"/api/groups/{thread_id}/join", body
+                    "POST",
+                    f"/api/groups/{thread_id}/join",
+                    await self.join_body(thread_id, pseudonym),
                 )
             except ApiError as error:
                 if error.status != 409 or attempt == MAX_ATTEMPTS - 1:
@@ -260,6 +233,58 @@ class Groups:
             return joined
         raise AssertionError("unreachable")
 
+    async def join_body(self, thread_id: str, pseudonym: str) -> Json:
+        """The membership certificate and the commit adding this membership (and, for a
+        moderator, a fresh moderators' key), built on the group's current epoch."""
+        tid = uuid.UUID(thread_id)
+        detail = await self.detail(thread_id)
+        me = detail["me"]
+        membership = self._membership(tid, me["member_id"])
+        commits = await self._commits(thread_id)
+        active = [m for m in detail["members"] if m["state"] == "active"]
+        bundles = self._member_bundles(detail)
+        members = [
+            crypto.NewMember.from_bundle(bundles[m["member_id"]], ROLES[m["role"]]) for m in active
+        ]
+        members.append(
+            crypto.NewMember(
+                membership.user_id, ROLES[me["role"]], membership.key_id, membership.box_pk
+            )
+        )
+        epoch_key = crypto.create_epoch_key()
+        previous = commits[-1] if commits else None
+        epoch = previous.epoch + 1 if previous else 0
+        commit = crypto.create_commit(
+            membership,
+            tid,
+            epoch,
+            previous.hash if previous else crypto.GENESIS_PREV_HASH,
+            members,
+            epoch_key,
+        )
+        body: Json = {
+            "pseudonym": pseudonym,
+            "certificate": b64encode(
+                g.create_membership_certificate(self._account, tid, membership)
+            ),
+            "commit": b64encode(commit),
+        }
+        if me["role"] == "moderator":
+            moderators = [
+                (uuid.UUID(m["member_id"]), bundles[m["member_id"]].box_pk)
+                for m in active
+                if m["role"] == "moderator"
+            ]
+            generation = max((k["generation"] for k in detail["moderator_keys"]), default=0)
+            package, _ = g.create_moderator_key(
+                membership,
+                tid,
+                generation + 1,
+                [*moderators, (membership.user_id, membership.box_pk)],
+            )
+            body["moderator_key"] = b64encode(package)
+        return body
+
     async def _commits(self, thread_id: str) -> list[crypto.Commit]:
         found = await self._client.request("GET", f"/api/groups/{thread_id}/commits")
         return [crypto.parse_commit(b64decode(c["commit"])) for c in found["commits"]]
@@ -269,6 +294,8 @@ class Groups:
         they add) and open this membership's epoch seals and moderator keys."""
         tid = uuid.UUID(thread_id)
         keys = self._keys.setdefault(tid, GroupKeys(tid))
+        # Commits first: the detail read after them names every member they mention.
+        commits = await self._commits(thread_id)
         detail = await self.detail(thread_id)
         keys.detail = detail
         bundles = self._member_bundles(detail)
@@ -276,7 +303,7 @@ class Groups:
         membership = self._membership(tid, detail["me"]["member_id"])
         previous = None
         keys.commits = []
-        for commit in await self._commits(thread_id):
+        for commit in commits:
             author_pk = sign_keys.get(commit.author_key_id)
             if author_pk is None:
                 raise CryptoError("a commit is signed by an unknown membership key")
@@ -398,6 +425,16 @@ class Groups:
 
     async def report(self, thread_id: str, post: GroupPost, category: int, note: str = "") -> Json:
         """Report a post: its message key (and the note) sealed to the moderators' key."""
+        found: Json = await self._client.request(
+            "POST",
+            f"/api/group-posts/{post.id}/report",
+            await self.report_body(thread_id, post, category, note),
+        )
+        return found
+
+    async def report_body(
+        self, thread_id: str, post: GroupPost, category: int, note: str = ""
+    ) -> Json:
         keys = await self.load(thread_id)
         envelope = crypto.parse_envelope(b64decode(post.raw["envelope"]))
         membership_bundle = self._member_bundles(keys.detail)[post.member_id]
@@ -413,12 +450,7 @@ class Groups:
         seal = g.seal_report(
             envelope, message_key, g.ReportCategory(category), note, self._moderator_pk(keys.detail)
         )
-        found: Json = await self._client.request(
-            "POST",
-            f"/api/group-posts/{post.id}/report",
-            {"category": category, "seal": b64encode(seal)},
-        )
-        return found
+        return {"category": category, "seal": b64encode(seal)}
 
     # -- moderators ----------------------------------------------------------------------
 
@@ -465,6 +497,14 @@ class Groups:
 
     async def approve(self, thread_id: str, message_id: str) -> Json:
         """Release a held post's key under the current epoch key; it is delivered."""
+        answer: Json = await self._client.request(
+            "POST",
+            f"/api/group-posts/{message_id}/approve",
+            await self.approval_body(thread_id, message_id),
+        )
+        return answer["post"]  # type: ignore[no-any-return]
+
+    async def approval_body(self, thread_id: str, message_id: str) -> Json:
         keys = await self.load(thread_id)
         found = await self._client.request("GET", f"/api/groups/{thread_id}/queue")
         raw = next(p for p in found["held"] if p["id"] == message_id)
@@ -472,10 +512,7 @@ class Groups:
         release = g.release_held_key(
             self._held_key(keys, envelope), envelope, keys.epoch, keys.epoch_keys[keys.epoch]
         )
-        answer: Json = await self._client.request(
-            "POST", f"/api/group-posts/{message_id}/approve", {"release": b64encode(release)}
-        )
-        return answer["post"]  # type: ignore[no-any-return]
+        return {"release": b64encode(release)}
 
     async def reject(self, message_id: str, reason: str) -> None:
         await self._client.request(
@@ -503,29 +540,12 @@ class Groups:
         self, thread_id: str, member_id: str, *, forbid_rejoin: bool = False
     ) -> int:
         """Remove a member with a new epoch sealed to everyone else."""
-        tid = uuid.UUID(thread_id)
         for attempt in range(MAX_ATTEMPTS):
-            keys = await self.load(thread_id)
-            detail = keys.detail
-            bundles = self._member_bundles(detail)
-            members = [
-                crypto.NewMember.from_bundle(bundles[m["member_id"]], ROLES[m["role"]])
-                for m in detail["members"]
-                if m["state"] == "active" and m["member_id"] != member_id
-            ]
-            commit = crypto.create_commit(
-                self._membership(tid, detail["me"]["member_id"]),
-                tid,
-                keys.epoch + 1,
-                keys.commits[-1].hash,
-                members,
-                crypto.create_epoch_key(),
-            )
             try:
                 answer = await self._client.request(
                     "POST",
                     f"/api/groups/{thread_id}/members/{member_id}/remove",
-                    {"commit": b64encode(commit), "forbid_rejoin": forbid_rejoin},
+                    await self.removal_body(thread_id, member_id, forbid_rejoin=forbid_rejoin),
                 )
             except ApiError as error:
                 if error.status != 409 or attempt == MAX_ATTEMPTS - 1:
@@ -535,3 +555,26 @@ class Groups:
             await self.load(thread_id)
             return int(answer["epoch"])
         raise AssertionError("unreachable")
+
+    async def removal_body(
+        self, thread_id: str, member_id: str, *, forbid_rejoin: bool = False
+    ) -> Json:
+        """The next epoch's commit without `member_id`, sealed to everyone else."""
+        tid = uuid.UUID(thread_id)
+        keys = await self.load(thread_id)
+        detail = keys.detail
+        bundles = self._member_bundles(detail)
+        members = [
+            crypto.NewMember.from_bundle(bundles[m["member_id"]], ROLES[m["role"]])
+            for m in detail["members"]
+            if m["state"] == "active" and m["member_id"] != member_id
+        ]
+        commit = crypto.create_commit(
+            self._membership(tid, detail["me"]["member_id"]),
+            tid,
+            keys.epoch + 1,
+            keys.commits[-1].hash,
+            members,
+            crypto.create_epoch_key(),
+        )
+        return {"commit": b64encode(commit), "forbid_rejoin": forbid_rejoin}

@@ -26,9 +26,7 @@ async def group_world(
 ) -> GroupWorld:
     admin = await api.create_clinic()
     moderator = await api.invite_and_register(admin, "therapist", "Dr. Okafor")
-    people = [
-        await api.invite_and_register(admin, "client", f"Client {n}") for n in range(members)
-    ]
+    people = [await api.invite_and_register(admin, "client", f"Client {n}") for n in range(members)]
     thread_id = await admin.client.groups.create(
         policy=policy,
         title="Thursday evening support",
