@@ -8,7 +8,6 @@ from typing import Any
 import pytest
 
 import crypto
-
 from tests.support.groups import GUIDELINES, group_world
 from tests.support.world import Api
 from web.client import ApiError
