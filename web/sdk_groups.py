@@ -329,19 +329,9 @@ class Groups:
         """Post: sealed to the epoch key, or (pre-moderated, not a moderator) to the
         moderators' key, held until a moderator approves."""
         for attempt in range(3):
-            keys = await self.load(thread_id)
-            detail, tid = keys.detail, keys.thread_id
-            membership = self._membership(tid, detail["me"]["member_id"])
-            held = detail["policy"] == "premoderated" and detail["me"]["role"] != "moderator"
-            options: Json = {"epoch_key": keys.epoch_keys.get(keys.epoch)}
-            if held:
-                options = {"moderator_pk": self._moderator_pk(detail)}
-            envelope = crypto.seal_message(
-                membership, tid, max(keys.epoch, 0), text.encode(), **options
-            )
             try:
                 sent: Json = await self._client.request(
-                    "POST", f"/api/groups/{thread_id}/posts", {"envelope": b64encode(envelope)}
+                    "POST", f"/api/groups/{thread_id}/posts", await self.post_body(thread_id, text)
                 )
             except ApiError as error:
                 if error.code == "stale_epoch" and attempt < 2:
@@ -349,6 +339,20 @@ class Groups:
                 raise
             return sent["post"]  # type: ignore[no-any-return]
         raise AssertionError("unreachable")
+
+    async def post_body(self, thread_id: str, text: str) -> Json:
+        """The signed envelope of a post, sealed for the group's current epoch."""
+        keys = await self.load(thread_id)
+        detail, tid = keys.detail, keys.thread_id
+        membership = self._membership(tid, detail["me"]["member_id"])
+        held = detail["policy"] == "premoderated" and detail["me"]["role"] != "moderator"
+        options: Json = {"epoch_key": keys.epoch_keys.get(keys.epoch)}
+        if held:
+            options = {"moderator_pk": self._moderator_pk(detail)}
+        envelope = crypto.seal_message(
+            membership, tid, max(keys.epoch, 0), text.encode(), **options
+        )
+        return {"envelope": b64encode(envelope)}
 
     def _moderator_pk(self, detail: Json) -> bytes:
         bundles = self._member_bundles(detail)
