@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import crypto
 from crypto import CryptoError, KeyScope
-from messaging import notifications
+from messaging import jobs, notifications
 from messaging.actors import Actor
 from messaging.clock import iso_utc
 from messaging.context import ServiceContext
@@ -150,7 +150,7 @@ async def send_post(
         await tell_moderators(
             uow, ctx, thread.id, {"reason": "held", "message_id": str(message.id)}
         )
-        await notify(uow, ctx, message, await moderator_ids(uow, thread.id))
+        await notify(uow, ctx, message, "moderators")
     else:
         assert seq is not None
         await store.advance_read(uow.session, me.id, seq)
@@ -163,17 +163,40 @@ async def moderator_ids(uow: UnitOfWork, thread_id: uuid.UUID) -> list[uuid.UUID
     return [m.user_id for m in await store.members(uow.session, thread_id) if m.role == "moderator"]
 
 
+NOTICES_KIND = "group.notices"
+
+
 async def notify(
-    uow: UnitOfWork, ctx: ServiceContext, message: MessageRecord, user_ids: list[uuid.UUID]
+    uow: UnitOfWork, ctx: ServiceContext, message: MessageRecord, audience: str
 ) -> None:
-    """Email notices per each recipient's preferences (they carry no group name or text)."""
-    await notifications.message_arrived(uow, ctx, message, user_ids)
+    """Queue the notices about a post for its audience ("members" or "moderators"): one
+    durable job in this transaction, so a post to 500 members stays a short transaction."""
+    await jobs.enqueue(
+        uow,
+        NOTICES_KIND,
+        {"message_id": str(message.id), "audience": audience},
+        now=ctx.clock.now(),
+    )
+
+
+async def send_notices(
+    uow: UnitOfWork, ctx: ServiceContext, message_id: uuid.UUID, audience: str
+) -> None:
+    """(Worker) Email notices per each recipient's preferences: immediate, digest or off,
+    quiet hours. They carry no group name and no text."""
+    found = await store.get_post(uow.session, message_id)
+    if found is None:
+        return
+    message = found[0]
+    members = await store.members(uow.session, message.thread_id)
+    recipients = [m.user_id for m in members if audience == "members" or m.role == "moderator"]
+    await notifications.message_arrived(uow, ctx, message, recipients)
+    await uow.commit()
 
 
 async def deliver(uow: UnitOfWork, ctx: ServiceContext, post: Post) -> None:
     """One emit of the post to the group's room, and notices to the members."""
-    members = await store.members(uow.session, post.message.thread_id)
-    await notify(uow, ctx, post.message, [m.user_id for m in members])
+    await notify(uow, ctx, post.message, "members")
     await publish_to_group_after_commit(
         uow, ctx.events, "group_post", post_payload(post), post.message.thread_id
     )

@@ -338,12 +338,7 @@ async def report(
     await tell_moderators(
         uow, ctx, access.thread.id, {"reason": "report", "message_id": str(message_id)}
     )
-    moderators = [
-        m.user_id
-        for m in await store.members(uow.session, access.thread.id)
-        if m.role == "moderator"
-    ]
-    await notify(uow, ctx, message, [u for u in moderators if u != access.actor.user_id])
+    await notify(uow, ctx, message, "moderators")
     await _record(
         uow, ctx, access, "group.post_reported", "message", message_id, {"category": category}
     )

@@ -240,7 +240,7 @@ class Groups:
         detail = await self.detail(thread_id)
         me = detail["me"]
         membership = self._membership(tid, me["member_id"])
-        commits = await self._commits(thread_id)
+        commits = await self._commits(thread_id, detail["epoch"] - 1)  # the latest only
         active = [m for m in detail["members"] if m["state"] == "active"]
         bundles = self._member_bundles(detail)
         members = [
@@ -285,8 +285,9 @@ class Groups:
             body["moderator_key"] = b64encode(package)
         return body
 
-    async def _commits(self, thread_id: str) -> list[crypto.Commit]:
-        found = await self._client.request("GET", f"/api/groups/{thread_id}/commits")
+    async def _commits(self, thread_id: str, after_epoch: int = -1) -> list[crypto.Commit]:
+        params = {"after_epoch": after_epoch} if after_epoch >= 0 else None
+        found = await self._client.request("GET", f"/api/groups/{thread_id}/commits", params=params)
         return [crypto.parse_commit(b64decode(c["commit"])) for c in found["commits"]]
 
     async def load(self, thread_id: str) -> GroupKeys:
@@ -294,15 +295,15 @@ class Groups:
         they add) and open this membership's epoch seals and moderator keys."""
         tid = uuid.UUID(thread_id)
         keys = self._keys.setdefault(tid, GroupKeys(tid))
-        # Commits first: the detail read after them names every member they mention.
-        commits = await self._commits(thread_id)
+        # Commits first (only those not verified yet): the detail read after them names
+        # every member they mention.
+        commits = await self._commits(thread_id, keys.epoch)
         detail = await self.detail(thread_id)
         keys.detail = detail
         bundles = self._member_bundles(detail)
         sign_keys = {b.key_id: b.sign_pk for b in bundles.values()}
         membership = self._membership(tid, detail["me"]["member_id"])
-        previous = None
-        keys.commits = []
+        previous = keys.commits[-1] if keys.commits else None
         for commit in commits:
             author_pk = sign_keys.get(commit.author_key_id)
             if author_pk is None:

@@ -10,6 +10,7 @@ from messaging.settings import Settings
 from messaging.storage.database import Database
 from worker.account_emails import AccountEmails
 from worker.delayed_reply_jobs import DelayedReplyJobs
+from worker.group_jobs import GroupJobs
 from worker.mail import Mailer
 from worker.message_emails import MessageEmails
 from worker.outgoing import Outgoing
@@ -29,4 +30,5 @@ def build_registry(
     AccountEmails(database, outgoing).register(registry)
     MessageEmails(database, outgoing).register(registry)
     DelayedReplyJobs(database, outgoing).register(registry)
+    GroupJobs(database, outgoing).register(registry)
     return registry
