@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
 
 from tests.support.world import Api, Person
+from web.sdk_realtime import Realtime
 
 GUIDELINES = "Be kind. No names, no addresses. Nothing you would not say in the room."
 
@@ -44,3 +46,31 @@ async def group_world(
         if join:
             await person.client.groups.join(thread_id, f"Pseudonym {n}")
     return world
+
+
+async def every_member_receives_every_post_once_in_order(
+    world: GroupWorld, realtimes: list[Realtime], posters: int, posts_each: int
+) -> None:
+    """`posters` members post `posts_each` posts concurrently; every connected member must
+    receive each post exactly once, in seq order (asserted here)."""
+    senders = world.members[:posters]
+
+    async def post_all(person: Person, n: int) -> None:
+        for k in range(posts_each):
+            await person.client.groups.post(world.thread_id, f"post {n}.{k}")
+
+    await asyncio.gather(*(post_all(p, n) for n, p in enumerate(senders)))
+    total = posters * posts_each
+
+    async def received(rt: Realtime) -> list[int]:
+        seqs: list[int] = []
+        while len(seqs) < total:
+            _, event = await rt.next("group_post", wait_seconds=60)
+            seqs.append(event["seq"])
+        return seqs
+
+    for seqs in await asyncio.gather(*(received(rt) for rt in realtimes)):
+        assert seqs == list(range(1, total + 1))
+    for rt in realtimes:
+        extra = [rt.events.get_nowait() for _ in range(rt.events.qsize())]
+        assert [name for name, _ in extra if name == "group_post"] == []
