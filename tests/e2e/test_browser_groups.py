@@ -75,6 +75,7 @@ def clinic(server: LiveServer, admin_link: str, *, sdk_group: bool = False) -> C
                 await therapist.groups.invite(thread_id, sam_id)
                 await sam.groups.join(thread_id, "Blue Heron")
                 await sam.groups.post(thread_id, "Good morning, everyone.")
+                await therapist.groups.post(thread_id, "Welcome, Blue Heron.")
             return Clinic(therapist_id, sam_id, alex_id, thread_id)
 
     return run_coroutine(build())
@@ -194,15 +195,13 @@ def test_a_held_post_waits_for_a_moderator_reaches_members_live_and_a_report_rea
     # Alex reports it; the report reaches the moderator's queue with the post and the note.
     alex.get_by_role("button", name="Report the post by Blue Heron").click()
     dialog = alex.get_by_role("dialog")
-    dialog.get_by_label("What is wrong with it?").select_option(
-        label="Someone may be at risk of harm"
-    )
+    dialog.get_by_label("What is wrong with it?").select_option(label="Someone may be at risk")
     dialog.get_by_label(re.compile("^Anything the moderators should know")).fill("He sounded low.")
     dialog.get_by_role("button", name="Send report").click()
     expect(alex.get_by_text("Thank you. The moderators will look at it.")).to_be_visible(
         timeout=LIVE
     )
-    report = moderator.locator(".queue-item", has_text="Report: Someone may be at risk of harm")
+    report = moderator.locator(".queue-item", has_text="Report: Someone may be at risk")
     expect(report).to_contain_text("Hello everyone, I am new here.", timeout=LIVE)
     expect(report).to_contain_text("He sounded low.")
 
@@ -221,15 +220,31 @@ def test_a_muted_member_is_told_until_when_and_a_removed_member_is_told_at_once(
 ) -> None:
     made = clinic(server, create_clinic(server, tmp_path, database_url), sdk_group=True)
     log = ConsoleLog()
+    # A group made with the SDK opens in the browser; the moderator's reply is unread.
     sam = browser_page(browser, log, viewport=PHONE)
-    open_groups(sam, server, SAM_EMAIL, f"/#/groups/{made.thread_id}")
+    open_groups(sam, server, SAM_EMAIL)
+    group = sam.get_by_role("link", name=re.compile("^Morning walk"))
+    expect(group).to_contain_text("1 unread", timeout=SLOW)
+    group.click()
     expect(sam.get_by_role("heading", name="Morning walk", level=1)).to_be_visible(timeout=SLOW)
-    expect(posts(sam)).to_have_count(1)
+    expect(posts(sam)).to_have_count(2)
     expect(posts(sam).first).to_contain_text("Good morning, everyone.")
+    expect(posts(sam).last).to_contain_text("Guide")
     expect(sam.get_by_role("button", name="Send", exact=True)).to_be_enabled()
 
+    # The moderator removes Sam's post with a reason; Sam sees it, and why.
     moderator = browser_page(browser, log, viewport=DESKTOP)
-    open_groups(moderator, server, THERAPIST_EMAIL, f"/#/groups/{made.thread_id}/moderation")
+    open_groups(moderator, server, THERAPIST_EMAIL, f"/#/groups/{made.thread_id}")
+    moderator.get_by_role("button", name="Remove the post by Blue Heron").click(timeout=SLOW)
+    dialog = moderator.get_by_role("dialog")
+    dialog.get_by_label(re.compile("^Why is it removed")).fill("Please leave out medicine names.")
+    dialog.get_by_role("button", name="Remove post").click()
+    expect(moderator.get_by_text("Removed. The author is told why.")).to_be_visible(timeout=LIVE)
+    expect(posts(sam).first).to_have_text(
+        re.compile("A moderator removed your post: Please leave out medicine names."), timeout=LIVE
+    )
+
+    moderator.get_by_role("link", name="Moderation").click()
     member = moderator.locator(".group-member", has_text="Blue Heron")
     member.get_by_role("button", name="Mute… Blue Heron").click(timeout=SLOW)
     moderator.get_by_role("dialog").get_by_label("For how long?").select_option(label="1 day")

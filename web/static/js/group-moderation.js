@@ -17,9 +17,9 @@ import * as session from "./session.js";
 
 const CATEGORIES = {
   1: "Harassment or unkind words",
-  2: "Someone may be at risk of harm",
+  2: "Someone may be at risk",
   3: "Spam or advertising",
-  4: "Shares someone's private details",
+  4: "Shares private details",
   5: "Something else",
 };
 const MUTE_FOR = [

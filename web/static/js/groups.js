@@ -20,12 +20,13 @@ export const POLICIES = {
 };
 const REPORT_REASONS = [
   ["1", "Harassment or unkind words"],
-  ["2", "Someone may be at risk of harm"],
+  ["2", "Someone may be at risk"],
   ["3", "Spam or advertising"],
-  ["4", "It shares someone's private details"],
+  ["4", "Shares private details"],
   ["5", "Something else"],
 ];
 const MAX_PSEUDONYM = 40;
+const NO_GROUPS = "You are not in any group yet. When a moderator invites you, the invitation appears here.";
 const PAGE = 50;
 const HELD = "Waiting for a moderator";
 const HELD_NOTE = "In this group a moderator reads each post first. Yours will say “Waiting for a moderator” until then.";
@@ -66,7 +67,7 @@ export function groupList({ signal }) {
   const invitations = h("ul", { className: "thread-list", "aria-label": "Invitations" });
   const invitationsPart = h("section", { className: "group-part", hidden: true }, h("h2", {}, "Invitations"), invitations);
   const items = h("ul", { className: "thread-list", "aria-labelledby": headingId });
-  const empty = h("p", { className: "empty", hidden: true }, "You are not in any group yet. When a moderator invites you, the invitation appears here.");
+  const empty = h("p", { className: "empty", hidden: true }, NO_GROUPS);
   const element = h(
     "section",
     { className: "group-part", "aria-labelledby": headingId },
@@ -113,6 +114,7 @@ export function groupList({ signal }) {
       invitationsPart.hidden = open.length === 0;
       replace(items, joined.map(item));
       empty.hidden = joined.length > 0;
+      empty.textContent = open.length > 0 ? "You have not joined a group yet." : NO_GROUPS;
       alert.clear();
     } catch (error) {
       alert.show(describe(error));
@@ -272,7 +274,9 @@ function postsView({ threadId, loaded, signal }) {
   const me = () => state.detail.me;
   const isModerator = () => me().role === "moderator";
   const entries = new Map(); // post id (or local id) -> entry
+  const nodes = new Map(); // the same keys -> {li, shown}
   let lastSeq = Math.max(0, state.detail.last_seq - PAGE);
+  let firstSeq = lastSeq + 1; // the earliest seq shown
   let removed = false;
   let readSent = 0;
 
@@ -280,10 +284,14 @@ function postsView({ threadId, loaded, signal }) {
   const status = statusLine();
   const list = h("ol", { className: "messages" });
   const empty = h("p", { className: "empty conversation-empty" }, "No posts yet. Only the members of this group can read what is written here.");
-  const scroller = h("div", { className: "message-scroller", role: "log", "aria-live": "polite", "aria-label": "Posts", tabindex: "0" }, empty, list);
+  const earlier = h("button", { type: "button", className: "button secondary small earlier", hidden: true }, "Show earlier posts");
+  // Quiet while the history is put in; only new posts are announced.
+  const scroller = h("div", { className: "message-scroller", role: "log", "aria-live": "off", "aria-label": "Posts", tabindex: "0" }, earlier, empty, list);
   const heldNote = h("p", { className: "hint composer-note group-held-note" });
   const composer = makeComposer({ onSend: send, onTyping: () => {} });
   const moderation = h("a", { href: `#/groups/${threadId}/moderation`, className: "button secondary small" }, "Moderation");
+  const waiting = h("span", { className: "unread-count", hidden: true });
+  moderation.append(waiting);
   const guidelines = h(
     "details",
     { className: "group-guidelines" },
@@ -323,6 +331,9 @@ function postsView({ threadId, loaded, signal }) {
     if (!entry.mine && entry.status === "visible" && entry.text !== null) {
       parts.push(" · ", h("button", { type: "button", className: "link-button", on: { click: () => report(entry) } }, "Report", h("span", { className: "visually-hidden" }, ` the post by ${entry.pseudonym}`)));
     }
+    if (!entry.mine && entry.status === "visible" && isModerator() && !removed) {
+      parts.push(" · ", h("button", { type: "button", className: "link-button", on: { click: () => removePost(entry) } }, "Remove", h("span", { className: "visually-hidden" }, ` the post by ${entry.pseudonym}`)));
+    }
     return h("p", { className: "message-foot" }, parts);
   }
 
@@ -345,22 +356,42 @@ function postsView({ threadId, loaded, signal }) {
     return h("p", { className: "message-text" }, entry.text);
   }
 
+  /** Updates the list in place: a post whose content did not change keeps its node, so
+   * the live region announces only what is new. */
   function render() {
     const stick = scroller.scrollHeight - scroller.scrollTop - scroller.clientHeight < 80;
-    const ordered = [...entries.values()].sort((a, b) => (a.seq ?? Infinity) - (b.seq ?? Infinity) || a.createdAt.localeCompare(b.createdAt));
-    replace(
-      list,
-      ordered.map((entry) =>
-        h(
-          "li",
-          { className: `message ${entry.mine ? "mine" : "theirs"}`, dataset: { status: entry.status, postId: entry.id ?? "" } },
+    const ordered = [...entries].sort(([, a], [, b]) => (a.seq ?? Infinity) - (b.seq ?? Infinity) || a.createdAt.localeCompare(b.createdAt));
+    const keep = new Set(ordered.map(([key]) => key));
+    for (const [key, node] of nodes) {
+      if (!keep.has(key)) {
+        node.li.remove();
+        nodes.delete(key);
+      }
+    }
+    let cursor = list.firstElementChild;
+    for (const [key, entry] of ordered) {
+      const shown = JSON.stringify([entry.status, entry.text, entry.reason, entry.pseudonym, entry.error, isModerator(), removed]);
+      let node = nodes.get(key);
+      if (!node) {
+        node = { li: h("li"), shown: null };
+        nodes.set(key, node);
+      }
+      if (node.shown !== shown) {
+        node.shown = shown;
+        node.li.className = `message ${entry.mine ? "mine" : "theirs"}`;
+        node.li.dataset.status = entry.status;
+        replace(
+          node.li,
           h("p", { className: "message-meta" }, h("span", { className: "sender" }, entry.mine ? "You" : entry.pseudonym ?? "A member")),
           body(entry),
           foot(entry),
-        ),
-      ),
-    );
+        );
+      }
+      if (node.li === cursor) cursor = cursor.nextElementSibling;
+      else list.insertBefore(node.li, cursor);
+    }
     empty.hidden = ordered.length > 0;
+    earlier.hidden = firstSeq <= 1;
     if (stick) scroller.scrollTop = scroller.scrollHeight;
   }
 
@@ -502,6 +533,51 @@ function postsView({ threadId, loaded, signal }) {
     if (done) status.show("Thank you. The moderators will look at it.");
   }
 
+  async function removePost(entry) {
+    const reasonId = uid("reason");
+    const reason = h("textarea", { id: reasonId, rows: "3", maxlength: "500" });
+    const done = await formDialog({
+      title: `Remove the post by ${entry.pseudonym ?? "a member"}`,
+      intro: "The group sees that a moderator removed it; its words are gone.",
+      fields: h("div", { className: "field" }, h("label", { for: reasonId }, "Why is it removed? (the author sees this)"), reason),
+      submitLabel: "Remove post",
+      submit: async () => {
+        if (!reason.value.trim()) throw new FormProblem("Write a short reason; the author will see it.");
+        await api("POST", `/api/group-posts/${entry.id}/remove`, { reason: reason.value.trim() });
+      },
+    });
+    if (done) status.show("Removed. The author is told why.");
+  }
+
+  async function countWaiting() {
+    if (!isModerator()) return;
+    try {
+      const queue = await api("GET", `/api/groups/${threadId}/queue`);
+      const count = queue.held.length + queue.reports.length;
+      waiting.hidden = count === 0;
+      replace(waiting, String(count), h("span", { className: "visually-hidden" }, " waiting"));
+    } catch (error) {
+      alert.show(describe(error));
+    }
+  }
+
+  earlier.addEventListener("click", async () => {
+    earlier.disabled = true;
+    try {
+      const from = Math.max(0, firstSeq - 1 - PAGE);
+      const { posts } = await api("GET", `/api/groups/${threadId}/posts?after_seq=${from}&before_seq=${firstSeq}&limit=${PAGE}`);
+      const top = list.firstElementChild;
+      for (const raw of posts) entries.set(raw.id, fromPost(raw));
+      firstSeq = from + 1;
+      render();
+      top?.scrollIntoView({ block: "start" });
+    } catch (error) {
+      alert.show(describe(error));
+    } finally {
+      earlier.disabled = false;
+    }
+  });
+
   // ------------------------------------------------------------ live
 
   const here = (event) => event.thread_id === threadId;
@@ -585,13 +661,19 @@ function postsView({ threadId, loaded, signal }) {
     },
     { signal },
   );
-  live.on("connect", () => sync(), { signal });
+  live.on("connect", () => sync().then(countWaiting), { signal });
+  live.on("group_queue", (event) => here(event) && countWaiting(), { signal });
   document.addEventListener("visibilitychange", markRead, { signal });
 
   composerState();
+  countWaiting();
   sync()
     .then(loadMine)
-    .then(render)
+    .then(() => {
+      render();
+      scroller.scrollTop = scroller.scrollHeight;
+      setTimeout(() => scroller.setAttribute("aria-live", "polite"), 300);
+    })
     .catch((error) => alert.show(describe(error)));
   return [head, alert.element, status.element, scroller, heldNote, composer.element];
 }
