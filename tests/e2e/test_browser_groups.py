@@ -145,6 +145,18 @@ def test_a_held_post_waits_for_a_moderator_reaches_members_live_and_a_report_rea
     admin.get_by_role("button", name="Create the group").click()
     expect(admin.get_by_text("The group is created.")).to_be_visible(timeout=SLOW)
     expect(admin.get_by_role("heading", name="Evening circle", level=3)).to_be_visible()
+    # Later she names herself a second moderator; the invitation reaches her list at once.
+    admin.get_by_role("button", name="Name a moderator… for Evening circle").click()
+    admin.get_by_role("dialog").get_by_label("Moderator").select_option(
+        label="Ada Admin (administrator)"
+    )
+    admin.get_by_role("dialog").get_by_role("button", name="Name moderator").click()
+    expect(admin.get_by_text("Ada Admin is invited to moderate Evening circle.")).to_be_visible(
+        timeout=SLOW
+    )
+    expect(admin.get_by_role("list", name="Invitations")).to_contain_text(
+        "Invited as a moderator", timeout=LIVE
+    )
     admin.context.close()
 
     # The moderator accepts under a name of her own and adds two of her clients.
@@ -204,6 +216,19 @@ def test_a_held_post_waits_for_a_moderator_reaches_members_live_and_a_report_rea
     report = moderator.locator(".queue-item", has_text="Report: Someone may be at risk")
     expect(report).to_contain_text("Hello everyone, I am new here.", timeout=LIVE)
     expect(report).to_contain_text("He sounded low.")
+
+    # A post the moderator rejects is never shown to the group; its author is told why.
+    write(sam, "Maybe I should name my old school here.")
+    second = moderator.locator(".queue-item", has_text="Maybe I should name my old school")
+    second.get_by_role("button", name="Reject… the post by Blue Heron").click(timeout=LIVE)
+    dialog = moderator.get_by_role("dialog")
+    dialog.get_by_label(re.compile("^Why is it not approved")).fill("Please keep places private.")
+    dialog.get_by_role("button", name="Reject post").click()
+    expect(moderator.get_by_text("Rejected. The author is told why.")).to_be_visible(timeout=LIVE)
+    expect(posts(sam).last).to_contain_text(
+        "A moderator did not approve this post: Please keep places private.", timeout=LIVE
+    )
+    expect(posts(alex)).to_have_count(1)
 
     # The moderation screen, the list and the invitation fit a phone too.
     moderator.set_viewport_size(PHONE)

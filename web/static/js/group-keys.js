@@ -112,6 +112,13 @@ export async function invitationBody(detail, userId) {
   return { user_id: userId, info_seal: sealInfoKey(detail.thread_id, infoKey, await accountBoxPk(userId)) };
 }
 
+/** The body of POST /api/groups/{id}/moderators (admins): the info key, opened with this
+ * admin's seal from the clinic's group list, sealed to the new moderator. */
+export async function moderatorBody(clinicGroup, userId) {
+  const infoKey = openInfoKey(clinicGroup.thread_id, clinicGroup.admin_seal);
+  return { user_id: userId, info_seal: sealInfoKey(clinicGroup.thread_id, infoKey, await accountBoxPk(userId)) };
+}
+
 /** member id -> verified membership bundle (members who have joined). */
 function memberBundles(detail) {
   const bundles = new Map();

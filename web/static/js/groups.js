@@ -12,6 +12,7 @@ import { alertLine, choice, field, statusLine } from "./forms.js";
 import * as keys from "./group-keys.js";
 import * as live from "./live.js";
 import { shortTime } from "./message-item.js";
+import { allPeople } from "./people.js";
 
 export const POLICIES = {
   open: { name: "Open group", words: "Posts reach everyone in the group at once." },
@@ -130,6 +131,7 @@ export function groupList({ signal }) {
 /** For admins: every group of the clinic with its policy and counts (title if sealed to them). */
 export function clinicGroups() {
   const alert = alertLine();
+  const status = statusLine();
   const rows = h("ul", { className: "cards" }, h("li", { className: "loading" }, "Loading the clinic's groups…"));
   const element = h(
     "section",
@@ -137,6 +139,7 @@ export function clinicGroups() {
     h("h2", {}, "The clinic's groups"),
     h("div", { className: "actions" }, h("a", { href: "#/groups/new", className: "button" }, "Create a group")),
     alert.element,
+    status.element,
     rows,
   );
   api("GET", "/api/clinic/groups")
@@ -150,12 +153,31 @@ export function clinicGroups() {
             { className: "card group-card" },
             h("h3", {}, group.admin_seal ? titleOf(group, group.admin_seal) : "A group created by another administrator"),
             h("p", {}, policyBadge(group.policy), ` ${plural(group.moderators, "moderator")} · ${plural(group.members, "member")}`),
+            group.admin_seal
+              ? h("div", { className: "actions" }, h("button", { type: "button", className: "button secondary small", on: { click: () => nameModerator(group, status).catch((error) => alert.show(describe(error))) } },
+                  "Name a moderator…", h("span", { className: "visually-hidden" }, ` for ${titleOf(group, group.admin_seal)}`)))
+              : null,
           ),
         ),
       );
     })
     .catch((error) => alert.show(describe(error)));
   return { element };
+}
+
+/** An administrator names another moderator (a therapist or administrator) for a group. */
+async function nameModerator(group, status) {
+  const staff = (await allPeople()).filter((p) => p.status === "active" && (p.role === "therapist" || p.role === "admin"));
+  const who = choice({ label: "Moderator", options: staff.map((p) => [p.id, `${p.display_name} (${p.role === "admin" ? "administrator" : "therapist"})`]) });
+  const title = titleOf(group, group.admin_seal);
+  const done = await formDialog({
+    title: `Name a moderator for ${title}`,
+    intro: "They are invited, and moderate once they join under a name of their own.",
+    fields: who.element,
+    submitLabel: "Name moderator",
+    submit: async () => api("POST", `/api/groups/${group.thread_id}/moderators`, await keys.moderatorBody(group, who.select.value)),
+  });
+  if (done) status.show(`${staff.find((p) => p.id === who.select.value)?.display_name ?? "They"} is invited to moderate ${title}.`);
 }
 
 function plural(count, word) {
