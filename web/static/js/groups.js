@@ -350,7 +350,7 @@ function postsView({ threadId, loaded, signal }) {
       } else if (entry.status === "rejected") parts.push(h("span", { className: "delivery", dataset: { status: "rejected" } }, "Not approved"));
       else parts.push(h("span", { className: "delivery", dataset: { status: "sent" } }, "Posted"));
     }
-    if (!entry.mine && entry.status === "visible" && entry.text !== null) {
+    if (!entry.mine && entry.status === "visible" && entry.text !== null && !isModerator() && !removed) {
       parts.push(" · ", h("button", { type: "button", className: "link-button", on: { click: () => report(entry) } }, "Report", h("span", { className: "visually-hidden" }, ` the post by ${entry.pseudonym}`)));
     }
     if (!entry.mine && entry.status === "visible" && isModerator() && !removed) {
