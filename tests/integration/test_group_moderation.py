@@ -301,7 +301,8 @@ async def test_every_moderation_action_is_audited_without_content(api: Api) -> N
         assert done[f"group.post_{action}"]["actor_id"] == world.moderator.user_id
     for action in ("group.member_muted", "group.member_removed", "group.report_handled"):
         assert done[action]["actor_id"] == world.moderator.user_id
-        assert done[action]["created_at"] and done[action]["hash"]
+        assert done[action]["created_at"]
+        assert done[action]["hash"]
     async with api.database.unit_of_work() as uow:
         rows = (await uow.session.execute(select(audit_events))).mappings().all()
     assert "SECRET" not in repr(rows)
