@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import crypto
 from crypto import CryptoError
 from crypto import groups as gcrypto
-from messaging import audit
+from messaging import audit, deletion
 from messaging.actors import Actor, Role
 from messaging.audit import AuditEntry
 from messaging.context import ServiceContext
@@ -28,6 +28,7 @@ from messaging.events import (
 )
 from messaging.policy import Action, Target, authorize, clinic_of, own
 from messaging.storage import accounts
+from messaging.storage import deletion as deletion_store
 from messaging.storage import groups as store
 from messaging.storage import threads as thread_store
 from messaging.storage.database import UnitOfWork
@@ -556,3 +557,14 @@ async def group_commits(
     action = Action.JOIN_GROUP if group_role(me) == "invited" else Action.READ_GROUP
     await group_for(uow, actor, thread_id, action)
     return await thread_store.list_commits(uow.session, thread_id, after_epoch=after_epoch)
+
+
+async def erase_memberships(uow: UnitOfWork, user_id: uuid.UUID) -> None:
+    """Deleting a person (`messaging.deletion`) ends their memberships as of their request,
+    without pseudonyms or certificates, and deletes their reports."""
+    state = await deletion_store.deletion_state(uow.session, user_id)
+    assert state is not None
+    await store.erase_memberships(uow.session, user_id, state[0])
+
+
+deletion.ERASERS.append(erase_memberships)

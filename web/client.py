@@ -17,8 +17,8 @@ import crypto
 from crypto import KDF_MODERATE, Identity, KdfParams, b64decode, b64encode
 from web.sdk_consultations import Consultations
 from web.sdk_errors import ApiError
-from web.sdk_journal import Journal
 from web.sdk_groups import Groups
+from web.sdk_journal import Journal
 from web.sdk_realtime import Realtime
 from web.sdk_threads import Conversations
 

@@ -10,8 +10,8 @@ from messaging.settings import Settings
 from messaging.storage.database import Database
 from worker.account_emails import AccountEmails
 from worker.delayed_reply_jobs import DelayedReplyJobs
-from worker.journal_jobs import JournalJobs
 from worker.group_jobs import GroupJobs
+from worker.journal_jobs import JournalJobs
 from worker.mail import Mailer
 from worker.message_emails import MessageEmails
 from worker.outgoing import Outgoing

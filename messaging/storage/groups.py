@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from messaging.storage.records import MessageRecord, Record
@@ -373,4 +373,26 @@ async def resolve_report(
         update(group_reports)
         .where(group_reports.c.id == report_id)
         .values(resolved_at=now, resolved_by=moderator_id)
+    )
+
+
+async def erase_memberships(session: AsyncSession, user_id: uuid.UUID, now: datetime) -> None:
+    """A deleted person's group traces: every membership ends (removed at `now` unless it
+    already had), its pseudonym, certificate and mute are dropped, the reports they made are
+    deleted and the keys published for their posts are cleared (the posts' ciphertext goes
+    with their other messages). The member ids stay: other members' commits name them."""
+    theirs = select(group_members.c.id).where(group_members.c.user_id == user_id)
+    await session.execute(delete(group_reports).where(group_reports.c.reporter_id.in_(theirs)))
+    await session.execute(
+        update(group_posts).where(group_posts.c.member_id.in_(theirs)).values(release=None)
+    )
+    await session.execute(
+        update(group_members)
+        .where(group_members.c.user_id == user_id, group_members.c.state != "removed")
+        .values(state="removed", removed_at=now)
+    )
+    await session.execute(
+        update(group_members)
+        .where(group_members.c.user_id == user_id)
+        .values(pseudonym=None, certificate=None, muted_until=None)
     )

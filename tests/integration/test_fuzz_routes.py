@@ -26,7 +26,7 @@ from web.app import http_routes
 from web.pages import load_index_page
 
 EXAMPLES_PER_ENDPOINT = 30
-QUERY_NAMES = ["after", "before", "limit", "after_epoch"]
+QUERY_NAMES = ["after", "before", "limit", "after_epoch", "after_seq", "before_seq"]
 
 FIELDS = [
     "after",
@@ -83,6 +83,21 @@ FIELDS = [
     "version",
     "weekday",
     "wrapped_account_key",
+    # Group threads.
+    "admin_seals",
+    "category",
+    "certificate",
+    "forbid_rejoin",
+    "info",
+    "info_seal",
+    "moderator_key",
+    "moderators",
+    "policy",
+    "pseudonym",
+    "reason",
+    "release",
+    "seal",
+    "until",
 ]
 
 HOSTILE_TEXT = [

@@ -289,6 +289,20 @@ async def test_every_moderation_action_is_audited_without_content(api: Api) -> N
         "group.member_removed",
     ):
         assert action in actions
+    # Who, what, when and which post or member: the moderator, by id, with a hash chain.
+    done = {e["action"]: e for e in trail if e["action"].startswith("group.")}
+    assert done["group.post_approved"]["target_id"] == kept["id"]
+    assert done["group.post_rejected"]["target_id"] == dropped["id"]
+    assert done["group.post_removed"]["target_id"] == kept["id"]
+    assert done["group.report_handled"]["target_id"] == report["id"]
+    assert done["group.member_removed"]["target_id"] == world.member_id(second)
+    assert done["group.post_reported"]["actor_id"] == second.user_id
+    for action in ("approved", "rejected", "removed"):
+        assert done[f"group.post_{action}"]["actor_id"] == world.moderator.user_id
+    for action in ("group.member_muted", "group.member_removed", "group.report_handled"):
+        assert done[action]["actor_id"] == world.moderator.user_id
+        assert done[action]["created_at"]
+        assert done[action]["hash"]
     async with api.database.unit_of_work() as uow:
         rows = (await uow.session.execute(select(audit_events))).mappings().all()
     assert "SECRET" not in repr(rows)

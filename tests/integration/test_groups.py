@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 import crypto
+from messaging import groups
 from tests.support.groups import GUIDELINES, group_world
 from tests.support.world import Api
 from web.client import ApiError
@@ -94,3 +95,22 @@ async def test_a_member_never_receives_another_members_name_email_user_id_or_acc
         ):
             assert secret not in everything, (person.email, secret)
     assert any("Other" in json.dumps(r) for r in received), "pseudonyms do travel"
+
+
+async def test_a_full_group_refuses_the_next_invitation_and_changes_nothing(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The cap is 500 (`MAX_GROUP_MEMBERS`); lowered here to 3 so that filling the group
+    takes three accounts instead of five hundred."""
+    monkeypatch.setattr(groups, "MAX_GROUP_MEMBERS", 3)
+    world = await group_world(api, "open", members=2)
+    extra = await api.invite_and_register(world.admin, "client", "One too many")
+    before = await world.moderator.client.groups.detail(world.thread_id)
+
+    with pytest.raises(ApiError) as refused:
+        await world.moderator.client.groups.invite(world.thread_id, extra.user_id)
+
+    assert (refused.value.status, refused.value.code) == (409, "conflict")
+    assert "at most 3 members" in refused.value.message
+    assert await world.moderator.client.groups.detail(world.thread_id) == before
+    assert await extra.client.groups.mine() == []
