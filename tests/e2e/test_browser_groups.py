@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Locator, Page, ViewportSize, expect
 
+from tests.e2e.accessibility import assert_accessible
 from tests.e2e.conftest import ConsoleLog
 from tests.e2e.test_browser_accounts import PASSWORD, SLOW, create_clinic, log_in, real_errors
 from tests.e2e.test_browser_chat import browser_page
@@ -100,6 +101,7 @@ def join(page: Page, title: str, pseudonym: str) -> None:
     expect(guidelines).to_be_visible()
     assert guidelines.bounding_box()["y"] < name.bounding_box()["y"]  # type: ignore[index]
     expect(page.get_by_text(GUIDELINES)).to_be_visible()
+    assert_accessible(page, "invitation")
     name.fill(pseudonym)
     page.get_by_role("button", name="Join the group").click()
     expect(page.get_by_role("alert")).to_have_text(
@@ -142,6 +144,7 @@ def test_a_held_post_waits_for_a_moderator_reaches_members_live_and_a_report_rea
     admin.get_by_label("Guidelines").fill(GUIDELINES)
     admin.get_by_label(re.compile("^Pre-moderated")).check()
     admin.get_by_label("Dr. Rivera (therapist)").check(timeout=SLOW)
+    assert_accessible(admin, "create a group")
     admin.get_by_role("button", name="Create the group").click()
     expect(admin.get_by_text("The group is created.")).to_be_visible(timeout=SLOW)
     expect(admin.get_by_role("heading", name="Evening circle", level=3)).to_be_visible()
@@ -175,6 +178,7 @@ def test_a_held_post_waits_for_a_moderator_reaches_members_live_and_a_report_rea
     sam = browser_page(browser, log, viewport=PHONE)
     open_groups(sam, server, SAM_EMAIL)
     expect(sam.get_by_role("list", name="Invitations")).to_contain_text("Evening circle")
+    assert_accessible(sam, "group list")
     join(sam, "Evening circle", "Blue Heron")
     alex = browser_page(browser, log, viewport=PHONE)
     open_groups(alex, server, ALEX_EMAIL)
@@ -192,6 +196,7 @@ def test_a_held_post_waits_for_a_moderator_reaches_members_live_and_a_report_rea
     held = moderator.locator(".queue-item", has_text="Hello everyone, I am new here.")
     expect(held).to_contain_text("Held post", timeout=LIVE)
     expect(held).to_contain_text("Blue Heron (Sam)")
+    assert_accessible(moderator, "moderation queue")
     expect(posts(alex)).to_have_count(0)
     expect(alex.get_by_text("Hello everyone")).to_have_count(0)
     held.get_by_role("button", name="Approve the post by Blue Heron").click()
@@ -203,6 +208,7 @@ def test_a_held_post_waits_for_a_moderator_reaches_members_live_and_a_report_rea
     expect(posts(alex).first).to_contain_text("Hello everyone, I am new here.")
     expect(posts(alex).first).not_to_contain_text("Sam")
     expect(posts(sam).last).to_contain_text("Posted", timeout=LIVE)
+    assert_accessible(alex, "group")
 
     # Alex reports it; the report reaches the moderator's queue with the post and the note.
     alex.get_by_role("button", name="Report the post by Blue Heron").click()
