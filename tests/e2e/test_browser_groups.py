@@ -40,9 +40,12 @@ class Clinic:
     thread_id: str | None
 
 
-def clinic(server: LiveServer, admin_link: str, *, sdk_group: bool = False) -> Clinic:
+def clinic(
+    server: LiveServer, admin_link: str, *, sdk_group: bool = False, notes: int = 0
+) -> Clinic:
     """Admin, therapist "Dr. Rivera", clients "Sam" and "Alex" on her care team; with
-    sdk_group an open group made with the SDK, Dr. Rivera its moderator and Sam a member."""
+    sdk_group an open group made with the SDK, Dr. Rivera its moderator and Sam a member
+    (with notes, Dr. Rivera posts once before Sam joins and that many notes after)."""
 
     async def build() -> Clinic:
         async with (
@@ -73,10 +76,15 @@ def clinic(server: LiveServer, admin_link: str, *, sdk_group: bool = False) -> C
                     moderators=[therapist_id],
                 )
                 await therapist.groups.join(thread_id, "Guide")
+                if notes:
+                    await therapist.groups.post(thread_id, "Before Sam came")
                 await therapist.groups.invite(thread_id, sam_id)
                 await sam.groups.join(thread_id, "Blue Heron")
-                await sam.groups.post(thread_id, "Good morning, everyone.")
-                await therapist.groups.post(thread_id, "Welcome, Blue Heron.")
+                for number in range(1, notes + 1):
+                    await therapist.groups.post(thread_id, f"Note {number}")
+                if not notes:
+                    await sam.groups.post(thread_id, "Good morning, everyone.")
+                    await therapist.groups.post(thread_id, "Welcome, Blue Heron.")
             return Clinic(therapist_id, sam_id, alex_id, thread_id)
 
     return run_coroutine(build())
@@ -296,4 +304,24 @@ def test_a_muted_member_is_told_until_when_and_a_removed_member_is_told_at_once(
     )
     expect(sam.get_by_text("A moderator removed you from this group.")).to_be_visible(timeout=LIVE)
     expect(blocked).to_have_text("You are no longer a member of this group.")
+    assert real_errors(log) == []
+
+
+@pytest.mark.parametrize("dialect", ["sqlite"], indirect=True)
+def test_earlier_posts_load_on_request_and_posts_from_before_joining_say_so(
+    server: LiveServer, browser: Browser, tmp_path: Path, database_url: str
+) -> None:
+    made = clinic(server, create_clinic(server, tmp_path, database_url), sdk_group=True, notes=50)
+    log = ConsoleLog()
+    sam = browser_page(browser, log, viewport=PHONE)
+    open_groups(sam, server, SAM_EMAIL, f"/#/groups/{made.thread_id}")
+    expect(posts(sam)).to_have_count(50, timeout=SLOW)
+    expect(posts(sam).first).to_contain_text("Note 1")
+    expect(posts(sam).last).to_contain_text("Note 50")
+    sam.get_by_role("button", name="Show earlier posts").click()
+    expect(posts(sam)).to_have_count(51)
+    expect(posts(sam).first).to_contain_text(
+        "Written before you joined; only those who were in the group then can read it."
+    )
+    expect(sam.get_by_role("button", name="Show earlier posts")).to_be_hidden()
     assert real_errors(log) == []

@@ -44,6 +44,16 @@ import {
 import * as session from "./session.js";
 
 const ROLES = { moderator: ROLE.MODERATOR, member: ROLE.MEMBER };
+/** openPost's problem for a post sealed to an epoch before this membership's first one. */
+export const BEFORE_JOINING = "before_joining";
+
+class NoEpochKey extends CryptoError {}
+
+function epochKey(keys, epoch) {
+  const key = keys.epochKeys.get(epoch);
+  if (!key) throw new NoEpochKey(`no key for epoch ${epoch}`);
+  return key;
+}
 const encoder = new TextEncoder();
 const decoder = new TextDecoder("utf-8", { fatal: true });
 
@@ -264,11 +274,9 @@ function messageKeyOf(keys, raw, envelope, bundle) {
   if (envelope.keyScope === KEY_SCOPE.MOD) {
     if (!raw.release) throw new CryptoError("held post without a release");
     const release = b64decode(raw.release);
-    return openRelease(release, envelope, keys.epochKeys.get(releaseEpoch(release)));
+    return openRelease(release, envelope, epochKey(keys, releaseEpoch(release)));
   }
-  const epochKey = keys.epochKeys.get(envelope.epoch);
-  if (!epochKey) throw new CryptoError("no key for this post's epoch");
-  return openMessage(envelope.raw, bundle.signPk, { epochKey }).messageKey;
+  return openMessage(envelope.raw, bundle.signPk, { epochKey: epochKey(keys, envelope.epoch) }).messageKey;
 }
 
 /** A delivered post as this member sees it: {id, seq, memberId, pseudonym, state, text, problem}. */
@@ -282,7 +290,8 @@ export function openPost(keys, raw) {
     post.text = decoder.decode(openReportedMessage(envelope.raw, bundle.signPk, key));
   } catch (error) {
     if (!(error instanceof CryptoError) && !(error instanceof TypeError)) throw error;
-    post.problem = error.name;
+    const first = Math.min(...keys.epochKeys.keys());
+    post.problem = error instanceof NoEpochKey && raw.epoch < first ? BEFORE_JOINING : error.name;
   }
   return post;
 }

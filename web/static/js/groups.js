@@ -372,6 +372,9 @@ function postsView({ threadId, loaded, signal }) {
     if (entry.text === null && entry.mine && entry.status === "held") {
       return h("p", { className: "message-text notice" }, "Your post (its words stay in the tab where you wrote it).");
     }
+    if (entry.problem === keys.BEFORE_JOINING) {
+      return h("p", { className: "message-text notice" }, "Written before you joined; only those who were in the group then can read it.");
+    }
     if (entry.text === null) {
       return h("p", { className: "message-text problem" }, h("strong", {}, "This post could not be verified."), " Its text is not shown.");
     }
@@ -429,6 +432,7 @@ function postsView({ threadId, loaded, signal }) {
       createdAt: raw.created_at,
       status: raw.state === "removed" ? "removed" : "visible",
       text: opened.text,
+      problem: opened.problem,
       reason: entries.get(raw.id)?.reason ?? null,
     };
   }
@@ -586,11 +590,10 @@ function postsView({ threadId, loaded, signal }) {
   earlier.addEventListener("click", async () => {
     earlier.disabled = true;
     try {
-      const from = Math.max(0, firstSeq - 1 - PAGE);
-      const { posts } = await api("GET", `/api/groups/${threadId}/posts?after_seq=${from}&before_seq=${firstSeq}&limit=${PAGE}`);
+      const { posts } = await api("GET", `/api/groups/${threadId}/posts?before_seq=${firstSeq}&limit=${PAGE}`);
       const top = list.firstElementChild;
       for (const raw of posts) entries.set(raw.id, fromPost(raw));
-      firstSeq = from + 1;
+      firstSeq = posts.length === PAGE ? posts[0].seq : 1;
       render();
       top?.scrollIntoView({ block: "start" });
     } catch (error) {
