@@ -370,7 +370,7 @@ function postsView({ threadId, loaded, signal }) {
       ];
     }
     if (entry.text === null && entry.mine && entry.status === "held") {
-      return h("p", { className: "message-text notice" }, "Your post (its words stay in the tab where you wrote it).");
+      return h("p", { className: "message-text notice" }, "Your post. Its words are shown only in the tab where you wrote it.");
     }
     if (entry.problem === keys.BEFORE_JOINING) {
       return h("p", { className: "message-text notice" }, "Written before you joined; only those who were in the group then can read it.");
