@@ -29,6 +29,7 @@ const REPORT_REASONS = [
 const MAX_PSEUDONYM = 40;
 const NO_GROUPS = "You are not in any group yet. When a moderator invites you, the invitation appears here.";
 const PAGE = 50;
+const MAX_TIMER_MS = 2 ** 31 - 1; // setTimeout's longest wait
 const HELD = "Waiting for a moderator";
 const HELD_NOTE = "In this group a moderator reads each post first. Yours will say “Waiting for a moderator” until then.";
 const UNTIL = new Intl.DateTimeFormat(undefined, { weekday: "short", day: "numeric", month: "short", hour: "numeric", minute: "2-digit", timeZoneName: "short" });
@@ -301,6 +302,8 @@ function postsView({ threadId, loaded, signal }) {
   let firstSeq = lastSeq + 1; // the earliest seq shown
   let removed = false;
   let readSent = 0;
+  let unmuteTimer = null;
+  signal.addEventListener("abort", () => clearTimeout(unmuteTimer), { once: true });
 
   const alert = alertLine();
   const status = statusLine();
@@ -327,6 +330,9 @@ function postsView({ threadId, loaded, signal }) {
   function composerState() {
     who.textContent = `You are “${me().pseudonym}”${isModerator() ? ", a moderator" : ""}.`;
     const muted = me().muted_until && new Date(me().muted_until) > new Date() ? me().muted_until : null;
+    clearTimeout(unmuteTimer);
+    const wait = muted ? new Date(muted) - Date.now() + 1000 : 0;
+    if (muted && wait < MAX_TIMER_MS) unmuteTimer = setTimeout(composerState, wait); // the composer opens again by itself
     if (removed) composer.setBlocked("You are no longer a member of this group.");
     else if (muted) composer.setBlocked(mutedNote(muted));
     else if (state.detail.policy === "announcements" && !isModerator()) composer.setBlocked("Only moderators post in this group.");
