@@ -9,7 +9,8 @@ dies part-way leaves a job that the next worker runs again from the start withou
 2. every other row of theirs: keyring and wrapped account keys (the credentials row),
    sessions, preferences, schedule, care-team and on-call entries, their invitation,
    titles they sealed, pending jobs; they leave every thread, which then needs new keys;
-   then each feature's own content through `ERASERS` (the journal's is listed there);
+   then each feature's own content through `ERASERS` (the journal's and the groups' are
+   listed there);
 3. a confirmation email to the address they had (sent by the worker handler);
 4. their name and address are replaced, keeping the row that tombstones and the audit
    trail point at. The audit trail keeps its events (which never hold content).
@@ -38,6 +39,7 @@ from messaging.policy import Action, Target, authorize, own
 from messaging.server_keys import equal
 from messaging.storage import accounts, sessions
 from messaging.storage import deletion as store
+from messaging.storage import groups as group_store
 from messaging.storage import journal as journal_store
 from messaging.storage import threads as thread_store
 from messaging.storage.database import Database, UnitOfWork
@@ -57,7 +59,15 @@ async def _erase_journal(uow: UnitOfWork, user_id: uuid.UUID) -> None:
     await journal_store.erase_person(uow.session, user_id)
 
 
-ERASERS: list[Eraser] = [_erase_journal]
+async def _erase_group_memberships(uow: UnitOfWork, user_id: uuid.UUID) -> None:
+    """Their group memberships end as of their request, without pseudonyms or
+    certificates; their reports and the post keys they published go."""
+    state = await store.deletion_state(uow.session, user_id)
+    assert state is not None
+    await group_store.erase_memberships(uow.session, user_id, state[0])
+
+
+ERASERS: list[Eraser] = [_erase_journal, _erase_group_memberships]
 
 
 @dataclass(frozen=True, slots=True)

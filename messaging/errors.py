@@ -56,6 +56,11 @@ class StaleEpoch(Conflict):
     default_message = "This conversation moved to new keys. Reload it and send again."
 
 
+class Muted(Forbidden):
+    code = "muted"
+    default_message = "You are muted in this group."
+
+
 class Gone(InterludeError):
     code = "gone"
     default_message = "That is no longer available."

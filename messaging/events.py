@@ -74,3 +74,71 @@ async def tell_sessions_after_commit(
         await publisher.publish(event, data, rooms)
 
     uow.after_commit(send)
+
+
+# Group threads: one room per group, one emit per post. Room membership follows group
+# membership in every process: a room change is itself published (as `ROOM_EVENT`, to the
+# member's session rooms) through the same channel as events, and each web process moves
+# its own sockets in those session rooms (`web/realtime.py`).
+ROOM_EVENT = "interlude:group_room"
+
+
+def group_room(thread_id: uuid.UUID) -> str:
+    return f"group:{thread_id}"
+
+
+async def publish_to_group_after_commit(
+    uow: UnitOfWork,
+    publisher: EventPublisher,
+    event: str,
+    data: dict[str, Any],
+    thread_id: uuid.UUID,
+) -> None:
+    """One emit to the group's room once the transaction commits."""
+
+    async def send() -> None:
+        await publisher.publish(event, data, [group_room(thread_id)])
+
+    uow.after_commit(send)
+
+
+async def enter_group_room_after_commit(
+    uow: UnitOfWork,
+    publisher: EventPublisher,
+    user_id: uuid.UUID,
+    thread_id: uuid.UUID,
+    *,
+    now: datetime,
+) -> None:
+    """The user's live sockets join the group's room once their membership commits."""
+    sessions = await thread_store.live_session_rooms(uow.session, [user_id], now)
+    if not sessions:
+        return
+    rooms = [session_room(s) for s in sessions]
+    data = {"room": group_room(thread_id), "enter": True}
+
+    async def send() -> None:
+        await publisher.publish(ROOM_EVENT, data, rooms)
+
+    uow.after_commit(send)
+
+
+async def leave_group_room_now(
+    uow: UnitOfWork,
+    publisher: EventPublisher,
+    user_id: uuid.UUID,
+    thread_id: uuid.UUID,
+    *,
+    now: datetime,
+) -> None:
+    """The user's sockets leave the group's room *before* the removal commits: published
+    on the same channel as posts, it is handled in every process before any post made
+    after the removal. (Should the removal roll back, the member only misses live events
+    until their next reconnect and catch-up.)"""
+    sessions = await thread_store.live_session_rooms(uow.session, [user_id], now)
+    if sessions:
+        await publisher.publish(
+            ROOM_EVENT,
+            {"room": group_room(thread_id), "enter": False},
+            [session_room(s) for s in sessions],
+        )

@@ -58,6 +58,13 @@ class Action(enum.StrEnum):
     CHANGE_OWN_NAME = "account.change_name"
     KEEP_OWN_TRUST_MARKS = "account.trust_marks"
     GRANT_HISTORY = "threads.grant_history"
+    CREATE_GROUP = "groups.create"
+    NAME_GROUP_MODERATOR = "groups.name_moderator"
+    LIST_CLINIC_GROUPS = "groups.list_clinic"
+    JOIN_GROUP = "groups.join"
+    READ_GROUP = "groups.read"
+    POST_IN_GROUP = "groups.post"
+    MODERATE_GROUP = "groups.moderate"
 
 
 class Relation(enum.Enum):
@@ -68,6 +75,9 @@ class Relation(enum.Enum):
     THREAD_MEMBER = "a current member of the thread"
     AUTHOR = "the member who sent the message"
     RECIPIENT = "a recipient the client shared the journal entry with"
+    GROUP_INVITEE = "invited to the group and not yet joined"
+    GROUP_MEMBER = "an active member of the group"
+    GROUP_MODERATOR = "an active moderator of the group"
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,6 +137,13 @@ RULES: dict[Action, Rule] = {
     Action.KEEP_OWN_TRUST_MARKS: Rule(EVERYONE, Relation.SELF),
     # Only the client of a direct thread (checked by the service) shares its history.
     Action.GRANT_HISTORY: Rule(frozenset({Role.CLIENT}), Relation.THREAD_MEMBER),
+    Action.CREATE_GROUP: Rule(ADMINS, Relation.SAME_CLINIC),
+    Action.NAME_GROUP_MODERATOR: Rule(ADMINS, Relation.SAME_CLINIC),
+    Action.LIST_CLINIC_GROUPS: Rule(ADMINS, Relation.SAME_CLINIC),
+    Action.JOIN_GROUP: Rule(EVERYONE, Relation.GROUP_INVITEE),
+    Action.READ_GROUP: Rule(EVERYONE, Relation.GROUP_MEMBER),
+    Action.POST_IN_GROUP: Rule(EVERYONE, Relation.GROUP_MEMBER),
+    Action.MODERATE_GROUP: Rule(EVERYONE, Relation.GROUP_MODERATOR),
 }
 
 
@@ -141,6 +158,8 @@ class Target:
     actor_on_care_team: bool = False
     actor_is_author: bool = False
     actor_is_recipient: bool = False
+    # In a group: "invited", "member" or "moderator" (active), or None.
+    actor_group_role: str | None = None
 
 
 def authorize(actor: Actor | None, action: Action, target: Target) -> Actor:
@@ -170,6 +189,14 @@ def authorize(actor: Actor | None, action: Action, target: Target) -> Actor:
         raise Forbidden("Only the sender can change a message.")
     if rule.relation is Relation.RECIPIENT and not target.actor_is_recipient:
         raise NotFound()
+    if rule.relation is Relation.GROUP_INVITEE and target.actor_group_role != "invited":
+        raise NotFound()
+    if rule.relation in (Relation.GROUP_MEMBER, Relation.GROUP_MODERATOR) and (
+        target.actor_group_role not in ("member", "moderator")
+    ):
+        raise NotFound()
+    if rule.relation is Relation.GROUP_MODERATOR and target.actor_group_role != "moderator":
+        raise Forbidden("Only the group's moderators can do that.")
     return actor
 
 

@@ -35,6 +35,7 @@ from web.routes import (
     consultations,
     crisis,
     delayed_reply,
+    groups,
     history,
     journal,
     notifications,
@@ -113,6 +114,7 @@ def http_routes(settings: Settings, page: Page) -> list[BaseRoute]:
         *consultations.routes,
         *crisis.routes,
         *history.routes,
+        *groups.routes,
         *page_routes(page, settings.node_modules_dir),
     ]
     return [*routes, *document_routes(routes)]

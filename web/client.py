@@ -17,6 +17,7 @@ import crypto
 from crypto import KDF_MODERATE, Identity, KdfParams, b64decode, b64encode
 from web.sdk_consultations import Consultations
 from web.sdk_errors import ApiError
+from web.sdk_groups import Groups
 from web.sdk_journal import Journal
 from web.sdk_realtime import Realtime
 from web.sdk_threads import Conversations
@@ -77,6 +78,7 @@ class InterludeClient:
         self.threads = Conversations(self)
         self.journal = Journal(self)
         self.consultations = Consultations(self)
+        self.groups = Groups(self)
 
     def realtime(self) -> Realtime:
         """A Socket.IO connection for live events (connect it with `await rt.connect()`)."""

@@ -51,6 +51,8 @@ PATH_PARAMETERS: dict[str, Json] = {
     "flag_id": UUID_SCHEMA,
     "clinic_id": UUID_SCHEMA,
     "request_id": UUID_SCHEMA,
+    "member_id": UUID_SCHEMA,
+    "report_id": UUID_SCHEMA,
 }
 
 # Codes answered without an error class (readiness has its own).

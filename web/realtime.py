@@ -29,10 +29,10 @@ from typing import Any, TypeVar
 
 import socketio
 
-from messaging import authentication, messages, metrics, presence, threads
+from messaging import authentication, groups, messages, metrics, presence, threads
 from messaging.actors import Actor
 from messaging.errors import InterludeError, InvalidInput, NotAuthenticated
-from messaging.events import session_room
+from messaging.events import ROOM_EVENT, group_room, session_room
 from messaging.log_context import request_id
 from messaging.settings import Settings
 from messaging.storage.database import UnitOfWork
@@ -98,6 +98,9 @@ class RealtimeNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
         await self.save_session(sid, {"token": token, "actor": actor})
         await self.enter_room(sid, session_room(actor.session_id))
         metrics.live_sockets.inc()
+        async with context.database.unit_of_work() as uow:
+            for thread_id in await groups.my_group_rooms(uow, actor):
+                await self.enter_room(sid, group_room(thread_id))
 
     async def on_disconnect(self, sid: str, reason: Any = None) -> None:
         """Partners hear that a person went offline when their last socket on this process
@@ -216,10 +219,57 @@ class RealtimeServer(socketio.AsyncServer):  # type: ignore[misc]
         await super()._handle_event(eio_sid, namespace, id, data)
 
 
+async def move_group_rooms(
+    manager: socketio.AsyncManager, event: str, data: Any, rooms: Any
+) -> bool:
+    """Apply a group-room change (or a session's end) to this process's sockets in the
+    addressed session rooms. True if `event` was a room change, which no client sees."""
+    if event not in (ROOM_EVENT, "session_ended") or rooms is None:
+        return False
+    targets = [rooms] if isinstance(rooms, str) else list(rooms)
+    for sid, _ in list(manager.get_participants("/", targets)):
+        if event == "session_ended":
+            for room in manager.get_rooms(sid, "/"):
+                if room.startswith("group:"):
+                    await socketio.AsyncManager.leave_room(manager, sid, "/", room)
+        elif data["enter"]:
+            await socketio.AsyncManager.enter_room(manager, sid, "/", data["room"])
+        else:
+            await socketio.AsyncManager.leave_room(manager, sid, "/", data["room"])
+    return event == ROOM_EVENT
+
+
+class GroupRoomManager(socketio.AsyncManager):  # type: ignore[misc]
+    """The in-process manager, moving sockets between group rooms on `ROOM_EVENT`."""
+
+    async def emit(
+        self, event: str, data: Any, namespace: str, room: Any = None, **kwargs: Any
+    ) -> Any:
+        if await move_group_rooms(self, event, data, room):
+            return None
+        return await super().emit(event, data, namespace, room=room, **kwargs)
+
+
+class GroupRoomRedisManager(RedisEventBus):
+    """The Redis manager, doing the same in every process as the message arrives, in the
+    same channel order as the events around it."""
+
+    async def _handle_emit(self, message: dict[str, Any]) -> None:
+        data = message.get("data")
+        payload = data[0] if isinstance(data, list) and data else data
+        if await move_group_rooms(self, message.get("event", ""), payload, message.get("room")):
+            return
+        await super()._handle_emit(message)
+
+
 def create_socket_server(
     settings: Settings, context: Callable[[], AppContext]
 ) -> socketio.AsyncServer:
-    manager = RedisEventBus(settings.redis_url) if settings.redis_url is not None else None
+    manager = (
+        GroupRoomRedisManager(settings.redis_url)
+        if settings.redis_url is not None
+        else GroupRoomManager()
+    )
     server = RealtimeServer(
         async_mode="asgi",
         client_manager=manager,

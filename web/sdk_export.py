@@ -142,7 +142,66 @@ async def journal_section(client: InterludeClient, progress: Progress) -> Sectio
     return Section("journal", entries_value(entries), "\n".join(markdown).rstrip())
 
 
-SECTIONS: list[Collector] = [thread_section, journal_section]
+async def group_section(client: InterludeClient, progress: Progress) -> Section:
+    """Every group the account joined: its title, my pseudonym, role and state, the posts I
+    wrote there that are delivered (decrypted), and what moderation did to my others."""
+    found = []
+    for group in await client.groups.mine():
+        me = group["me"]
+        if me["state"] == "invited":
+            continue
+        thread_id = group["thread_id"]
+        posts: list[Json] = []
+        moderated: list[Json] = []
+        if me["state"] == "active":
+            after = 0
+            while True:
+                page = await client.groups.posts(thread_id, after_seq=after)
+                posts += [
+                    {
+                        "seq": post.seq,
+                        "sent_at": post.raw.get("created_at"),
+                        "text": post.text,
+                        "problem": post.problem,
+                    }
+                    for post in page
+                    if post.member_id == me["member_id"]
+                ]
+                if len(page) < PAGE:
+                    break
+                after = int(page[-1].seq or after)
+            moderated = [
+                {"id": p["id"], "moderation": p["moderation"], "reason": p["reason"]}
+                for p in await client.groups.my_posts(thread_id)
+            ]
+        found.append(
+            {
+                "id": thread_id,
+                "title": client.groups.info(group).title,
+                "policy": group["policy"],
+                "pseudonym": me["pseudonym"],
+                "role": me["role"],
+                "state": me["state"],
+                "posts": posts,
+                "moderated_posts": moderated,
+            }
+        )
+    return Section("groups", found, _groups_markdown(found))
+
+
+def _groups_markdown(groups: list[Json]) -> str:
+    lines = []
+    for group in groups:
+        lines += ["", f"## Group: {group['title']} (as {group['pseudonym'] or 'no pseudonym'})", ""]
+        for post in group["posts"]:
+            body = post["text"] if post["text"] is not None else f"_({post['problem']})_"
+            lines.append(f"- {post['sent_at'] or ''}: {body}")
+        for post in group["moderated_posts"]:
+            lines.append(f"- a post {post['moderation']} by a moderator: {post['reason'] or ''}")
+    return "\n".join(lines)
+
+
+SECTIONS: list[Collector] = [thread_section, journal_section, group_section]
 
 
 async def export_all(

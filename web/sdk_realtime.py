@@ -33,6 +33,14 @@ EVENTS = (
     "resync",
     "urgent",
     "urgent_updated",
+    "group_invited",
+    "group_post",
+    "group_post_updated",
+    "group_post_moderated",
+    "group_updated",
+    "group_queue",
+    "group_muted",
+    "group_removed",
 )
 MESSAGE_EVENTS = frozenset({"message", "message_updated"})
 

@@ -10,6 +10,7 @@ from messaging.settings import Settings
 from messaging.storage.database import Database
 from worker.account_emails import AccountEmails
 from worker.delayed_reply_jobs import DelayedReplyJobs
+from worker.group_jobs import GroupJobs
 from worker.journal_jobs import JournalJobs
 from worker.mail import Mailer
 from worker.message_emails import MessageEmails
@@ -33,4 +34,5 @@ def build_registry(
     DelayedReplyJobs(database, outgoing).register(registry)
     JournalJobs(database, outgoing).register(registry)
     SafetyJobs(database, outgoing).register(registry)
+    GroupJobs(database, outgoing).register(registry)
     return registry

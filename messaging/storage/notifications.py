@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import and_, delete, func, select
+from sqlalchemy import and_, delete, func, or_, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from messaging.storage.accounts import set_time_zone
 from messaging.storage.records import PreferencesRecord
 from messaging.storage.tables import (
+    group_members,
     messages,
     notification_preferences,
     pending_notices,
@@ -102,6 +103,35 @@ async def unread_counts(
             select(func.count(), func.count(func.distinct(messages.c.thread_id)))
             .select_from(messages)
             .join(thread_members, thread_members.c.thread_id == messages.c.thread_id)
+            .where(condition)
+        )
+    ).one()
+    in_groups, groups = await _group_unread(session, user_id, created_after)
+    return int(row[0]) + in_groups, int(row[1]) + groups
+
+
+async def _group_unread(
+    session: AsyncSession, user_id: uuid.UUID, created_after: datetime | None
+) -> tuple[int, int]:
+    """(unread group posts, groups) for an active member; for a moderator, held posts too."""
+    unread_post = and_(
+        messages.c.state == "visible",
+        messages.c.sender_id != user_id,
+        messages.c.seq > group_members.c.read_seq,
+    )
+    held_for_moderator = and_(messages.c.state == "held", group_members.c.role == "moderator")
+    condition = and_(
+        group_members.c.user_id == user_id,
+        group_members.c.state == "active",
+        or_(unread_post, held_for_moderator),
+    )
+    if created_after is not None:
+        condition = and_(condition, messages.c.created_at > created_after)
+    row = (
+        await session.execute(
+            select(func.count(), func.count(func.distinct(messages.c.thread_id)))
+            .select_from(messages)
+            .join(group_members, group_members.c.thread_id == messages.c.thread_id)
             .where(condition)
         )
     ).one()

@@ -595,3 +595,98 @@ history_seals = Table(
     Column("granted_by", Uuid, ForeignKey("users.id"), nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
 )
+
+# Group threads (issue 11). The thread row (kind "group") keeps the epoch and seq; these
+# tables keep what only groups have. No readable group name: `info` is encrypted for the
+# members and `admin_seals` hold its key for the clinic's admins.
+GROUP_POLICIES = ("open", "premoderated", "announcements")
+GROUP_ROLES = ("moderator", "member")
+GROUP_MEMBER_STATES = ("invited", "active", "removed")
+
+groups = Table(
+    "groups",
+    metadata,
+    Column("thread_id", Uuid, ForeignKey("threads.id"), primary_key=True),
+    Column("policy", String(16), nullable=False),
+    Column("info", LargeBinary, nullable=False),
+    # {admin user id: info key sealed to their account key}
+    Column("admin_seals", JSON, nullable=False),
+    Column("mod_generation", BigInteger, nullable=False),
+    CheckConstraint(f"policy IN {GROUP_POLICIES!r}", name="policy"),
+)
+
+# One row per person per group. `id` is the pseudonymous member id: other members see it,
+# the pseudonym and the membership keys, never `user_id`.
+group_members = Table(
+    "group_members",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("thread_id", Uuid, ForeignKey("threads.id"), nullable=False),
+    Column("user_id", Uuid, ForeignKey("users.id"), nullable=False, index=True),
+    Column("role", String(16), nullable=False),
+    Column("state", String(16), nullable=False),
+    Column("pseudonym", String(64), nullable=True),
+    Column("bundle", LargeBinary, nullable=True),
+    Column("sign_pk", LargeBinary(32), nullable=True),
+    Column("box_pk", LargeBinary(32), nullable=True),
+    Column("key_id", LargeBinary(16), nullable=True),
+    Column("certificate", LargeBinary, nullable=True),
+    Column("info_seal", LargeBinary, nullable=False),
+    Column("invited_by", Uuid, ForeignKey("users.id"), nullable=False),
+    Column("invited_at", UTCDateTime, nullable=False),
+    Column("joined_at", UTCDateTime, nullable=True),
+    Column("removed_at", UTCDateTime, nullable=True),
+    Column("muted_until", UTCDateTime, nullable=True),
+    Column("rejoin_forbidden", Boolean, nullable=False),
+    Column("read_seq", BigInteger, nullable=False),
+    CheckConstraint(f"role IN {GROUP_ROLES!r}", name="role"),
+    CheckConstraint(f"state IN {GROUP_MEMBER_STATES!r}", name="state"),
+    UniqueConstraint("thread_id", "user_id", name="uq_group_members_thread_id_user_id"),
+)
+
+# Every group post's author membership and what moderation did to it.
+group_posts = Table(
+    "group_posts",
+    metadata,
+    Column("message_id", Uuid, ForeignKey("messages.id"), primary_key=True),
+    Column("thread_id", Uuid, ForeignKey("threads.id"), nullable=False),
+    Column("member_id", Uuid, ForeignKey("group_members.id"), nullable=False),
+    Column("moderation", String(16), nullable=True),
+    Column("reason", String(500), nullable=True),
+    Column("moderated_by", Uuid, nullable=True),
+    Column("moderated_at", UTCDateTime, nullable=True),
+    Column("release", LargeBinary, nullable=True),
+    CheckConstraint(
+        "moderation IS NULL OR moderation IN ('approved', 'rejected', 'removed')",
+        name="moderation",
+    ),
+)
+Index("ix_group_posts_member_id", group_posts.c.member_id)
+
+group_mod_keys = Table(
+    "group_mod_keys",
+    metadata,
+    Column("thread_id", Uuid, ForeignKey("threads.id"), primary_key=True),
+    Column("generation", BigInteger, primary_key=True),
+    Column("package", LargeBinary, nullable=False),
+    Column("public_key", LargeBinary(32), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
+group_reports = Table(
+    "group_reports",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("thread_id", Uuid, ForeignKey("threads.id"), nullable=False),
+    Column("message_id", Uuid, ForeignKey("messages.id"), nullable=False),
+    Column("reporter_id", Uuid, ForeignKey("group_members.id"), nullable=False),
+    Column("category", Integer, nullable=False),
+    Column("seal", LargeBinary, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("resolved_at", UTCDateTime, nullable=True),
+    Column("resolved_by", Uuid, nullable=True),
+    UniqueConstraint("message_id", "reporter_id", name="uq_group_reports_message_id_reporter_id"),
+)
+Index(
+    "ix_group_reports_thread_id_resolved_at", group_reports.c.thread_id, group_reports.c.resolved_at
+)

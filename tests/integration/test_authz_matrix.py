@@ -45,6 +45,7 @@ class World:
     other_admin: Person
     thread_id: str = ""
     callers: dict[str, InterludeClient] = field(default_factory=dict)
+    group_id: str = ""
 
     def person(self, role: str) -> Person:
         return getattr(self, role)  # type: ignore[no-any-return]
@@ -600,6 +601,164 @@ async def new_name(world: World, role: str) -> Request:
     return None, {"display_name": f"Renamed {role}"}
 
 
+# Group threads: a pre-moderated group of the admin's clinic with the therapist as its
+# moderator and the client as a member; the admin created it but is not a member.
+GROUP_MODERATOR = {
+    "admin": 404,
+    "therapist": 200,
+    "client": 403,
+    "other_admin": 404,
+    **dict.fromkeys(DEAD, 401),
+}
+DUMMY_SEAL = b64encode(bytes(105))
+DUMMY_RELEASE = b64encode(bytes(81))
+
+
+async def the_group(world: World) -> str:
+    if not world.group_id:
+        world.group_id = await world.admin.client.groups.create(
+            policy="premoderated",
+            title="Matrix group",
+            description="",
+            guidelines="",
+            moderators=[world.therapist.user_id],
+        )
+        await world.therapist.client.groups.join(world.group_id, "Moderator")
+        await world.therapist.client.groups.invite(world.group_id, world.client.user_id)
+        await world.client.client.groups.join(world.group_id, "Member")
+    return world.group_id
+
+
+async def joined_client(world: World) -> tuple[Person, str]:
+    """A fresh client who joined the group, and their member id."""
+    group = await the_group(world)
+    fresh = await world.fresh_client()
+    member_id = await world.therapist.client.groups.invite(group, fresh.user_id)
+    await fresh.client.groups.join(group, f"Fresh {fresh.user_id[:8]}")
+    return fresh, member_id
+
+
+async def group_creation(world: World, role: str) -> Request:
+    creator = world.person(role) if role in ("admin", "other_admin") else world.admin
+    return None, await creator.client.groups.creation_body(
+        policy="open",
+        title="New group",
+        description="",
+        guidelines="",
+        moderators=[creator.user_id],
+    )
+
+
+async def group_path(world: World, role: str) -> Request:
+    return f"/api/groups/{await the_group(world)}", None
+
+
+async def group_commits(world: World, role: str) -> Request:
+    return f"/api/groups/{await the_group(world)}/commits", None
+
+
+async def group_posts(world: World, role: str) -> Request:
+    return f"/api/groups/{await the_group(world)}/posts", None
+
+
+async def group_my_posts(world: World, role: str) -> Request:
+    return f"/api/groups/{await the_group(world)}/my-posts", None
+
+
+async def group_queue(world: World, role: str) -> Request:
+    return f"/api/groups/{await the_group(world)}/queue", None
+
+
+async def group_read(world: World, role: str) -> Request:
+    return f"/api/groups/{await the_group(world)}/read", {"seq": 0}
+
+
+async def moderator_to_name(world: World, role: str) -> Request:
+    group = await the_group(world)
+    named = world.therapist
+    if role == "admin":
+        named = await world.api.invite_and_register(world.admin, "therapist", "Dr. New")
+    return f"/api/groups/{group}/moderators", {"user_id": named.user_id, "info_seal": DUMMY_SEAL}
+
+
+async def client_to_invite(world: World, role: str) -> Request:
+    group = await the_group(world)
+    fresh = await world.fresh_client()
+    return f"/api/groups/{group}/invitations", {"user_id": fresh.user_id, "info_seal": DUMMY_SEAL}
+
+
+async def group_joining(world: World, role: str) -> Request:
+    group = await the_group(world)
+    path = f"/api/groups/{group}/join"
+    fresh = await world.fresh_client()
+    await world.therapist.client.groups.invite(group, fresh.user_id)
+    body = await fresh.client.groups.join_body(group, f"Joiner {role}")
+    # The client role joins as a fresh invitee; every other role presents the same body.
+    return (path, body, fresh.client) if role == "client" else (path, body)
+
+
+async def group_post(world: World, role: str) -> Request:
+    group = await the_group(world)
+    return f"/api/groups/{group}/posts", await speaker(world, role).client.groups.post_body(
+        group, "hello group"
+    )
+
+
+async def member_to_mute(world: World, role: str) -> Request:
+    group = await the_group(world)
+    _, member_id = await joined_client(world)
+    until = (world.api.context.clock.now() + timedelta(hours=1)).isoformat()
+    return f"/api/groups/{group}/members/{member_id}/mute", {"until": until}
+
+
+async def member_to_remove(world: World, role: str) -> Request:
+    group = await the_group(world)
+    _, member_id = await joined_client(world)
+    body = await world.therapist.client.groups.removal_body(group, member_id)
+    return f"/api/groups/{group}/members/{member_id}/remove", body
+
+
+async def held_post(world: World) -> str:
+    group = await the_group(world)
+    return str((await world.client.client.groups.post(group, "held"))["id"])
+
+
+async def post_to_approve(world: World, role: str) -> Request:
+    message_id = await held_post(world)
+    body = {"release": DUMMY_RELEASE}
+    if role == "therapist":
+        body = await world.therapist.client.groups.approval_body(world.group_id, message_id)
+    return f"/api/group-posts/{message_id}/approve", body
+
+
+async def post_to_reject(world: World, role: str) -> Request:
+    return f"/api/group-posts/{await held_post(world)}/reject", {"reason": "no"}
+
+
+async def delivered_post(world: World) -> str:
+    group = await the_group(world)
+    return str((await world.therapist.client.groups.post(group, "visible"))["id"])
+
+
+async def post_to_remove(world: World, role: str) -> Request:
+    return f"/api/group-posts/{await delivered_post(world)}/remove", {"reason": "no"}
+
+
+async def post_to_report(world: World, role: str) -> Request:
+    message_id = await delivered_post(world)
+    groups = speaker(world, role).client.groups
+    [post] = [p for p in await groups.posts(world.group_id) if p.id == message_id]
+    return f"/api/group-posts/{message_id}/report", await groups.report_body(
+        world.group_id, post, 3
+    )
+
+
+async def report_to_resolve(world: World, role: str) -> Request:
+    path, body = await post_to_report(world, "client")  # type: ignore[misc]
+    report = await world.client.client.request("POST", path, body)
+    return f"/api/group-reports/{report['id']}/resolve", {}
+
+
 MATRIX: list[Case] = [
     public("GET", "/healthz", nothing),
     public("GET", "/readyz", nothing),
@@ -834,6 +993,44 @@ MATRIX: list[Case] = [
         request_to_answer,
         clinic_wide=False,
     ),
+    self_service(nothing)("GET", "/api/groups"),
+    admin_only("POST", "/api/groups", group_creation, clinic_wide=True),
+    admin_only("GET", "/api/clinic/groups", nothing, clinic_wide=True),
+    members_only("GET", "/api/groups/{thread_id}", group_path),
+    members_only("GET", "/api/groups/{thread_id}/commits", group_commits),
+    admin_only("POST", "/api/groups/{thread_id}/moderators", moderator_to_name, clinic_wide=False),
+    Case("POST", "/api/groups/{thread_id}/invitations", client_to_invite, GROUP_MODERATOR),
+    Case(
+        "POST",
+        "/api/groups/{thread_id}/join",
+        group_joining,
+        {
+            "admin": 404,
+            "therapist": 404,
+            "client": 200,
+            "other_admin": 404,
+            **dict.fromkeys(DEAD, 401),
+        },
+    ),
+    members_only("GET", "/api/groups/{thread_id}/posts", group_posts),
+    members_only("POST", "/api/groups/{thread_id}/posts", group_post),
+    members_only("GET", "/api/groups/{thread_id}/my-posts", group_my_posts),
+    members_only("POST", "/api/groups/{thread_id}/read", group_read),
+    Case("GET", "/api/groups/{thread_id}/queue", group_queue, GROUP_MODERATOR),
+    Case(
+        "POST", "/api/groups/{thread_id}/members/{member_id}/mute", member_to_mute, GROUP_MODERATOR
+    ),
+    Case(
+        "POST",
+        "/api/groups/{thread_id}/members/{member_id}/remove",
+        member_to_remove,
+        GROUP_MODERATOR,
+    ),
+    Case("POST", "/api/group-posts/{message_id}/approve", post_to_approve, GROUP_MODERATOR),
+    Case("POST", "/api/group-posts/{message_id}/reject", post_to_reject, GROUP_MODERATOR),
+    Case("POST", "/api/group-posts/{message_id}/remove", post_to_remove, GROUP_MODERATOR),
+    members_only("POST", "/api/group-posts/{message_id}/report", post_to_report),
+    Case("POST", "/api/group-reports/{report_id}/resolve", report_to_resolve, GROUP_MODERATOR),
     # Near the end: these change the caller's keys or end its session.
     self_service(identity_replacement)("POST", "/api/me/identity"),
     self_service(nothing)("POST", "/api/logout"),

@@ -26,7 +26,7 @@ from web.app import http_routes
 from web.pages import load_index_page
 
 EXAMPLES_PER_ENDPOINT = 30
-QUERY_NAMES = ["after", "before", "limit", "after_epoch"]
+QUERY_NAMES = ["after", "before", "limit", "after_epoch", "after_seq", "before_seq"]
 
 FIELDS = [
     "after",
@@ -83,6 +83,21 @@ FIELDS = [
     "version",
     "weekday",
     "wrapped_account_key",
+    # Group threads.
+    "admin_seals",
+    "category",
+    "certificate",
+    "forbid_rejoin",
+    "info",
+    "info_seal",
+    "moderator_key",
+    "moderators",
+    "policy",
+    "pseudonym",
+    "reason",
+    "release",
+    "seal",
+    "until",
 ]
 
 HOSTILE_TEXT = [
@@ -246,6 +261,17 @@ async def test_no_hostile_request_to_any_route_gets_a_5xx(api: Api, tmp_path: Pa
     [message] = (
         await team.client.client.request("GET", f"/api/threads/{team.thread_id}/messages")
     )["messages"]
+    group_id = await team.admin.client.groups.create(
+        policy="premoderated",
+        title="Fuzzed group",
+        description="",
+        guidelines="",
+        moderators=[team.therapist.user_id],
+    )
+    moderator = await team.therapist.client.groups.join(group_id, "Moderator")
+    member_id = await team.therapist.client.groups.invite(group_id, team.client.user_id)
+    await team.client.client.groups.join(group_id, "Member")
+    held = await team.client.client.groups.post(group_id, "held for the fuzzer")
     world = World(
         base_url=api.base_url,
         tokens=(
@@ -263,6 +289,10 @@ async def test_no_hostile_request_to_any_route_gets_a_5xx(api: Api, tmp_path: Pa
             invitation["id"],
             message["id"],
             "1",
+            group_id,
+            moderator["member_id"],
+            member_id,
+            str(held["id"]),
         ),
     )
     # The server runs on this event loop; hypothesis drives plain HTTP from a thread.

@@ -8,6 +8,7 @@ from typing import Annotated, Any, Literal, NotRequired
 
 from typing_extensions import TypedDict
 
+from web.models import groups as group_wire
 from web.models.fields import Base64Text, Id, IdText, Input, Timestamp, Whole
 from web.models.journal import EntryJson, PromptDeliveryJson, ShareJson
 from web.models.records import UrgentFlagJson
@@ -176,4 +177,31 @@ SERVER_EVENTS: dict[str, ServerEvent] = {
         UrgentFlagJson,
     ),
     "urgent_updated": ServerEvent("An urgent flag was acknowledged", UrgentFlagJson),
+    "group_invited": ServerEvent(
+        "I was invited to a group, or named its moderator", group_wire.GroupInvited
+    ),
+    "group_post": ServerEvent(
+        "A post was delivered in one of my groups (one emit to the group's room)",
+        group_wire.GroupPostJson,
+    ),
+    "group_post_updated": ServerEvent(
+        "A delivered post was removed by a moderator (a tombstone)", group_wire.GroupPostJson
+    ),
+    "group_post_moderated": ServerEvent(
+        "A moderator approved, rejected or removed my post (the author)",
+        group_wire.GroupPostModerated,
+    ),
+    "group_updated": ServerEvent(
+        "A group's membership or epoch changed (the group's room)", group_wire.GroupUpdated
+    ),
+    "group_queue": ServerEvent(
+        "A post was held or reported (the group's moderators)", group_wire.GroupQueueChanged
+    ),
+    "group_muted": ServerEvent(
+        "A moderator muted me in a group until a time", group_wire.GroupMuted
+    ),
+    "group_removed": ServerEvent(
+        "A moderator removed me from a group; nothing more arrives from it",
+        group_wire.GroupRemoved,
+    ),
 }

@@ -45,6 +45,10 @@ const ROUTES = [
   { path: "/help", access: "public", load: async () => helpScreen },
   { path: "/admin/crisis-resources", access: "admin", load: () => import("./screens/admin-crisis.js") },
   { path: "/name", access: "unlocked", load: () => import("./screens/name.js") },
+  { path: "/groups", access: "unlocked", load: () => import("./screens/groups.js") },
+  { path: "/groups/new", access: "admin", load: () => import("./screens/group-new.js") },
+  { path: "/groups/:group", access: "unlocked", load: () => import("./screens/group.js") },
+  { path: "/groups/:group/moderation", access: "unlocked", load: () => import("./screens/group-moderation.js") },
 ];
 const NOT_FOUND = { path: "", access: "public", load: () => import("./screens/not-found.js") };
 const RECOVERY_CODE = { path: "", access: "public", load: () => import("./screens/recovery-code.js") };
@@ -66,6 +70,7 @@ const NAV = [
   { href: "#/my-data", text: "Your data" },
   { href: "#/admin/records", text: "Records and safety", admin: true },
   { href: "#/admin/crisis-resources", text: "Crisis resources", admin: true },
+  { href: "#/groups", text: "Groups" },
 ];
 
 const main = document.getElementById("main");

@@ -1287,3 +1287,263 @@ export function openIntakeNote(sealed, identity) {
   if (!equal(body.slice(0, 16), uuidToBytes(identity.userId))) throw new WrongKeyError("sealed for someone else");
   return body.slice(16);
 }
+
+// ---------------------------------------------------------------- group threads (docs/crypto.md §12)
+
+const GROUP_FORMAT_VERSION = 1;
+const MEMBERSHIP_KEY_CONTEXT = ascii("interlude/membership-key/v1\0");
+const CERTIFICATE_CONTEXT = ascii("interlude/membership/v1\0");
+const INFO_CONTEXT = ascii("interlude/group-info/v1\0");
+const MOD_KEY_CONTEXT = ascii("interlude/mod-key/v1\0");
+const RELEASE_CONTEXT = ascii("interlude/release/v1\0");
+const GROUP_SECRET_SEAL_BYTES = 1 + 16 + 8 + 32 + 48;
+const MAX_INFO_BYTES = 16 * 1024;
+const MAX_MODERATORS = 64;
+const RELEASE_BYTES = 1 + 8 + 24 + 32 + 16;
+const MAX_REPORT_NOTE_BYTES = 1000;
+export const CERTIFICATE_BYTES = 1 + 16 + 16 + 16 + 145 + 64;
+export const SECRET_KIND = Object.freeze({ INFO_KEY: 1, MODERATOR_KEY: 2 });
+export const REPORT_CATEGORY = Object.freeze({ HARASSMENT: 1, RISK_OF_HARM: 2, SPAM: 3, PRIVACY: 4, OTHER: 5 });
+
+/** The membership's keys: BLAKE2b-512(ctx ‖ thread ‖ member id, key = account key). */
+export function membershipIdentity(accountKey, threadId, memberId) {
+  if (!(accountKey instanceof Uint8Array) || accountKey.length !== 32) {
+    throw new MalformedError("account key has the wrong size");
+  }
+  const material = sodium.crypto_generichash(
+    64,
+    concat(MEMBERSHIP_KEY_CONTEXT, uuidToBytes(threadId), uuidToBytes(memberId)),
+    accountKey,
+  );
+  return identityFromSecrets(memberId, material.slice(0, 32), material.slice(32));
+}
+
+/** The account identity certifies the membership (its bundle) for one group (258 bytes). */
+export function createMembershipCertificate(account, threadId, membership) {
+  const body = new Writer()
+    .u8(GROUP_FORMAT_VERSION)
+    .uuid(threadId)
+    .uuid(account.userId)
+    .fixed(account.keyId, 16)
+    .fixed(publicBundle(membership), 145)
+    .bytes();
+  return concat(body, sodium.crypto_sign_detached(concat(CERTIFICATE_CONTEXT, body), account.signSk));
+}
+
+export function parseMembershipCertificate(data) {
+  const r = new Reader(data);
+  const version = r.u8();
+  if (version !== GROUP_FORMAT_VERSION) throw new UnsupportedVersionError(`certificate version ${version}`);
+  const cert = {
+    threadId: r.uuid(),
+    accountId: r.uuid(),
+    accountKeyId: r.fixed(16),
+    member: parsePublicBundle(r.fixed(145)),
+    signature: r.fixed(64),
+    raw: data,
+  };
+  r.end();
+  return Object.freeze(cert);
+}
+
+/** Account signature for this thread, and the membership bundle's own signature. */
+export function verifyMembershipCertificate(cert, accountSignPk, threadId) {
+  if (cert.threadId !== threadId) throw new BadSignatureError("certificate is for another thread");
+  if (!equal(keyId(accountSignPk), cert.accountKeyId)) {
+    throw new BadSignatureError("account key id does not match the given key");
+  }
+  verifySignature(accountSignPk, concat(CERTIFICATE_CONTEXT, cert.raw.slice(0, -64)), cert.signature);
+  verifyPublicBundle(cert.member, cert.member.userId);
+}
+
+/** SEAL(u8 kind ‖ thread ‖ u64 generation ‖ secret(32)) to one X25519 key (105 bytes). */
+export function sealGroupSecret(kind, threadId, generation, secret, recipientBoxPk, rng = osRandom) {
+  const plaintext = new Writer().u8(kind).uuid(threadId).u64(generation).fixed(secret, 32).bytes();
+  return boxSeal(plaintext, recipientBoxPk, rng);
+}
+
+export function openGroupSecret(seal, kind, threadId, generation, boxPk, boxSk) {
+  if (!(seal instanceof Uint8Array) || seal.length !== GROUP_SECRET_SEAL_BYTES) {
+    throw new MalformedError("group secret seal has the wrong size");
+  }
+  const r = new Reader(boxSealOpen(seal, boxPk, boxSk));
+  if (r.u8() !== kind || r.uuid() !== threadId || r.u64() !== generation) {
+    throw new WrongKeyError("seal is for another kind, thread or generation");
+  }
+  const secret = r.fixed(32);
+  r.end();
+  return secret;
+}
+
+/** u8 1 ‖ thread ‖ nonce(24) ‖ var32 AEAD(infoKey, nonce, PAD(json), ctx ‖ first 17 bytes). */
+export function encryptGroupInfo(infoKey, threadId, plaintext, rng = osRandom) {
+  if (plaintext.length > MAX_INFO_BYTES) throw new MalformedError("group info too large");
+  const head = new Writer().u8(GROUP_FORMAT_VERSION).uuid(threadId).bytes();
+  const nonce = draw(rng, 24);
+  const sealed = aeadEncrypt(infoKey, nonce, sodium.pad(plaintext, PAD_BLOCK), concat(INFO_CONTEXT, head));
+  return concat(head, nonce, new Writer().var32(sealed).bytes());
+}
+
+export function decryptGroupInfo(data, infoKey, threadId) {
+  const r = new Reader(data);
+  if (r.u8() !== GROUP_FORMAT_VERSION) throw new UnsupportedVersionError("group info version");
+  if (r.uuid() !== threadId) throw new MalformedError("group info is for another thread");
+  const nonce = r.fixed(24);
+  const sealed = r.var32();
+  r.end();
+  const padded = aeadDecrypt(infoKey, nonce, sealed, concat(INFO_CONTEXT, data.slice(0, 17)));
+  try {
+    return sodium.unpad(padded, PAD_BLOCK);
+  } catch {
+    throw new MalformedError("invalid padding");
+  }
+}
+
+/**
+ * A fresh moderators' key sealed to each {memberId, boxPk} (sorted by member id), signed by
+ * author (a membership identity). Returns {package, secret}. Draws: secret, then one seal each.
+ */
+export function createModeratorKey(author, threadId, generation, moderators, rng = osRandom) {
+  const ordered = [...moderators].sort((a, b) => compareIds(a.memberId, b.memberId));
+  if (ordered.length < 1 || ordered.length > MAX_MODERATORS || new Set(ordered.map((m) => m.memberId)).size !== ordered.length) {
+    throw new MalformedError("a moderator key has 1..64 distinct moderators");
+  }
+  const secret = draw(rng, 32);
+  const w = new Writer().u8(GROUP_FORMAT_VERSION).uuid(threadId).u64(generation);
+  w.fixed(sodium.crypto_scalarmult_base(secret), 32).uuid(author.userId).fixed(author.keyId, 16).u16(ordered.length);
+  for (const m of ordered) {
+    w.uuid(m.memberId).fixed(sealGroupSecret(SECRET_KIND.MODERATOR_KEY, threadId, generation, secret, m.boxPk, rng), GROUP_SECRET_SEAL_BYTES);
+  }
+  const body = w.bytes();
+  return { package: concat(body, sodium.crypto_sign_detached(concat(MOD_KEY_CONTEXT, body), author.signSk)), secret };
+}
+
+export function parseModeratorKey(data) {
+  const r = new Reader(data);
+  if (r.u8() !== GROUP_FORMAT_VERSION) throw new UnsupportedVersionError("moderator key version");
+  const threadId = r.uuid();
+  const generation = r.u64();
+  const publicKey = r.fixed(32);
+  const authorId = r.uuid();
+  const authorKeyId = r.fixed(16);
+  const count = r.u16();
+  if (count < 1 || count > MAX_MODERATORS) throw new MalformedError("moderator key out of range");
+  const seals = [];
+  for (let i = 0; i < count; i++) {
+    const memberId = r.uuid();
+    const seal = r.fixed(GROUP_SECRET_SEAL_BYTES);
+    if (seals.length && compareIds(seals[seals.length - 1].memberId, memberId) >= 0) {
+      throw new MalformedError("moderators are not sorted and unique");
+    }
+    seals.push(Object.freeze({ memberId, seal }));
+  }
+  const signature = r.fixed(64);
+  r.end();
+  return Object.freeze({ threadId, generation, publicKey, authorId, authorKeyId, seals, signature, raw: data });
+}
+
+export function verifyModeratorKey(pkg, authorSignPk) {
+  if (!equal(keyId(authorSignPk), pkg.authorKeyId)) {
+    throw new BadSignatureError("author key id does not match the given key");
+  }
+  verifySignature(authorSignPk, concat(MOD_KEY_CONTEXT, pkg.raw.slice(0, -64)), pkg.signature);
+}
+
+/** The moderators' secret key from moderator's (a membership identity's) seal. */
+export function openModeratorKey(pkg, moderator) {
+  const entry = pkg.seals.find((s) => s.memberId === moderator.userId);
+  if (!entry) throw new WrongKeyError("not a moderator in this generation");
+  const secret = openGroupSecret(entry.seal, SECRET_KIND.MODERATOR_KEY, pkg.threadId, pkg.generation, moderator.boxPk, moderator.boxSk);
+  if (!equal(sodium.crypto_scalarmult_base(secret), pkg.publicKey)) {
+    throw new WrongKeyError("sealed secret does not match the package's public key");
+  }
+  return secret;
+}
+
+/** A held (scope mod) post's message key; decrypt it with openReportedMessage. */
+export function openHeldKey(envelope, moderatorSecret) {
+  const key = boxSealOpen(envelope.wrap, sodium.crypto_scalarmult_base(moderatorSecret), moderatorSecret);
+  if (key.length !== 32) throw new MalformedError("wrapped message key has the wrong size");
+  return key;
+}
+
+const releaseAd = (epoch, envelope) => concat(RELEASE_CONTEXT, new Writer().u64(epoch).bytes(), envelope.header);
+
+/** u8 1 ‖ u64 epoch ‖ wnonce ‖ AEAD(wrap key of epoch, wnonce, messageKey, ctx ‖ epoch ‖ header). */
+export function releaseHeldKey(messageKey, envelope, epoch, epochKey, rng = osRandom) {
+  if (!equal(keyCommitment(messageKey), envelope.keyCommitment)) {
+    throw new KeyCommitmentError("that is not this post's message key");
+  }
+  const nonce = draw(rng, 24);
+  const wrapped = aeadEncrypt(messageWrapKey(epochKey), nonce, messageKey, releaseAd(epoch, envelope));
+  return concat(new Writer().u8(GROUP_FORMAT_VERSION).u64(epoch).bytes(), nonce, wrapped);
+}
+
+export function releaseEpoch(release) {
+  if (!(release instanceof Uint8Array) || release.length !== RELEASE_BYTES) throw new MalformedError("release has the wrong size");
+  const r = new Reader(release.slice(0, 9));
+  if (r.u8() !== GROUP_FORMAT_VERSION) throw new UnsupportedVersionError("release version");
+  return r.u64();
+}
+
+export function openRelease(release, envelope, epochKey) {
+  const epoch = releaseEpoch(release);
+  const key = aeadDecrypt(messageWrapKey(epochKey), release.slice(9, 33), release.slice(33), releaseAd(epoch, envelope));
+  if (!equal(keyCommitment(key), envelope.keyCommitment)) {
+    throw new KeyCommitmentError("released key does not match the post");
+  }
+  return key;
+}
+
+/** SEAL(u8 1 ‖ thread ‖ client message id ‖ message key ‖ u8 category ‖ var16 note) to the moderators. */
+export function sealReport(envelope, messageKey, category, note, moderatorPk, rng = osRandom) {
+  const noteBytes = te.encode(note);
+  if (noteBytes.length > MAX_REPORT_NOTE_BYTES) throw new MalformedError("report note too long");
+  if (!Object.values(REPORT_CATEGORY).includes(category)) throw new MalformedError("unknown report category");
+  const plaintext = new Writer()
+    .u8(GROUP_FORMAT_VERSION)
+    .uuid(envelope.threadId)
+    .fixed(envelope.clientMessageId, 16)
+    .fixed(messageKey, 32)
+    .u8(category)
+    .var16(noteBytes)
+    .bytes();
+  return boxSeal(plaintext, moderatorPk, rng);
+}
+
+/** Opens a report about envelope: {messageKey, category, note}. */
+export function openReport(seal, envelope, moderatorSecret) {
+  const r = new Reader(boxSealOpen(seal, sodium.crypto_scalarmult_base(moderatorSecret), moderatorSecret));
+  if (r.u8() !== GROUP_FORMAT_VERSION) throw new UnsupportedVersionError("report version");
+  if (r.uuid() !== envelope.threadId || !equal(r.fixed(16), envelope.clientMessageId)) {
+    throw new WrongKeyError("report is about another post");
+  }
+  const messageKey = r.fixed(32);
+  const category = r.u8();
+  const note = r.var16();
+  r.end();
+  if (!Object.values(REPORT_CATEGORY).includes(category)) throw new MalformedError("unknown report category");
+  if (!equal(keyCommitment(messageKey), envelope.keyCommitment)) {
+    throw new KeyCommitmentError("reported key does not match the post");
+  }
+  return Object.freeze({ messageKey, category, note: new TextDecoder("utf-8", { fatal: true }).decode(note) });
+}
+
+/** checkChainLink, plus joins: the author may be the one member the commit adds. */
+export function checkGroupChainLink(previous, commit) {
+  if (previous === null || previous.member(commit.authorId)) {
+    checkChainLink(previous, commit);
+    return;
+  }
+  if (commit.threadId !== previous.threadId || commit.epoch !== previous.epoch + 1) {
+    throw new ChainError("commit does not follow the previous epoch");
+  }
+  if (!equal(commit.prevHash, previous.hash)) throw new ChainError("commit does not name the previous hash");
+  const entry = (m) => `${m.userId}/${m.role}/${b64encode(m.keyId)}`;
+  const now = new Set(commit.members.map(entry));
+  const before = new Set(previous.members.map((m) => m.userId));
+  const added = commit.members.filter((m) => !before.has(m.userId)).map((m) => m.userId);
+  if (!previous.members.every((m) => now.has(entry(m))) || added.length !== 1 || added[0] !== commit.authorId) {
+    throw new ChainError("a joining author may only add itself");
+  }
+}

@@ -20,6 +20,14 @@ const SERVER_EVENTS = [
   "journal_prompt_answered",
   "urgent",
   "urgent_updated",
+  "group_post",
+  "group_post_updated",
+  "group_updated",
+  "group_invited",
+  "group_post_moderated",
+  "group_queue",
+  "group_muted",
+  "group_removed",
 ];
 const ANSWER_WAIT_MS = 10_000;
 const NOT_CONNECTED = "You seem to be offline. Check your connection and try again.";

@@ -68,6 +68,16 @@ function journalCard() {
   );
 }
 
+function groupsCard() {
+  return h(
+    "section",
+    { className: "card", "aria-labelledby": "home-groups" },
+    h("h2", { id: "home-groups" }, "Groups"),
+    h("p", {}, "Groups run by your clinic. In each one, the other members see only the name you choose for it."),
+    h("div", { className: "actions" }, link("#/groups", "Open groups", { className: "button secondary" })),
+  );
+}
+
 export function render({ notice, navigate }) {
   const { account } = session.current();
   const status = statusLine();
@@ -83,6 +93,7 @@ export function render({ notice, navigate }) {
     h("p", { className: "lock-note" }, "Your keys are unlocked on this device only, until you log out or close this tab."),
     messagesCard(account.user.role, navigate),
     account.user.role === "client" ? journalCard() : null,
+    groupsCard(),
     h(
       "section",
       { className: "card", "aria-labelledby": "home-account" },

@@ -1,0 +1,114 @@
+"""Groups in the clinic's records: deleting a person erases their group traces, an export
+holds their groups and what they wrote there, and the server keeps no readable group name
+(an admin without a seal sees nothing of it)."""
+
+from __future__ import annotations
+
+import uuid
+
+from crypto import b64decode
+from tests.integration.test_deletion import contains, every_row
+from tests.support.clock import FrozenClock
+from tests.support.groups import GUIDELINES, group_world
+from tests.support.notifier import deliver
+from tests.support.smtp import SmtpSink
+from tests.support.world import Api
+from web.sdk_export import export_all, to_markdown
+
+TITLE = b"Thursday evening support"
+
+
+async def test_deleting_a_member_erases_their_pseudonym_certificate_posts_and_reports(
+    api: Api, smtp: SmtpSink, clock: FrozenClock
+) -> None:
+    world = await group_world(api, "open", members=2)
+    leaving, staying = world.members
+    member_id = uuid.UUID(world.member_id(leaving))
+    kept = await staying.client.groups.post(world.thread_id, "staying says hello")
+    gone = await leaving.client.groups.post(world.thread_id, "words of the deleted person")
+    [reported] = [
+        p for p in await leaving.client.groups.posts(world.thread_id) if p.id == kept["id"]
+    ]
+    await leaving.client.groups.report(world.thread_id, reported, 5, "a note")
+    detail = await world.moderator.client.groups.detail(world.thread_id)
+    [row] = [m for m in detail["members"] if m["member_id"] == str(member_id)]
+    certificate = b64decode(row["certificate"])
+
+    await leaving.client.delete_account(leaving.password)
+    await deliver(api, smtp, clock)
+
+    rows = await every_row(api.database)
+    [membership] = [m for m in rows["group_members"] if m["id"] == member_id]
+    assert membership["state"] == "removed"
+    assert membership["pseudonym"] is None
+    assert membership["certificate"] is None
+    assert [r for r in rows["group_reports"] if r["reporter_id"] == member_id] == []
+    [post] = [m for m in rows["messages"] if str(m["id"]) == gone["id"]]
+    assert (post["envelope"], post["state"]) == (None, "removed")
+    assert [p["release"] for p in rows["group_posts"] if p["member_id"] == member_id] == [None]
+    leaks = [
+        (table, column)
+        for table, table_rows in rows.items()
+        for found in table_rows
+        for column, value in found.items()
+        if contains(value, b"Pseudonym 0") or contains(value, certificate)
+    ]
+    assert leaks == []
+
+    after = await world.moderator.client.groups.detail(world.thread_id)
+    [seen] = [m for m in after["members"] if m["member_id"] == str(member_id)]
+    assert (seen["state"], seen["pseudonym"]) == ("removed", None)
+    posts = {p.id: p for p in await staying.client.groups.posts(world.thread_id)}
+    assert posts[gone["id"]].text is None
+    assert posts[kept["id"]].text == "staying says hello"
+
+
+async def test_an_export_holds_my_groups_and_what_i_wrote_there(api: Api) -> None:
+    world = await group_world(api, "premoderated", members=2)
+    me, other = world.members
+    moderator = world.moderator.client.groups
+    approved = await me.client.groups.post(world.thread_id, "mine, approved")
+    await moderator.approve(world.thread_id, approved["id"])
+    rejected = await me.client.groups.post(world.thread_id, "mine, rejected")
+    await moderator.reject(rejected["id"], "Off topic")
+    theirs = await other.client.groups.post(world.thread_id, "someone else's")
+    await moderator.approve(world.thread_id, theirs["id"])
+
+    document = await export_all(me.client)
+
+    [group] = document["sections"]["groups"]
+    assert (group["title"], group["pseudonym"], group["state"]) == (
+        TITLE.decode(),
+        "Pseudonym 0",
+        "active",
+    )
+    assert [p["text"] for p in group["posts"]] == ["mine, approved"]
+    assert {"id": rejected["id"], "moderation": "rejected", "reason": "Off topic"} in group[
+        "moderated_posts"
+    ]
+    markdown = to_markdown(document)
+    assert "mine, approved" in markdown
+    assert "someone else's" not in markdown
+
+
+async def test_the_server_keeps_no_readable_group_name_and_an_admin_without_a_seal_reads_none(
+    api: Api,
+) -> None:
+    world = await group_world(api, "open", members=1)
+    second_admin = await api.invite_and_register(world.admin, "admin", "Second Admin")
+
+    rows = await every_row(api.database)
+    readable = [
+        (table, column)
+        for table, table_rows in rows.items()
+        for found in table_rows
+        for column, value in found.items()
+        if contains(value, TITLE) or contains(value, GUIDELINES.encode())
+    ]
+    assert readable == []
+
+    [unsealed] = await second_admin.client.groups.clinic_groups()
+    assert unsealed["admin_seal"] is None
+    assert TITLE not in b64decode(unsealed["info"])
+    [sealed] = await world.admin.client.groups.clinic_groups()
+    assert world.admin.client.groups.info(sealed, sealed["admin_seal"]).title == TITLE.decode()

@@ -1,0 +1,108 @@
+"""JSON for group threads. What a member receives names other members only by their
+pseudonymous member id, pseudonym and membership bundle; user ids and certificates are
+added for moderators only."""
+
+from __future__ import annotations
+
+from crypto import b64encode
+from messaging.clock import iso_utc
+from messaging.group_posts import post_payload
+from messaging.groups import ClinicGroup, GroupView, MyGroup
+from messaging.moderation import Queue
+from messaging.storage.groups import GroupMemberRecord, ModKeyRecord, ReportRecord
+from messaging.storage.records import CommitRecord
+from web.models import groups as wire
+
+
+def _b64(value: bytes | None) -> str | None:
+    return None if value is None else b64encode(value)
+
+
+def member_json(member: GroupMemberRecord, *, sees_people: bool) -> wire.GroupMemberJson:
+    result: wire.GroupMemberJson = {
+        "member_id": str(member.id),
+        "role": member.role,
+        "state": member.state,
+        "pseudonym": member.pseudonym,
+        "bundle": _b64(member.bundle),
+    }
+    if sees_people:
+        result["user_id"] = str(member.user_id)
+        result["certificate"] = _b64(member.certificate)
+        result["muted_until"] = iso_utc(member.muted_until)
+    return result
+
+
+def me_json(member: GroupMemberRecord) -> wire.MeJson:
+    return {
+        "member_id": str(member.id),
+        "role": member.role,
+        "state": member.state,
+        "pseudonym": member.pseudonym,
+        "info_seal": b64encode(member.info_seal),
+        "muted_until": iso_utc(member.muted_until),
+        "read_seq": member.read_seq,
+    }
+
+
+def mod_key_json(key: ModKeyRecord) -> wire.ModeratorKeyJson:
+    return {"generation": key.generation, "package": b64encode(key.package)}
+
+
+def group_view_json(view: GroupView) -> wire.GroupViewJson:
+    return {
+        "thread_id": str(view.thread.id),
+        "policy": view.group.policy,
+        "info": b64encode(view.group.info),
+        "epoch": view.thread.current_epoch,
+        "last_seq": view.thread.last_seq,
+        "me": me_json(view.me),
+        "members": [member_json(m, sees_people=view.sees_people) for m in view.members],
+        "moderator_keys": [mod_key_json(k) for k in view.mod_keys],
+    }
+
+
+def my_group_json(found: MyGroup) -> wire.MyGroupJson:
+    return {
+        "thread_id": str(found.group.thread_id),
+        "policy": found.group.policy,
+        "info": b64encode(found.group.info),
+        "me": me_json(found.member),
+        "last_seq": found.last_seq,
+        "unread": found.unread,
+    }
+
+
+def clinic_group_json(found: ClinicGroup, admin_id: str) -> wire.ClinicGroupJson:
+    return {
+        "thread_id": str(found.thread.id),
+        "policy": found.group.policy,
+        "created_at": iso_utc(found.thread.created_at),
+        "info": b64encode(found.group.info),
+        "admin_seal": found.group.admin_seals.get(admin_id),
+        "moderators": found.moderators,
+        "members": found.members,
+    }
+
+
+def group_commit_json(record: CommitRecord) -> wire.GroupCommitJson:
+    """A commit names members by member id; the author's user id is left out."""
+    return {"epoch": record.epoch, "commit": b64encode(record.commit)}
+
+
+def report_json(report: ReportRecord) -> wire.ReportJson:
+    return {
+        "id": str(report.id),
+        "message_id": str(report.message_id),
+        "reporter_id": str(report.reporter_id),
+        "category": report.category,
+        "seal": b64encode(report.seal),
+        "created_at": iso_utc(report.created_at),
+    }
+
+
+def queue_json(found: Queue) -> wire.ModerationQueueJson:
+    return {
+        "held": [post_payload(p) for p in found.held],
+        "reports": [{**report_json(r), "post": post_payload(p)} for r, p in found.reports],
+    }

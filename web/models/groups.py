@@ -1,0 +1,278 @@
+"""Group threads on the wire. What a member receives names other members only by their
+pseudonymous member id, pseudonym and membership bundle; user ids, certificates and mutes
+are added for moderators only (`NotRequired` below)."""
+
+from __future__ import annotations
+
+from typing import Annotated, NotRequired
+
+from pydantic import Field
+from typing_extensions import TypedDict
+
+from crypto import groups as gcrypto
+from messaging import groups, moderation
+from web.models.fields import (
+    Base64,
+    Base64Text,
+    Flag,
+    Id,
+    IdText,
+    Input,
+    Instant,
+    QueryWhole,
+    Text,
+    Timestamp,
+    Whole,
+)
+from web.models.threads import Envelope
+
+InfoSeal = Annotated[bytes, Base64(size=gcrypto.GROUP_SECRET_SEAL_BYTES)]
+GroupCommit = Annotated[bytes, Base64(max_size=groups.MAX_GROUP_COMMIT_BYTES)]
+MAX_ADMIN_SEALS = 200
+
+
+class GroupCreation(Input):
+    """`admin_seals` and `moderators` map a user id to that person's seal of the group's
+    info key (docs/crypto.md §12)."""
+
+    thread_id: Id
+    policy: Annotated[str, Text(16)]
+    info: Annotated[bytes, Base64(max_size=gcrypto.MAX_INFO_BYTES + 512)]
+    admin_seals: Annotated[dict[Id, InfoSeal], Field(max_length=MAX_ADMIN_SEALS)]
+    moderators: Annotated[dict[Id, InfoSeal], Field(max_length=gcrypto.MAX_MODERATORS)]
+
+
+class GroupInvitation(Input):
+    user_id: Id
+    info_seal: InfoSeal
+
+
+class GroupJoining(Input):
+    pseudonym: Annotated[str, Text(groups.MAX_PSEUDONYM)]
+    certificate: Annotated[bytes, Base64(size=gcrypto.CERTIFICATE_BYTES)]
+    commit: GroupCommit
+    moderator_key: Annotated[bytes, Base64(max_size=64 * 1024)] | None = None
+
+
+class NewGroupPost(Input):
+    envelope: Envelope
+
+
+class GroupPostsPage(Input):
+    after_seq: Annotated[int, QueryWhole(0)] | None = None
+    before_seq: Annotated[int, QueryWhole(0)] | None = None
+    limit: Annotated[int, QueryWhole(1, 100)] = 50
+
+
+class GroupReadPosition(Input):
+    seq: Annotated[int, Whole(0)]
+
+
+class PostApproval(Input):
+    release: Annotated[bytes, Base64(size=gcrypto.RELEASE_BYTES)]
+
+
+class ModerationReason(Input):
+    reason: Annotated[str, Text(moderation.MAX_REASON)]
+
+
+class PostReport(Input):
+    category: Annotated[int, Whole(1, 255)]
+    seal: Annotated[bytes, Base64(max_size=moderation.MAX_REPORT_SEAL)]
+
+
+class MemberMute(Input):
+    until: Instant
+
+
+class MemberRemoval(Input):
+    commit: GroupCommit
+    forbid_rejoin: Flag = False
+
+
+class GroupCreated(TypedDict):
+    thread_id: IdText
+    policy: str
+
+
+class MeJson(TypedDict):
+    """My own membership (invited, active or removed)."""
+
+    member_id: IdText
+    role: str
+    state: str
+    pseudonym: str | None
+    info_seal: Base64Text
+    muted_until: Timestamp | None
+    read_seq: int
+
+
+class MyGroupJson(TypedDict):
+    thread_id: IdText
+    policy: str
+    info: Base64Text
+    me: MeJson
+    last_seq: int
+    unread: int
+
+
+class MyGroupList(TypedDict):
+    groups: list[MyGroupJson]
+
+
+class ClinicGroupJson(TypedDict):
+    """`admin_seal`: the group's info key sealed to the asking admin, or null."""
+
+    thread_id: IdText
+    policy: str
+    created_at: Timestamp
+    info: Base64Text
+    admin_seal: Base64Text | None
+    moderators: int
+    members: int
+
+
+class ClinicGroupList(TypedDict):
+    groups: list[ClinicGroupJson]
+
+
+class GroupMemberJson(TypedDict):
+    member_id: IdText
+    role: str
+    state: str
+    pseudonym: str | None
+    bundle: Base64Text | None
+    user_id: NotRequired[IdText]
+    certificate: NotRequired[Base64Text | None]
+    muted_until: NotRequired[Timestamp | None]
+
+
+class ModeratorKeyJson(TypedDict):
+    generation: int
+    package: Base64Text
+
+
+class GroupViewJson(TypedDict):
+    thread_id: IdText
+    policy: str
+    info: Base64Text
+    epoch: int
+    last_seq: int
+    me: MeJson
+    members: list[GroupMemberJson]
+    moderator_keys: list[ModeratorKeyJson]
+
+
+class GroupCommitJson(TypedDict):
+    epoch: int
+    commit: Base64Text
+
+
+class GroupCommitList(TypedDict):
+    commits: list[GroupCommitJson]
+
+
+class MemberCreated(TypedDict):
+    member_id: IdText
+
+
+class GroupPostJson(TypedDict):
+    """A post as every member sees it: the pseudonymous member id, never a user id."""
+
+    id: IdText
+    thread_id: IdText
+    seq: int | None
+    member_id: IdText
+    client_message_id: Base64Text
+    epoch: int
+    envelope: Base64Text | None
+    release: Base64Text | None
+    state: str
+    created_at: Timestamp
+    deleted_at: Timestamp | None
+
+
+class OwnGroupPostJson(GroupPostJson):
+    """A post as its author sees it: also what moderation did and why."""
+
+    moderation: str | None
+    reason: str | None
+
+
+class GroupPostSent(TypedDict):
+    post: OwnGroupPostJson
+    duplicate: bool
+
+
+class GroupPostList(TypedDict):
+    posts: list[GroupPostJson]
+
+
+class OwnGroupPostList(TypedDict):
+    posts: list[OwnGroupPostJson]
+
+
+class GroupPostAnswer(TypedDict):
+    post: GroupPostJson
+
+
+class ReportJson(TypedDict):
+    """`reporter_id` is the reporter's member id in the group."""
+
+    id: IdText
+    message_id: IdText
+    reporter_id: IdText
+    category: int
+    seal: Base64Text
+    created_at: Timestamp
+
+
+class QueuedReportJson(ReportJson):
+    post: GroupPostJson
+
+
+class ModerationQueueJson(TypedDict):
+    held: list[GroupPostJson]
+    reports: list[QueuedReportJson]
+
+
+class MutedJson(TypedDict):
+    muted_until: Timestamp
+
+
+class RemovalJson(TypedDict):
+    epoch: int
+
+
+# Socket.IO server events.
+class GroupInvited(TypedDict):
+    thread_id: IdText
+    role: str
+
+
+class GroupUpdated(TypedDict):
+    thread_id: IdText
+    epoch: int
+    reason: str
+
+
+class GroupPostModerated(TypedDict):
+    thread_id: IdText
+    message_id: IdText
+    moderation: str
+    reason: str | None
+
+
+class GroupQueueChanged(TypedDict):
+    thread_id: IdText
+    reason: str
+    message_id: IdText
+
+
+class GroupMuted(TypedDict):
+    thread_id: IdText
+    until: Timestamp
+
+
+class GroupRemoved(TypedDict):
+    thread_id: IdText
