@@ -15,6 +15,10 @@ sockets to `resync` after an outage), so any number of web processes serve the s
 rooms. Origins must match the page (the engine.io default, which honours
 X-Forwarded-Proto/Host from the proxy). Only websockets are offered, so a load balancer
 needs no sticky sessions.
+
+Group threads have one room per group (`group:{thread id}`): a socket enters the rooms of
+its user's active groups on connect, and joins and removals move sockets in every process
+through `ROOM_EVENT` (`GroupRoomManager`, `GroupRoomRedisManager`).
 """
 
 from __future__ import annotations

@@ -77,6 +77,20 @@ async def populated(server: LiveServer, data_dir: Path, database_url: str) -> Ca
             )
             clinic_id = (await admin.me())["clinic"]["id"]
             await api.new_client().consultations.request(clinic_id, {"message": "a first talk"})
+            # A pre-moderated group the therapist moderates and the client joined, with a
+            # delivered post and a held one, so group listings answer with content.
+            group_id = await admin.groups.create(
+                policy="premoderated",
+                title="Fuzzed group",
+                description="",
+                guidelines="",
+                moderators=[team.therapist.user_id],
+            )
+            await team.therapist.client.groups.join(group_id, "Moderator")
+            await team.therapist.client.groups.invite(group_id, team.client.user_id)
+            await team.client.client.groups.join(group_id, "Member")
+            await team.therapist.client.groups.post(group_id, "welcome")
+            await team.client.client.groups.post(group_id, "held for a moderator")
             return team
     finally:
         await database.dispose()
