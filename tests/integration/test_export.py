@@ -91,7 +91,7 @@ async def test_a_clients_export_holds_their_journal_decrypted_and_a_therapists_n
     json.dumps(document)
 
     therapist_document = await export_all(team.therapist.client)
-    assert set(therapist_document["sections"]) == {"threads"}
+    assert "journal" not in therapist_document["sections"]
 
 
 async def test_an_admin_who_is_not_a_member_cannot_record_an_export(api: Api) -> None:
