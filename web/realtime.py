@@ -38,7 +38,7 @@ from messaging.settings import Settings
 from messaging.storage.database import UnitOfWork
 from web.api import validated
 from web.context import AppContext
-from web.event_bus import RedisEventBus
+from web.event_bus import LocalDelivery, RedisEventBus
 from web.models import realtime as wire
 from web.models.fields import Input
 
@@ -76,14 +76,16 @@ class RealtimeNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
         self._sockets_of: Counter[uuid.UUID] = Counter()
 
     async def on_connect(self, sid: str, environ: Json, auth: Any = None) -> None:
-        """One transaction: the session check and, for a person's first socket on this
-        process, telling their partners they came online."""
+        """The session check and, for a person's first socket on this process, telling
+        their partners they came online: reads only (a session seen more than a minute ago
+        is noted as seen), each committing on its own, so a burst of connects costs one
+        round trip each for most sockets."""
         token = auth.get("token") if isinstance(auth, dict) else None
         context = self._context()
         try:
             if not isinstance(token, str) or not token:
                 raise NotAuthenticated()
-            async with context.database.unit_of_work() as uow:
+            async with context.database.autocommit() as uow:
                 actor = await authentication.authenticate(uow, context.services, token)
                 if self._sockets_of[actor.user_id] == 0:
                     await presence.announce_presence(uow, context.services, actor, online=True)
@@ -219,7 +221,9 @@ class RealtimeServer(socketio.AsyncServer):  # type: ignore[misc]
 def create_socket_server(
     settings: Settings, context: Callable[[], AppContext]
 ) -> socketio.AsyncServer:
-    manager = RedisEventBus(settings.redis_url) if settings.redis_url is not None else None
+    manager = (
+        RedisEventBus(settings.redis_url) if settings.redis_url is not None else LocalDelivery()
+    )
     server = RealtimeServer(
         async_mode="asgi",
         client_manager=manager,
