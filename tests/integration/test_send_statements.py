@@ -12,11 +12,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
+from tests.support.clock import FrozenClock
 from tests.support.conversations import care_team
 from tests.support.world import Api
 
@@ -28,6 +30,7 @@ from tests.support.world import Api
 # Was 14 on both paths.
 SOCKET_CEILING = 8
 HTTP_CEILING = 8
+TURN_CEILING = 12
 
 
 @dataclass
@@ -98,3 +101,22 @@ async def test_a_message_over_http_costs_at_most_its_ceiling_of_statements(api: 
     assert sent["seq"] == 2
     print(f"HTTP send: {seen.count} statements, {seen.transactions} transactions\n{seen}")
     assert seen.count <= HTTP_CEILING, str(seen)
+
+
+async def test_a_reply_that_restarts_the_reply_timer_costs_at_most_its_ceiling(
+    api: Api, clock: FrozenClock
+) -> None:
+    """Turn taking, as in most conversations: the therapist's answer stops the reply timer
+    and the client's next message starts it again (the therapists' schedules, the
+    thread's timer and an overdue job)."""
+    team = await care_team(api)
+    await team.client.client.threads.send(team.thread_id, "a question")
+    clock.advance(timedelta(seconds=20))
+    await team.therapist.client.threads.send(team.thread_id, "an answer")
+    clock.advance(timedelta(seconds=20))
+    envelope = await team.client.client.threads.seal(team.thread_id, "counted")
+    with counting() as seen:
+        sent = await team.client.client.threads.send_envelope(team.thread_id, envelope)
+    assert sent["seq"] == 3
+    print(f"turn-taking send: {seen.count} statements, {seen.transactions} transactions\n{seen}")
+    assert seen.count <= TURN_CEILING, str(seen)
