@@ -22,7 +22,7 @@ import asyncpg
 import socketio
 import uvicorn
 
-# Interlude's PostgreSQL engine: pool_size=10, max_overflow=10.
+# Interlude's PostgreSQL engine holds up to 20 connections (pool_size=20, no overflow).
 POOL_MIN, POOL_MAX = 10, 20
 TABLE = "bench_relay_messages"
 

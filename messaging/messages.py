@@ -33,8 +33,13 @@ from messaging.storage import accounts
 from messaging.storage import messages as store
 from messaging.storage import threads as thread_store
 from messaging.storage.database import UnitOfWork
-from messaging.storage.records import MessageRecord, ThreadRecord
-from messaging.threads import message_for_author, thread_for_member
+from messaging.storage.records import (
+    IdentityKeyRecord,
+    MessageRecord,
+    ThreadMemberRecord,
+    ThreadRecord,
+)
+from messaging.threads import locked_thread_with_members, message_for_author, thread_for_member
 
 MAX_PAGE = 100
 MAX_SYNC_THREADS = 200
@@ -57,9 +62,17 @@ def parse_sized_envelope(raw: bytes) -> Envelope:
 
 async def verify_sender(uow: UnitOfWork, actor: Actor, envelope: Envelope) -> None:
     """The envelope names the actor as sender and is signed by the actor's current key."""
+    check_sender(actor, envelope)
+    check_signature(envelope, await accounts.current_identity_key(uow.session, actor.user_id))
+
+
+def check_sender(actor: Actor, envelope: Envelope) -> None:
     if envelope.sender_id != actor.user_id:
         raise Forbidden("You can only send messages as yourself.")
-    key = await accounts.current_identity_key(uow.session, actor.user_id)
+
+
+def check_signature(envelope: Envelope, key: IdentityKeyRecord | None) -> None:
+    """The envelope is signed by `key`, the sender's current identity key."""
     if key is None or key.key_id != envelope.sender_key_id:
         raise InvalidInput("envelope: not signed with your current key.")
     try:
@@ -82,6 +95,7 @@ class Accepted:
 
     actor: Actor
     thread: ThreadRecord
+    members: list[ThreadMemberRecord]
     envelope: Envelope
     raw: bytes
     original: MessageRecord | None
@@ -112,18 +126,21 @@ async def accept_envelope(
     current member writing to this thread, the actor's own current key and a valid
     signature, then (unless it is a retry) the current epoch. Takes the thread's lock."""
     envelope = parse_sized_envelope(raw_envelope)
-    allowed, thread = await thread_for_member(uow, actor, thread_id, Action.WRITE_THREAD, lock=True)
+    allowed, thread, members = await locked_thread_with_members(
+        uow, actor, thread_id, Action.WRITE_THREAD
+    )
     if envelope.thread_id != thread.id:
         raise InvalidInput("envelope: sealed for another conversation.")
-    await verify_sender(uow, allowed, envelope)
-    original = await store.find_by_client_id(
+    check_sender(allowed, envelope)
+    key, original = await store.sender_key_and_original(
         uow.session, allowed.user_id, envelope.client_message_id
     )
+    check_signature(envelope, key)
     if original is not None and original.thread_id != thread.id:
         raise InvalidInput("envelope: that client message id was used elsewhere.")
     if original is None:
         check_epoch(thread, envelope)
-    return Accepted(allowed, thread, envelope, raw_envelope, original)
+    return Accepted(allowed, thread, members, envelope, raw_envelope, original)
 
 
 async def send_message(
@@ -143,7 +160,7 @@ async def send_message(
     message = accepted.record(now=now, seq=seq, state="visible")
     await store.insert_message(uow.session, message)
     await thread_store.advance_read(uow.session, thread.id, accepted.actor.user_id, seq)
-    members = await thread_store.current_members(uow.session, thread.id)
+    members = accepted.members
     await replies.message_counted(uow, ctx, thread, message, members)
     member_ids = [m.user_id for m in members]
     await notifications.message_arrived(uow, ctx, message, member_ids)

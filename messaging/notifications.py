@@ -18,11 +18,12 @@ from messaging.context import ServiceContext
 from messaging.errors import JobNotDueYet
 from messaging.local_time import previous_occurrence, quiet_hours_end, zone
 from messaging.preferences import (
+    defaults,
     preferences_of,
     schedule_next_digest,
     unsubscribe_url,
 )
-from messaging.storage import accounts, delayed_reply
+from messaging.storage import accounts
 from messaging.storage import notifications as store
 from messaging.storage.database import UnitOfWork
 from messaging.storage.records import MessageRecord, UserRecord
@@ -39,19 +40,25 @@ async def message_arrived(
     notices and has none pending. During a live session notices are immediate (after a
     minute, in case they read it at once) for everyone who has not turned them off."""
     now = ctx.clock.now()
-    live = await delayed_reply.is_live(uow.session, message.thread_id, now)
-    for user_id in recipients:
-        if user_id == message.sender_id:
-            continue
-        preferences = await preferences_of(uow, user_id, now)
+    others = [user_id for user_id in recipients if user_id != message.sender_id]
+    live, targets = await store.notice_targets(uow.session, message.thread_id, others, now)
+    for target in targets:
+        preferences = target.preferences or defaults(target.user_id, now, target.time_zone)
         wanted = (
             preferences.message_mode != "off" if live else preferences.message_mode == "immediate"
         )
-        if not wanted or await store.pending_notice(uow.session, user_id) is not None:
+        if not wanted or target.pending:
             continue
         delay = LIVE_NOTICE_DELAY if live else timedelta(minutes=preferences.notice_delay_minutes)
-        job_id = await _queue_notice(uow, user_id, now, delay)
-        await store.add_pending_notice(uow.session, user_id, now, job_id)
+        job_id = await jobs.enqueue(
+            uow,
+            NOTICE_KIND,
+            {"user_id": str(target.user_id)},
+            now=now,
+            run_at=now + delay,
+            clinic_id=target.clinic_id,
+        )
+        await store.add_pending_notice(uow.session, target.user_id, now, job_id)
 
 
 async def _queue_notice(

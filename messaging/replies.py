@@ -13,7 +13,7 @@ from messaging.actors import Actor, Role
 from messaging.context import ServiceContext
 from messaging.policy import Action, authorize, clinic_of, own
 from messaging.preferences import preferences_of, unsubscribe_url
-from messaging.schedules import Schedule, schedule_of
+from messaging.schedules import Schedule, schedule_of, schedules_of
 from messaging.storage import accounts
 from messaging.storage import delayed_reply as store
 from messaging.storage import threads as thread_store
@@ -57,7 +57,7 @@ async def message_counted(
     if not therapists:
         return
     arrived = message.created_at
-    schedules = [await schedule_of(uow, therapist) for therapist in therapists]
+    schedules = await schedules_of(uow, therapists)
     due = min(reply_due(arrived, s.hours, s.commitment) for s in schedules)
     await store.set_awaiting(uow.session, thread.id, arrived, due)
     await jobs.enqueue(

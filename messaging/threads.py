@@ -113,6 +113,20 @@ async def message_for_author(
     return allowed, thread, message
 
 
+async def locked_thread_with_members(
+    uow: UnitOfWork, actor: Actor | None, thread_id: uuid.UUID, action: Action
+) -> tuple[Actor, ThreadRecord, list[ThreadMemberRecord]]:
+    """`thread_for_member` with `lock=True`, and the thread's current members, read in one
+    statement (a new message needs all three)."""
+    found = await store.lock_thread_with_members(uow.session, thread_id)
+    if found is None:
+        raise NotFound("No such conversation.")
+    thread, members = found
+    is_member = actor is not None and any(m.user_id == actor.user_id for m in members)
+    target = Target(thread.clinic_id, actor_is_member=is_member)
+    return authorize(actor, action, target), thread, members
+
+
 async def direct_roster(uow: UnitOfWork, actor: Actor | None, client_id: uuid.UUID) -> Roster:
     """The client and their care team with current public keys, and the thread if open."""
     client = await accounts.get_user(uow.session, client_id)

@@ -26,7 +26,7 @@ async def actor_for_token(connection: HTTPConnection, token: str | None) -> Acto
     if token is None:
         return None
     context = app_context(connection)
-    async with context.database.unit_of_work() as uow:
+    async with context.database.autocommit() as uow:
         return await authentication.authenticate(uow, context.services, token)
 
 

@@ -14,6 +14,11 @@ stored (nothing acknowledged is lost) but not pushed live. So the bus watches it
 
 A write-only bus (the worker) has no subscription; after a lost publish it broadcasts
 `resync` as soon as Redis takes a publish again.
+
+Every process delivers to its own sockets through `LocalDelivery`, which also closes the
+sockets of a session as soon as `session_ended` reaches them: a logout, a revoked session,
+a password change, a disabled or deleted account ends that session's sockets on whichever
+process holds them.
 """
 
 from __future__ import annotations
@@ -39,9 +44,34 @@ RESYNC_EVENT = "resync"
 # Fail fast while Redis is away (the default retries with backoff for seconds on every
 # publish, which would hold up every request that publishes an event).
 REDIS_OPTIONS = {"retry": Retry(NoBackoff(), 1), "socket_connect_timeout": 1}
+SESSION_ENDED_EVENT = "session_ended"
 
 
-class RedisEventBus(socketio.AsyncRedisManager):  # type: ignore[misc]
+class LocalDelivery(socketio.AsyncManager):  # type: ignore[misc]
+    """Emits to this process's sockets (for a process without Redis, every event; with
+    Redis, every event the subscription brings, its own included). After `session_ended`
+    to a session's room, the sockets in it are disconnected, once the event is queued to
+    them, so the client hears why."""
+
+    async def emit(
+        self,
+        event: str,
+        data: Any,
+        namespace: str | None,
+        room: Any = None,
+        to: Any = None,
+        **kwargs: Any,
+    ) -> None:
+        await super().emit(event, data, namespace, room=room, to=to, **kwargs)
+        rooms = to or room
+        if event != SESSION_ENDED_EVENT or rooms is None:
+            return
+        namespace = namespace or "/"
+        for sid, _ in list(self.get_participants(namespace, rooms)):
+            await self.server.disconnect(sid, namespace=namespace, ignore_queue=True)
+
+
+class RedisEventBus(socketio.AsyncRedisManager, LocalDelivery):  # type: ignore[misc]
     def __init__(self, url: str, *, write_only: bool = False) -> None:
         super().__init__(url, write_only=write_only, redis_options=dict(REDIS_OPTIONS))
         self.connected: bool = False

@@ -42,7 +42,7 @@ from messaging.settings import Settings
 from messaging.storage.database import UnitOfWork
 from web.api import validated
 from web.context import AppContext
-from web.event_bus import RedisEventBus
+from web.event_bus import LocalDelivery, RedisEventBus
 from web.models import realtime as wire
 from web.models.fields import Input
 
@@ -80,15 +80,18 @@ class RealtimeNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
         self._sockets_of: Counter[uuid.UUID] = Counter()
 
     async def on_connect(self, sid: str, environ: Json, auth: Any = None) -> None:
-        """One transaction: the session check and, for a person's first socket on this
-        process, telling their partners they came online."""
+        """The session check, the person's group rooms and, for their first socket on this
+        process, telling their partners they came online: reads only (a session seen more
+        than a minute ago is noted as seen), each committing on its own, so a burst of
+        connects costs two round trips each for most sockets."""
         token = auth.get("token") if isinstance(auth, dict) else None
         context = self._context()
         try:
             if not isinstance(token, str) or not token:
                 raise NotAuthenticated()
-            async with context.database.unit_of_work() as uow:
+            async with context.database.autocommit() as uow:
                 actor = await authentication.authenticate(uow, context.services, token)
+                rooms_of_groups = [group_room(g) for g in await groups.my_group_rooms(uow, actor)]
                 if self._sockets_of[actor.user_id] == 0:
                     await presence.announce_presence(uow, context.services, actor, online=True)
         except InterludeError as error:
@@ -101,10 +104,9 @@ class RealtimeNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
         self._sockets_of[actor.user_id] += 1
         await self.save_session(sid, {"token": token, "actor": actor})
         await self.enter_room(sid, session_room(actor.session_id))
+        for room in rooms_of_groups:
+            await self.enter_room(sid, room)
         metrics.live_sockets.inc()
-        async with context.database.unit_of_work() as uow:
-            for thread_id in await groups.my_group_rooms(uow, actor):
-                await self.enter_room(sid, group_room(thread_id))
 
     async def on_disconnect(self, sid: str, reason: Any = None) -> None:
         """Partners hear that a person went offline when their last socket on this process
@@ -243,15 +245,22 @@ async def move_group_rooms(
     return event == ROOM_EVENT
 
 
-class GroupRoomManager(socketio.AsyncManager):  # type: ignore[misc]
-    """The in-process manager, moving sockets between group rooms on `ROOM_EVENT`."""
+class GroupRoomManager(LocalDelivery):
+    """The in-process manager, moving sockets between group rooms on `ROOM_EVENT` (and, as
+    every manager here, closing the sockets of a session that ended)."""
 
     async def emit(
-        self, event: str, data: Any, namespace: str, room: Any = None, **kwargs: Any
-    ) -> Any:
-        if await move_group_rooms(self, event, data, room):
-            return None
-        return await super().emit(event, data, namespace, room=room, **kwargs)
+        self,
+        event: str,
+        data: Any,
+        namespace: str | None,
+        room: Any = None,
+        to: Any = None,
+        **kwargs: Any,
+    ) -> None:
+        if await move_group_rooms(self, event, data, to or room):
+            return
+        await super().emit(event, data, namespace, room=room, to=to, **kwargs)
 
 
 class GroupRoomRedisManager(RedisEventBus):

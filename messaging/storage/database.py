@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import (
 from messaging import metrics
 
 SQLITE_BUSY_TIMEOUT_MS = 15_000
+POOL_SIZE = 20
 
 AfterCommit = Callable[[], Awaitable[None]]
 
@@ -42,8 +43,11 @@ def create_engine(url: str) -> AsyncEngine:
     else:
         # No pre-ping: it costs round trips on every checkout; a connection the server
         # dropped fails one statement, is invalidated and replaced on the next checkout.
+        # Twenty kept connections and no overflow: overflow connections are closed as soon
+        # as they are checked in, so a burst (a thousand sockets reconnecting) would open
+        # and close a PostgreSQL connection, a backend process, for every few requests.
         engine = create_async_engine(
-            url, pool_size=10, max_overflow=10, pool_recycle=1800, hide_parameters=True
+            url, pool_size=POOL_SIZE, max_overflow=0, pool_recycle=1800, hide_parameters=True
         )
     _count_connections_in_use(engine)
     return engine
@@ -94,6 +98,16 @@ class Database:
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
         self._sessions = async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
+        # Statements that commit one by one (PostgreSQL): no BEGIN and ROLLBACK round trips
+        # around a lone read. SQLite keeps its transactions: they cost no round trip there.
+        autocommitting = (
+            engine
+            if engine.dialect.name == "sqlite"
+            else engine.execution_options(isolation_level="AUTOCOMMIT")
+        )
+        self._autocommit_sessions = async_sessionmaker(
+            autocommitting, expire_on_commit=False, autoflush=False
+        )
 
     @classmethod
     def from_url(cls, url: str) -> Database:
@@ -105,6 +119,13 @@ class Database:
 
     def unit_of_work(self) -> UnitOfWork:
         return UnitOfWork(self._sessions)
+
+    def autocommit(self) -> UnitOfWork:
+        """A unit of work in which every statement commits on its own (on PostgreSQL; on
+        SQLite an ordinary one). Only for reads that write at most one statement whose
+        effect stands alone, such as checking a session (which may end it or note that it
+        was seen): no BEGIN and ROLLBACK around them."""
+        return UnitOfWork(self._autocommit_sessions)
 
     async def dispose(self) -> None:
         await self.engine.dispose()

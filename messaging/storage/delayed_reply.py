@@ -42,6 +42,34 @@ async def get_schedule(session: AsyncSession, user_id: uuid.UUID) -> ScheduleRec
     return None if row is None else ScheduleRecord.from_row(row)
 
 
+async def schedules_with_zones(
+    session: AsyncSession, user_ids: list[uuid.UUID]
+) -> dict[uuid.UUID, tuple[ScheduleRecord | None, str]]:
+    """For each of these people their schedule (None if they never set one) and their
+    time zone, in one query (what the reply timer needs for a thread's therapists)."""
+    if not user_ids:
+        return {}
+    rows = await session.execute(
+        select(users.c.id, users.c.time_zone, therapist_schedules)
+        .select_from(users)
+        .outerjoin(therapist_schedules, therapist_schedules.c.user_id == users.c.id)
+        .where(users.c.id.in_(user_ids))
+    )
+    found: dict[uuid.UUID, tuple[ScheduleRecord | None, str]] = {}
+    for row in rows:
+        columns = row._mapping
+        record = None
+        if columns[therapist_schedules.c.user_id] is not None:
+            fields = {
+                name: columns[therapist_schedules.c[name]]
+                for name in ScheduleRecord.__slots__
+                if name != "time_zone"
+            }
+            record = ScheduleRecord(**fields, time_zone=columns[users.c.time_zone])
+        found[columns[users.c.id]] = (record, columns[users.c.time_zone])
+    return found
+
+
 async def save_schedule(session: AsyncSession, record: ScheduleRecord) -> None:
     """Upsert the schedule; the time zone goes to the person (users.time_zone)."""
     insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert

@@ -6,11 +6,11 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, select, update
+from sqlalchemy import Select, and_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from messaging.storage.records import MessageRecord
-from messaging.storage.tables import messages
+from messaging.storage.records import IdentityKeyRecord, MessageRecord
+from messaging.storage.tables import identity_keys, messages
 
 # Members see visible messages and the tombstones of deleted ones (seqs have no holes).
 SHOWN_STATES = ("visible", "removed")
@@ -45,6 +45,36 @@ async def find_by_client_id(
         .first()
     )
     return None if row is None else MessageRecord.from_row(row)
+
+
+async def sender_key_and_original(
+    session: AsyncSession, sender_id: uuid.UUID, client_message_id: bytes
+) -> tuple[IdentityKeyRecord | None, MessageRecord | None]:
+    """The sender's current identity key and, if this client message id was stored
+    before, that message (`current_identity_key` and `find_by_client_id` in one
+    statement: both are needed for every new message). No current key: (None, None)."""
+    query = (
+        select(identity_keys, messages)
+        .outerjoin(
+            messages,
+            and_(
+                messages.c.sender_id == identity_keys.c.user_id,
+                messages.c.client_message_id == client_message_id,
+            ),
+        )
+        .where(identity_keys.c.user_id == sender_id, identity_keys.c.retired_at.is_(None))
+    )
+    row = (await session.execute(query)).first()
+    if row is None:
+        return None, None
+    found = row._mapping
+    key = IdentityKeyRecord(
+        **{name: found[identity_keys.c[name]] for name in IdentityKeyRecord.__slots__}
+    )
+    if found[messages.c.id] is None:
+        return key, None
+    original = MessageRecord(**{name: found[messages.c[name]] for name in MessageRecord.__slots__})
+    return key, original
 
 
 def history_query(

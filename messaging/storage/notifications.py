@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import and_, delete, func, or_, select
@@ -14,6 +15,7 @@ from messaging.storage.accounts import set_time_zone
 from messaging.storage.records import PreferencesRecord
 from messaging.storage.tables import (
     group_members,
+    live_sessions,
     messages,
     notification_preferences,
     pending_notices,
@@ -158,3 +160,70 @@ async def received_between(
         )
     ).one()
     return int(row[0]), int(row[1])
+
+
+@dataclass(frozen=True, slots=True)
+class NoticeTarget:
+    """What deciding a new-message notice needs about one recipient."""
+
+    user_id: uuid.UUID
+    clinic_id: uuid.UUID
+    time_zone: str
+    preferences: PreferencesRecord | None  # None: the defaults apply
+    pending: bool
+
+
+async def notice_targets(
+    session: AsyncSession, thread_id: uuid.UUID, user_ids: list[uuid.UUID], now: datetime
+) -> tuple[bool, list[NoticeTarget]]:
+    """Whether the thread is in a live session now, and for each of these users their
+    preferences, clinic and whether a notice is pending: one statement for a new message."""
+    if not user_ids:
+        return False, []
+    live = (
+        select(func.count())
+        .select_from(live_sessions)
+        .where(
+            live_sessions.c.thread_id == thread_id,
+            live_sessions.c.cancelled_at.is_(None),
+            live_sessions.c.starts_at <= now,
+            live_sessions.c.ends_at > now,
+        )
+        .scalar_subquery()
+    )
+    query = (
+        select(
+            users.c.id,
+            users.c.clinic_id,
+            users.c.time_zone,
+            notification_preferences,
+            pending_notices.c.user_id.label("pending_user_id"),
+            live.label("live_count"),
+        )
+        .outerjoin(notification_preferences, notification_preferences.c.user_id == users.c.id)
+        .outerjoin(pending_notices, pending_notices.c.user_id == users.c.id)
+        .where(users.c.id.in_(user_ids))
+        .order_by(users.c.id)
+    )
+    rows = (await session.execute(query)).all()
+    targets = []
+    for row in rows:
+        found = row._mapping
+        preferences = None
+        if found[notification_preferences.c.user_id] is not None:
+            fields = {
+                name: found[notification_preferences.c[name]]
+                for name in PreferencesRecord.__slots__
+                if name != "time_zone"
+            }
+            preferences = PreferencesRecord(**fields, time_zone=found[users.c.time_zone])
+        targets.append(
+            NoticeTarget(
+                user_id=found[users.c.id],
+                clinic_id=found[users.c.clinic_id],
+                time_zone=found[users.c.time_zone],
+                preferences=preferences,
+                pending=found["pending_user_id"] is not None,
+            )
+        )
+    return bool(rows) and bool(rows[0]._mapping["live_count"]), targets

@@ -42,6 +42,36 @@ async def lock_thread(session: AsyncSession, thread_id: uuid.UUID) -> ThreadReco
     return None if row is None else ThreadRecord.from_row(row)
 
 
+async def lock_thread_with_members(
+    session: AsyncSession, thread_id: uuid.UUID
+) -> tuple[ThreadRecord, list[ThreadMemberRecord]] | None:
+    """`lock_thread` and `current_members` in one statement (the thread's row is locked;
+    its members, by user id, come along): what a new message needs to be authorized."""
+    query = (
+        select(threads, thread_members)
+        .outerjoin(
+            thread_members,
+            and_(thread_members.c.thread_id == threads.c.id, thread_members.c.left_at.is_(None)),
+        )
+        .where(threads.c.id == thread_id)
+        .order_by(thread_members.c.user_id)
+        .with_for_update(of=threads)
+    )
+    rows = (await session.execute(query)).all()
+    if not rows:
+        return None
+    first = rows[0]._mapping
+    thread = ThreadRecord(**{name: first[threads.c[name]] for name in ThreadRecord.__slots__})
+    members = [
+        ThreadMemberRecord(
+            **{name: row._mapping[thread_members.c[name]] for name in ThreadMemberRecord.__slots__}
+        )
+        for row in rows
+        if row._mapping[thread_members.c.user_id] is not None
+    ]
+    return thread, members
+
+
 async def direct_thread_of_client(
     session: AsyncSession, client_id: uuid.UUID
 ) -> ThreadRecord | None:

@@ -205,6 +205,10 @@ def test_devices_password_change_and_recovery_keep_the_account_usable(
         "Logged out 1 other device."
     )
     expect(devices.get_by_role("listitem")).to_have_count(1)
+    # The server closed the other device's socket at once, before it did anything.
+    expect(first.locator("#connection-status")).to_have_text(
+        "Not connected. Log in again to receive new messages."
+    )
 
     go_to(first, "My devices")
     expect(first.get_by_role("heading", name="Log in to Interlude")).to_be_visible()

@@ -3,6 +3,7 @@ client on one and a therapist on the other talk live."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -69,3 +70,24 @@ async def test_members_on_two_processes_exchange_messages_live(
     finally:
         await client_rt.disconnect()
         await therapist_rt.disconnect()
+
+
+async def test_ending_sessions_in_one_process_closes_their_sockets_in_the_other(
+    two_servers: tuple[Api, Api],
+) -> None:
+    """A logout, a revoked session or a password change reaches the sockets of those
+    sessions through the event bus, on whichever process holds them."""
+    first, second = two_servers
+    team = await care_team(first)
+    elsewhere = second.new_client("second process")
+    await elsewhere.login(team.therapist.email, team.therapist.password)
+    on_second = elsewhere.realtime()
+    await on_second.connect()
+    try:
+        assert await team.therapist.client.end_other_sessions() == 1
+        _, ended = await on_second.next("session_ended")
+        assert ended == {"reason": "revoked"}
+        await asyncio.wait_for(on_second.client.wait(), 10)
+        assert not on_second.connected
+    finally:
+        await on_second.disconnect()

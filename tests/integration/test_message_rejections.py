@@ -126,3 +126,34 @@ async def test_a_malformed_envelope_is_refused_with_422(api: Api, body: dict) ->
         await team.client.client.request("POST", f"/api/threads/{team.thread_id}/messages", body)
     assert (raised.value.status, raised.value.code) == (422, "invalid_input")
     assert await team.client.client.threads.history(team.thread_id) == []
+
+
+async def test_a_client_message_id_already_used_in_another_thread_is_refused(api: Api) -> None:
+    """Retries are recognised by the sender's client message id: one reused for a message
+    to another thread is neither stored nor answered with the other thread's message."""
+    team = await care_team(api)
+    other = await api.invite_and_register(team.admin, "client", "Alex")
+    await team.admin.client.assign(team.therapist.user_id, other.user_id)
+    other_thread = await other.client.threads.open_direct(other.user_id, title="Other")
+    therapist = team.therapist.client.threads
+    first, second = await therapist.load(other_thread), await therapist.load(team.thread_id)
+
+    def same_draws(size: int) -> bytes:
+        return b"\x07" * size
+
+    def sealed(keys: object, text: bytes) -> bytes:
+        return crypto.seal_message(
+            therapist.identity,
+            keys.thread_id,  # type: ignore[attr-defined]
+            keys.epoch,  # type: ignore[attr-defined]
+            text,
+            epoch_key=keys.epoch_keys[keys.epoch],  # type: ignore[attr-defined]
+            rng=same_draws,
+        )
+
+    await therapist.send_envelope(other_thread, sealed(first, b"to Alex"))
+    error = await refused(team, team.therapist.client, sealed(second, b"to Sam"))
+    assert (error.status, error.message) == (
+        422,
+        "envelope: that client message id was used elsewhere.",
+    )

@@ -4,10 +4,12 @@ stops receiving when membership or a session ends."""
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
 
 import pytest
 import socketio
 
+from tests.support.clock import FrozenClock
 from tests.support.conversations import care_team
 from tests.support.world import Api
 from web.client import ApiError
@@ -146,14 +148,51 @@ async def test_logging_out_ends_the_sockets_of_that_session(api: Api) -> None:
     rt = team.therapist.client.realtime()
     await rt.connect()
     try:
-        token = team.therapist.client.token
         await team.therapist.client.logout()
         _, ended = await rt.next("session_ended")
         assert ended == {"reason": "logged_out"}
+        await asyncio.wait_for(rt.client.wait(), 10)
+        assert not rt.connected, "the server closed the socket without waiting for an event"
+    finally:
+        await rt.disconnect()
+
+
+async def test_ending_one_session_closes_its_sockets_and_no_other(api: Api) -> None:
+    team = await care_team(api)
+    other = api.new_client("second device")
+    await other.login(team.therapist.email, team.therapist.password)
+    kept, ending = team.therapist.client.realtime(), other.realtime()
+    await kept.connect()
+    await ending.connect()
+    try:
+        session_id = next(s["id"] for s in await other.sessions() if s["current"])
+        await team.therapist.client.end_session(session_id)
+        _, ended = await ending.next("session_ended")
+        assert ended == {"reason": "revoked"}
+        await asyncio.wait_for(ending.client.wait(), 10)
+        assert not ending.connected
+        ack = await kept.call("typing", {"thread_id": team.thread_id})
+        assert ack["ok"]
+        assert kept.connected
+    finally:
+        await kept.disconnect()
+        await ending.disconnect()
+
+
+async def test_a_socket_whose_session_ran_out_is_refused_at_its_next_event(
+    api: Api, clock: FrozenClock
+) -> None:
+    """Expiry and the idle timeout are not announced: every event checks the session."""
+    team = await care_team(api)
+    rt = team.therapist.client.realtime()
+    await rt.connect()
+    try:
+        clock.advance(api.context.rules.session_idle_timeout + timedelta(minutes=1))
         with pytest.raises(ApiError) as refused:
             await rt.call("typing", {"thread_id": team.thread_id})
         assert refused.value.code == "not_authenticated"
-        assert token is not None
+        await asyncio.wait_for(rt.client.wait(), 10)
+        assert not rt.connected
     finally:
         await rt.disconnect()
 

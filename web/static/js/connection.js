@@ -17,7 +17,12 @@ export function connect({ onState = () => {}, auth } = {}) {
   let droppedOffline = false;
   onState("connecting", LABELS.connecting);
   socket.on("connect", () => onState("connected", LABELS.connected));
-  socket.on("disconnect", () => onState("offline", LABELS.offline));
+  // The server closes the sockets of a session that ended (logout elsewhere, password
+  // change): they are not retried, so do not say "reconnecting".
+  socket.on("disconnect", (reason) => {
+    if (reason === "io server disconnect") onState("refused", LABELS.refused);
+    else onState("offline", LABELS.offline);
+  });
   socket.on("connect_error", (error) => {
     // A refusal by the server carries data and is not retried; a network error is.
     if (error?.data) onState("refused", LABELS.refused);
