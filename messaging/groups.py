@@ -298,11 +298,14 @@ class GroupView:
     thread: ThreadRecord
     group: GroupRecord
     me: GroupMemberRecord
-    # Active and removed members (the chain's earlier commits name removed ones).
+    # Active members and removed ones who had joined (the chain's earlier commits name
+    # them); a withdrawn invitation or an invitee deleted before joining is not listed.
     members: list[GroupMemberRecord]
     mod_keys: list[ModKeyRecord]
     # Moderators see who is behind each pseudonym (user id and certificate).
     sees_people: bool
+    # Pending invitations with the invitee's name: moderators only, empty for others.
+    invited: list[tuple[GroupMemberRecord, str]]
 
 
 async def group_view(uow: UnitOfWork, actor: Actor | None, thread_id: uuid.UUID) -> GroupView:
@@ -311,13 +314,19 @@ async def group_view(uow: UnitOfWork, actor: Actor | None, thread_id: uuid.UUID)
     action = Action.JOIN_GROUP if group_role(me) == "invited" else Action.READ_GROUP
     access = await group_for(uow, actor, thread_id, action)
     assert access.me is not None
+    moderator = group_role(access.me) == "moderator"
     return GroupView(
         access.thread,
         access.group,
         access.me,
-        await store.members(uow.session, thread_id, ("active", "removed")),
+        [
+            m
+            for m in await store.members(uow.session, thread_id, ("active", "removed"))
+            if m.state == "active" or m.key_id is not None
+        ],
         await store.mod_keys(uow.session, thread_id),
-        group_role(access.me) == "moderator",
+        moderator,
+        await store.invitations(uow.session, thread_id) if moderator else [],
     )
 
 
@@ -530,16 +539,36 @@ async def _store_moderator_key(
 
 
 async def announce(
-    uow: UnitOfWork, ctx: ServiceContext, thread_id: uuid.UUID, epoch: int, reason: str
+    uow: UnitOfWork,
+    ctx: ServiceContext,
+    thread_id: uuid.UUID,
+    epoch: int,
+    reason: str,
+    *,
+    needs_rekey: bool = False,
 ) -> None:
     """Tell the group's room that membership or keys changed (one emit)."""
     await publish_to_group_after_commit(
         uow,
         ctx.events,
         "group_updated",
-        {"thread_id": str(thread_id), "epoch": epoch, "reason": reason},
+        {"thread_id": str(thread_id), "epoch": epoch, "reason": reason, "needs_rekey": needs_rekey},
         thread_id,
     )
+
+
+async def member_deleted(uow: UnitOfWork, ctx: ServiceContext, user_id: uuid.UUID) -> None:
+    """(Deletion) Every group the person was an active member of needs a new epoch that is
+    not sealed to them: marked `needs_rekey` and announced, so a moderator's client makes
+    one; until then approvals are refused (`RekeyRequired`). Run before their memberships
+    end."""
+    for thread_id in await store.active_group_ids(uow.session, user_id):
+        await thread_store.mark_needs_rekey(uow.session, thread_id)
+        thread = await thread_store.get_thread(uow.session, thread_id)
+        assert thread is not None
+        await announce(
+            uow, ctx, thread_id, thread.current_epoch, "member_deleted", needs_rekey=True
+        )
 
 
 async def my_group_rooms(uow: UnitOfWork, actor: Actor) -> list[uuid.UUID]:
