@@ -304,8 +304,10 @@ class GroupView:
     mod_keys: list[ModKeyRecord]
     # Moderators see who is behind each pseudonym (user id and certificate).
     sees_people: bool
-    # Pending invitations with the invitee's name: moderators only, empty for others.
+    # Pending invitations with the invitee's name, and the names behind the members'
+    # pseudonyms: moderators only, empty for others.
     invited: list[tuple[GroupMemberRecord, str]]
+    names: dict[uuid.UUID, str]
 
 
 async def group_view(uow: UnitOfWork, actor: Actor | None, thread_id: uuid.UUID) -> GroupView:
@@ -327,6 +329,9 @@ async def group_view(uow: UnitOfWork, actor: Actor | None, thread_id: uuid.UUID)
         await store.mod_keys(uow.session, thread_id),
         moderator,
         await store.invitations(uow.session, thread_id) if moderator else [],
+        await store.display_names(uow.session, thread_id, ("active", "removed"))
+        if moderator
+        else {},
     )
 
 

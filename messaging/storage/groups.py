@@ -176,6 +176,18 @@ async def invitations(
     ]
 
 
+async def display_names(
+    session: AsyncSession, thread_id: uuid.UUID, states: tuple[str, ...]
+) -> dict[uuid.UUID, str]:
+    """The names of the people behind the group's memberships in `states` (moderators)."""
+    rows = await session.execute(
+        select(users.c.id, users.c.display_name)
+        .join(group_members, group_members.c.user_id == users.c.id)
+        .where(group_members.c.thread_id == thread_id, group_members.c.state.in_(states))
+    )
+    return {row[0]: str(row[1]) for row in rows}
+
+
 async def candidates(
     session: AsyncSession, clinic_id: uuid.UUID, thread_id: uuid.UUID, limit: int
 ) -> list[tuple[uuid.UUID, str]]:

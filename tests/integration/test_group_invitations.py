@@ -13,7 +13,7 @@ from tests.support.world import Api
 from web.client import ApiError
 
 
-async def test_a_moderator_sees_pending_invitations_by_name_and_a_member_sees_none(
+async def test_a_moderator_sees_names_and_pending_invitations_and_a_member_sees_neither(
     api: Api,
 ) -> None:
     world = await group_world(api, "open", members=1)
@@ -25,9 +25,11 @@ async def test_a_moderator_sees_pending_invitations_by_name_and_a_member_sees_no
         (i["member_id"], i["user_id"], i["display_name"], i["role"]) for i in seen["invited"]
     ] == [(member_id, invitee.user_id, "Invited Person", "member")]
     [member] = world.members
+    names = {m["pseudonym"]: m["display_name"] for m in seen["members"]}
+    assert names == {"Pseudonym 0": "Client 0", "Moderator Okafor": "Dr. Okafor"}
     answer = json.dumps(await member.client.groups.detail(world.thread_id))
     assert "invited" not in json.loads(answer)
-    for secret in (member_id, invitee.user_id, "Invited Person"):
+    for secret in (member_id, invitee.user_id, "Invited Person", "Client 0", "Dr. Okafor"):
         assert secret not in answer
 
 

@@ -1,6 +1,6 @@
 """Group threads on the wire. What a member receives names other members only by their
-pseudonymous member id, pseudonym and membership bundle; user ids, certificates and mutes
-are added for moderators only (`NotRequired` below)."""
+pseudonymous member id, pseudonym and membership bundle; user ids, names, certificates,
+mutes and pending invitations are added for moderators only (`NotRequired` below)."""
 
 from __future__ import annotations
 
@@ -143,6 +143,7 @@ class GroupMemberJson(TypedDict):
     pseudonym: str | None
     bundle: Base64Text | None
     user_id: NotRequired[IdText]
+    display_name: NotRequired[str | None]
     certificate: NotRequired[Base64Text | None]
     muted_until: NotRequired[Timestamp | None]
 
