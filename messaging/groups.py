@@ -11,7 +11,7 @@ signed commit accepted under the thread's lock only if it builds on the current 
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import crypto
 from crypto import CryptoError
@@ -210,8 +210,11 @@ async def _invite(
     if existing is None:
         await store.insert_member(uow.session, record)
     else:
+        # Invited again after a removal: the same member id, so the public membership key
+        # and pseudonym stay (earlier commits and posts are verified and shown with them).
         values = record.columns()
-        del values["id"]
+        for kept in ("id", "pseudonym", "bundle", "sign_pk", "box_pk", "key_id"):
+            del values[kept]
         await store.update_member(uow.session, existing.id, **values)
     await publish_after_commit(
         uow,
@@ -298,8 +301,9 @@ class GroupView:
     thread: ThreadRecord
     group: GroupRecord
     me: GroupMemberRecord
-    # Active members and removed ones who had joined (the chain's earlier commits name
-    # them); a withdrawn invitation or an invitee deleted before joining is not listed.
+    # Active members and former ones who had joined (the chain's earlier commits name
+    # them; one invited again is "removed" to everyone but the moderators); a withdrawn
+    # invitation or an invitee deleted before joining is not listed.
     members: list[GroupMemberRecord]
     mod_keys: list[ModKeyRecord]
     # Moderators see who is behind each pseudonym (user id and certificate).
@@ -322,8 +326,8 @@ async def group_view(uow: UnitOfWork, actor: Actor | None, thread_id: uuid.UUID)
         access.group,
         access.me,
         [
-            m
-            for m in await store.members(uow.session, thread_id, ("active", "removed"))
+            m if moderator or m.state != "invited" else replace(m, state="removed")
+            for m in await store.members(uow.session, thread_id, ("active", "removed", "invited"))
             if m.state == "active" or m.key_id is not None
         ],
         await store.mod_keys(uow.session, thread_id),

@@ -121,3 +121,28 @@ async def test_another_clinics_moderator_and_a_member_get_no_candidates(api: Api
     assert statuses == [404, 404, 403, 404]
     mine = await elsewhere.moderator.client.groups.candidates(elsewhere.thread_id)
     assert "Only Here" not in json.dumps(mine)
+
+
+async def test_inviting_a_removed_member_again_keeps_the_chain_verifiable_for_everyone(
+    api: Api,
+) -> None:
+    world = await group_world(api, "open", members=2)
+    returning, staying = world.members
+    await returning.client.groups.post(world.thread_id, "before I left")
+    await world.moderator.client.groups.remove_member(world.thread_id, world.member_id(returning))
+    again = await world.moderator.client.groups.invite(world.thread_id, returning.user_id)
+    newcomer = await api.invite_and_register(world.admin, "client", "Newcomer")
+    await world.moderator.client.groups.invite(world.thread_id, newcomer.user_id)
+
+    await newcomer.client.groups.join(world.thread_id, "Newcomer")  # verifies every commit
+    await returning.client.groups.join(world.thread_id, "Back again")
+    await returning.client.groups.post(world.thread_id, "I am back")
+
+    assert again == world.member_id(returning)
+    seen = await staying.client.groups.posts(world.thread_id)
+    assert [(p.pseudonym, p.text) for p in seen] == [
+        ("Back again", "before I left"),
+        ("Back again", "I am back"),
+    ]
+    member_view = json.dumps(await staying.client.groups.detail(world.thread_id))
+    assert returning.user_id not in member_view
