@@ -8,9 +8,10 @@ dies part-way leaves a job that the next worker runs again from the start withou
    seqs, so the other members' history has no holes and shows "deleted");
 2. every other row of theirs: keyring and wrapped account keys (the credentials row),
    sessions, preferences, schedule, care-team and on-call entries, their invitation,
-   titles they sealed, pending jobs; they leave every thread, which then needs new keys;
-   then each feature's own content through `ERASERS` (the journal's and the groups' are
-   listed there);
+   titles they sealed, pending jobs; they leave every thread, which then needs new keys
+   (groups they were active in too: `needs_rekey`, announced to the group's room); then
+   each feature's own content through `ERASERS` (the journal's and the groups' are listed
+   there);
 3. a confirmation email to the address they had (sent by the worker handler);
 4. their name and address are replaced, keeping the row that tombstones and the audit
    trail point at. The audit trail keeps its events (which never hold content).
@@ -28,7 +29,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from messaging import audit, jobs
+from messaging import audit, groups, jobs
 from messaging.actors import Actor, RequestOrigin
 from messaging.audit import AuditEntry
 from messaging.authentication import sessions_ended
@@ -178,6 +179,7 @@ async def erase(database: Database, ctx: ServiceContext, user_id: uuid.UUID) -> 
         threads = [t.id for t, _, _ in await thread_store.threads_of_user(uow.session, user_id)]
         await store.erase_account_rows(uow.session, user_id, now)
         await store.delete_jobs(uow.session, await store.queued_jobs_of(uow.session, user_id))
+        await groups.member_deleted(uow, ctx, user_id)
         for eraser in ERASERS:
             await eraser(uow, user_id)
         user = await accounts.get_user(uow.session, user_id)

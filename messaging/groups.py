@@ -11,7 +11,7 @@ signed commit accepted under the thread's lock only if it builds on the current 
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import crypto
 from crypto import CryptoError
@@ -210,8 +210,11 @@ async def _invite(
     if existing is None:
         await store.insert_member(uow.session, record)
     else:
+        # Invited again after a removal: the same member id, so the public membership key
+        # and pseudonym stay (earlier commits and posts are verified and shown with them).
         values = record.columns()
-        del values["id"]
+        for kept in ("id", "pseudonym", "bundle", "sign_pk", "box_pk", "key_id"):
+            del values[kept]
         await store.update_member(uow.session, existing.id, **values)
     await publish_after_commit(
         uow,
@@ -298,11 +301,17 @@ class GroupView:
     thread: ThreadRecord
     group: GroupRecord
     me: GroupMemberRecord
-    # Active and removed members (the chain's earlier commits name removed ones).
+    # Active members and former ones who had joined (the chain's earlier commits name
+    # them; one invited again is "removed" to everyone but the moderators); a withdrawn
+    # invitation or an invitee deleted before joining is not listed.
     members: list[GroupMemberRecord]
     mod_keys: list[ModKeyRecord]
     # Moderators see who is behind each pseudonym (user id and certificate).
     sees_people: bool
+    # Pending invitations with the invitee's name, and the names behind the members'
+    # pseudonyms: moderators only, empty for others.
+    invited: list[tuple[GroupMemberRecord, str]]
+    names: dict[uuid.UUID, str]
 
 
 async def group_view(uow: UnitOfWork, actor: Actor | None, thread_id: uuid.UUID) -> GroupView:
@@ -311,13 +320,22 @@ async def group_view(uow: UnitOfWork, actor: Actor | None, thread_id: uuid.UUID)
     action = Action.JOIN_GROUP if group_role(me) == "invited" else Action.READ_GROUP
     access = await group_for(uow, actor, thread_id, action)
     assert access.me is not None
+    moderator = group_role(access.me) == "moderator"
     return GroupView(
         access.thread,
         access.group,
         access.me,
-        await store.members(uow.session, thread_id, ("active", "removed")),
+        [
+            m if moderator or m.state != "invited" else replace(m, state="removed")
+            for m in await store.members(uow.session, thread_id, ("active", "removed", "invited"))
+            if m.state == "active" or m.key_id is not None
+        ],
         await store.mod_keys(uow.session, thread_id),
-        group_role(access.me) == "moderator",
+        moderator,
+        await store.invitations(uow.session, thread_id) if moderator else [],
+        await store.display_names(uow.session, thread_id, ("active", "removed"))
+        if moderator
+        else {},
     )
 
 
@@ -530,16 +548,36 @@ async def _store_moderator_key(
 
 
 async def announce(
-    uow: UnitOfWork, ctx: ServiceContext, thread_id: uuid.UUID, epoch: int, reason: str
+    uow: UnitOfWork,
+    ctx: ServiceContext,
+    thread_id: uuid.UUID,
+    epoch: int,
+    reason: str,
+    *,
+    needs_rekey: bool = False,
 ) -> None:
     """Tell the group's room that membership or keys changed (one emit)."""
     await publish_to_group_after_commit(
         uow,
         ctx.events,
         "group_updated",
-        {"thread_id": str(thread_id), "epoch": epoch, "reason": reason},
+        {"thread_id": str(thread_id), "epoch": epoch, "reason": reason, "needs_rekey": needs_rekey},
         thread_id,
     )
+
+
+async def member_deleted(uow: UnitOfWork, ctx: ServiceContext, user_id: uuid.UUID) -> None:
+    """(Deletion) Every group the person was an active member of needs a new epoch that is
+    not sealed to them: marked `needs_rekey` and announced, so a moderator's client makes
+    one; until then approvals are refused (`RekeyRequired`). Run before their memberships
+    end."""
+    for thread_id in await store.active_group_ids(uow.session, user_id):
+        await thread_store.mark_needs_rekey(uow.session, thread_id)
+        thread = await thread_store.get_thread(uow.session, thread_id)
+        assert thread is not None
+        await announce(
+            uow, ctx, thread_id, thread.current_epoch, "member_deleted", needs_rekey=True
+        )
 
 
 async def my_group_rooms(uow: UnitOfWork, actor: Actor) -> list[uuid.UUID]:

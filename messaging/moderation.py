@@ -19,7 +19,14 @@ from messaging.actors import Actor
 from messaging.audit import AuditEntry
 from messaging.clock import iso_utc
 from messaging.context import ServiceContext
-from messaging.errors import Conflict, Forbidden, InvalidInput, NotFound, StaleEpoch
+from messaging.errors import (
+    Conflict,
+    Forbidden,
+    InvalidInput,
+    NotFound,
+    RekeyRequired,
+    StaleEpoch,
+)
 from messaging.events import (
     leave_group_room_now,
     publish_after_commit,
@@ -133,6 +140,8 @@ async def approve(
     access, post = await _post_for_moderator(uow, actor, message_id, Action.MODERATE_GROUP)
     if post.message.state != "held":
         raise Conflict("That post is not waiting for a moderator.")
+    if access.thread.needs_rekey:
+        raise RekeyRequired("This group needs new keys first (a member's account was deleted).")
     try:
         epoch = gcrypto.release_epoch(release)
     except CryptoError:
@@ -302,6 +311,37 @@ async def remove_member(
         {"forbid_rejoin": forbid_rejoin},
     )
     await leave_group_room_now(uow, ctx.events, member.user_id, thread.id, now=now)
+    await uow.commit()
+    return epoch
+
+
+async def rekey(
+    uow: UnitOfWork,
+    ctx: ServiceContext,
+    actor: Actor | None,
+    thread_id: uuid.UUID,
+    commit_bytes: bytes,
+) -> int:
+    """Start a new epoch for exactly the active members (needed after a member's account
+    was deleted: `needs_rekey`; allowed at any time, e.g. after a lost device). The
+    commit builds on the current epoch; a loser of the race gets 409 and reloads."""
+    access = await group_for(uow, actor, thread_id, Action.MODERATE_GROUP, lock=True)
+    me, thread = access.me, access.thread
+    assert me is not None
+    assert me.sign_pk is not None
+    epoch, prev_hash = await next_epoch(uow, thread)
+    commit = check_group_commit(
+        commit_bytes,
+        thread=thread,
+        epoch=epoch,
+        prev_hash=prev_hash,
+        author=me,
+        author_sign_pk=me.sign_pk,
+        expected=roster_entries(await store.members(uow.session, thread.id)),
+    )
+    await store_commit(uow, thread, epoch, commit_bytes, commit, access.actor.user_id, ctx)
+    await announce(uow, ctx, thread.id, epoch, "rekeyed")
+    await _record(uow, ctx, access, "group.rekeyed", "thread", thread.id, {"epoch": epoch})
     await uow.commit()
     return epoch
 

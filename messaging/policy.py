@@ -65,6 +65,7 @@ class Action(enum.StrEnum):
     READ_GROUP = "groups.read"
     POST_IN_GROUP = "groups.post"
     MODERATE_GROUP = "groups.moderate"
+    LIST_GROUP_CANDIDATES = "groups.list_candidates"
 
 
 class Relation(enum.Enum):
@@ -144,6 +145,9 @@ RULES: dict[Action, Rule] = {
     Action.READ_GROUP: Rule(EVERYONE, Relation.GROUP_MEMBER),
     Action.POST_IN_GROUP: Rule(EVERYONE, Relation.GROUP_MEMBER),
     Action.MODERATE_GROUP: Rule(EVERYONE, Relation.GROUP_MODERATOR),
+    # The clinic's clients (id and name) a group's moderator may invite; moderators are
+    # the clinic's therapists and admins.
+    Action.LIST_GROUP_CANDIDATES: Rule(STAFF, Relation.GROUP_MODERATOR),
 }
 
 

@@ -18,7 +18,9 @@ def _b64(value: bytes | None) -> str | None:
     return None if value is None else b64encode(value)
 
 
-def member_json(member: GroupMemberRecord, *, sees_people: bool) -> wire.GroupMemberJson:
+def member_json(
+    member: GroupMemberRecord, *, sees_people: bool, name: str | None = None
+) -> wire.GroupMemberJson:
     result: wire.GroupMemberJson = {
         "member_id": str(member.id),
         "role": member.role,
@@ -28,6 +30,7 @@ def member_json(member: GroupMemberRecord, *, sees_people: bool) -> wire.GroupMe
     }
     if sees_people:
         result["user_id"] = str(member.user_id)
+        result["display_name"] = name
         result["certificate"] = _b64(member.certificate)
         result["muted_until"] = iso_utc(member.muted_until)
     return result
@@ -50,15 +53,32 @@ def mod_key_json(key: ModKeyRecord) -> wire.ModeratorKeyJson:
 
 
 def group_view_json(view: GroupView) -> wire.GroupViewJson:
-    return {
+    result: wire.GroupViewJson = {
         "thread_id": str(view.thread.id),
         "policy": view.group.policy,
         "info": b64encode(view.group.info),
         "epoch": view.thread.current_epoch,
+        "needs_rekey": view.thread.needs_rekey,
         "last_seq": view.thread.last_seq,
         "me": me_json(view.me),
-        "members": [member_json(m, sees_people=view.sees_people) for m in view.members],
+        "members": [
+            member_json(m, sees_people=view.sees_people, name=view.names.get(m.user_id))
+            for m in view.members
+        ],
         "moderator_keys": [mod_key_json(k) for k in view.mod_keys],
+    }
+    if view.sees_people:
+        result["invited"] = [invitee_json(m, name) for m, name in view.invited]
+    return result
+
+
+def invitee_json(member: GroupMemberRecord, display_name: str) -> wire.InviteeJson:
+    return {
+        "member_id": str(member.id),
+        "user_id": str(member.user_id),
+        "role": member.role,
+        "display_name": display_name,
+        "invited_at": iso_utc(member.invited_at),
     }
 
 

@@ -501,13 +501,58 @@ class Groups:
         return {"held": held, "reports": reports}
 
     async def approve(self, thread_id: str, message_id: str) -> Json:
-        """Release a held post's key under the current epoch key; it is delivered."""
-        answer: Json = await self._client.request(
-            "POST",
-            f"/api/group-posts/{message_id}/approve",
-            await self.approval_body(thread_id, message_id),
+        """Release a held post's key under the current epoch key; it is delivered. A group
+        that needs new keys (a member's account was deleted) gets them first."""
+        for attempt in range(2):
+            try:
+                answer: Json = await self._client.request(
+                    "POST",
+                    f"/api/group-posts/{message_id}/approve",
+                    await self.approval_body(thread_id, message_id),
+                )
+            except ApiError as error:
+                if error.code != "rekey_required" or attempt == 1:
+                    raise
+                await self.rekey(thread_id)
+                continue
+            return answer["post"]  # type: ignore[no-any-return]
+        raise AssertionError("unreachable")
+
+    async def candidates(self, thread_id: str) -> list[Json]:
+        """The clinic's clients this moderator may invite: [{user_id, display_name}]."""
+        found: list[Json] = (
+            await self._client.request("GET", f"/api/groups/{thread_id}/candidates")
+        )["candidates"]
+        return found
+
+    async def withdraw_invitation(self, thread_id: str, member_id: str) -> None:
+        await self._client.request(
+            "POST", f"/api/groups/{thread_id}/invitations/{member_id}/withdraw", {}
         )
-        return answer["post"]  # type: ignore[no-any-return]
+
+    async def rekey(self, thread_id: str) -> int:
+        """Make a new epoch for the active members (after a member's account was
+        deleted). If another moderator's new epoch wins the race, theirs is kept."""
+        for attempt in range(MAX_ATTEMPTS):
+            try:
+                answer = await self._client.request(
+                    "POST", f"/api/groups/{thread_id}/rekey", await self.rekey_body(thread_id)
+                )
+            except ApiError as error:
+                if error.status != 409 or attempt == MAX_ATTEMPTS - 1:
+                    raise
+                keys = await self.load(thread_id)
+                if not keys.detail["needs_rekey"]:
+                    return keys.epoch
+                await asyncio.sleep(random.uniform(0, 0.05))
+                continue
+            await self.load(thread_id)
+            return int(answer["epoch"])
+        raise AssertionError("unreachable")
+
+    async def rekey_body(self, thread_id: str) -> Json:
+        """The next epoch's commit for exactly the active members."""
+        return {"commit": (await self.removal_body(thread_id, ""))["commit"]}
 
     async def approval_body(self, thread_id: str, message_id: str) -> Json:
         keys = await self.load(thread_id)
@@ -564,7 +609,8 @@ class Groups:
     async def removal_body(
         self, thread_id: str, member_id: str, *, forbid_rejoin: bool = False
     ) -> Json:
-        """The next epoch's commit without `member_id`, sealed to everyone else."""
+        """The next epoch's commit without `member_id` (none if empty), sealed to every
+        other active member."""
         tid = uuid.UUID(thread_id)
         keys = await self.load(thread_id)
         detail = keys.detail

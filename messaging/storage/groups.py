@@ -21,6 +21,7 @@ from messaging.storage.tables import (
     groups,
     messages,
     threads,
+    users,
 )
 
 
@@ -149,6 +150,65 @@ async def members(
         .order_by(group_members.c.id)
     )
     return [GroupMemberRecord.from_row(row) for row in rows.mappings()]
+
+
+async def invitations(
+    session: AsyncSession, thread_id: uuid.UUID
+) -> list[tuple[GroupMemberRecord, str]]:
+    """Pending invitations with each invitee's display name (for moderators), oldest first."""
+    rows = await session.execute(
+        select(group_members, users.c.display_name)
+        .join(users, users.c.id == group_members.c.user_id)
+        .where(group_members.c.thread_id == thread_id, group_members.c.state == "invited")
+        .order_by(group_members.c.invited_at, group_members.c.id)
+    )
+    return [
+        (
+            GroupMemberRecord(
+                **{
+                    name: row._mapping[group_members.c[name]]
+                    for name in GroupMemberRecord.__slots__
+                }
+            ),
+            str(row._mapping["display_name"]),
+        )
+        for row in rows
+    ]
+
+
+async def display_names(
+    session: AsyncSession, thread_id: uuid.UUID, states: tuple[str, ...]
+) -> dict[uuid.UUID, str]:
+    """The names of the people behind the group's memberships in `states` (moderators)."""
+    rows = await session.execute(
+        select(users.c.id, users.c.display_name)
+        .join(group_members, group_members.c.user_id == users.c.id)
+        .where(group_members.c.thread_id == thread_id, group_members.c.state.in_(states))
+    )
+    return {row[0]: str(row[1]) for row in rows}
+
+
+async def candidates(
+    session: AsyncSession, clinic_id: uuid.UUID, thread_id: uuid.UUID, limit: int
+) -> list[tuple[uuid.UUID, str]]:
+    """The clinic's active clients a moderator may invite: not invited to or in the group,
+    and not removed from it with rejoining forbidden; by display name."""
+    taken = select(group_members.c.user_id).where(
+        group_members.c.thread_id == thread_id,
+        (group_members.c.state != "removed") | group_members.c.rejoin_forbidden,
+    )
+    rows = await session.execute(
+        select(users.c.id, users.c.display_name)
+        .where(
+            users.c.clinic_id == clinic_id,
+            users.c.role == "client",
+            users.c.status == "active",
+            users.c.id.not_in(taken),
+        )
+        .order_by(users.c.display_name, users.c.id)
+        .limit(limit)
+    )
+    return [(row[0], str(row[1])) for row in rows]
 
 
 async def memberships_of_user(

@@ -26,6 +26,7 @@ ADMIN_EMAIL = "admin@harbour.example"
 THERAPIST_EMAIL = "rivera@harbour.example"
 SAM_EMAIL = "sam@harbour.example"
 ALEX_EMAIL = "alex@harbour.example"
+JO_EMAIL = "jo@harbour.example"
 PHONE: ViewportSize = {"width": 360, "height": 740}
 DESKTOP: ViewportSize = {"width": 1280, "height": 800}
 LIVE = 10_000
@@ -41,11 +42,17 @@ class Clinic:
 
 
 def clinic(
-    server: LiveServer, admin_link: str, *, sdk_group: bool = False, notes: int = 0
+    server: LiveServer,
+    admin_link: str,
+    *,
+    sdk_group: bool = False,
+    notes: int = 0,
+    outsider: bool = False,
 ) -> Clinic:
-    """Admin, therapist "Dr. Rivera", clients "Sam" and "Alex" on her care team; with
-    sdk_group an open group made with the SDK, Dr. Rivera its moderator and Sam a member
-    (with notes, Dr. Rivera posts once before Sam joins and that many notes after)."""
+    """Admin, therapist "Dr. Rivera", clients "Sam" and "Alex" on her care team (with
+    outsider, also a client "Jo" who is not); with sdk_group an open group made with the
+    SDK, Dr. Rivera its moderator and Sam a member (with notes, Dr. Rivera posts once
+    before Sam joins and that many notes after)."""
 
     async def build() -> Clinic:
         async with (
@@ -62,6 +69,10 @@ def clinic(
             ]:
                 invitation = await admin.invite(email, name, role)
                 await person.register(invitation_token(invitation["link"]), PASSWORD)
+            if outsider:
+                invitation = await admin.invite(JO_EMAIL, "Jo", "client")
+                async with InterludeClient(server.url) as jo:
+                    await jo.register(invitation_token(invitation["link"]), PASSWORD)
             ids = [p.unlocked.user["id"] for p in (therapist, sam, alex) if p.unlocked]
             therapist_id, sam_id, alex_id = ids
             await admin.assign(therapist_id, sam_id)
@@ -324,4 +335,62 @@ def test_earlier_posts_load_on_request_and_posts_from_before_joining_say_so(
         "Written before you joined; only those who were in the group then can read it."
     )
     expect(sam.get_by_role("button", name="Show earlier posts")).to_be_hidden()
+    assert real_errors(log) == []
+
+
+def group_keys_state(server: LiveServer, thread_id: str) -> tuple[int, bool]:
+    """The group's epoch and whether it needs new keys, as its moderator reads them."""
+
+    async def read() -> tuple[int, bool]:
+        async with InterludeClient(server.url) as therapist:
+            await therapist.login(THERAPIST_EMAIL, PASSWORD)
+            detail = await therapist.groups.detail(thread_id)
+            return int(detail["epoch"]), bool(detail["needs_rekey"])
+
+    return run_coroutine(read())
+
+
+@pytest.mark.parametrize("dialect", ["sqlite"], indirect=True)
+def test_a_moderator_invites_any_client_sees_who_is_invited_withdraws_and_rekeys_after_a_deletion(
+    server: LiveServer, browser: Browser, tmp_path: Path, database_url: str
+) -> None:
+    made = clinic(
+        server, create_clinic(server, tmp_path, database_url), sdk_group=True, outsider=True
+    )
+    assert made.thread_id is not None
+    log = ConsoleLog()
+    moderator = browser_page(browser, log, viewport=PHONE)
+    open_groups(moderator, server, THERAPIST_EMAIL, f"/#/groups/{made.thread_id}/moderation")
+    picker = moderator.get_by_label("Client")
+    expect(picker.locator("option")).to_have_text(["Alex", "Jo"], timeout=SLOW)
+
+    # Jo is not on Dr. Rivera's care team, but is a client of the clinic.
+    picker.select_option(label="Jo")
+    moderator.get_by_role("button", name="Invite to the group").click()
+    expect(moderator.get_by_text("Jo is invited.")).to_be_visible(timeout=SLOW)
+    invited = moderator.get_by_role("list", name="Invited, not joined yet")
+    expect(invited).to_contain_text("Jo")
+    expect(picker.locator("option")).to_have_text(["Alex"])
+    assert_accessible(moderator, "moderation with an invitation")
+    assert fits_the_screen(moderator)
+
+    invited.get_by_role("button", name="Withdraw invitation for Jo").click()
+    expect(moderator.get_by_text("The invitation for Jo is withdrawn.")).to_be_visible(timeout=LIVE)
+    expect(invited).to_contain_text("No invitation is waiting for an answer.")
+    expect(picker.locator("option")).to_have_text(["Alex", "Jo"])
+
+    # Sam's account is deleted: the moderator's open tab gives the group new keys.
+    epoch, _ = group_keys_state(server, made.thread_id)
+
+    async def delete_sam() -> None:
+        async with InterludeClient(server.url) as admin:
+            await admin.login(ADMIN_EMAIL, PASSWORD)
+            await admin.request("POST", f"/api/clinic/people/{made.sam_id}/delete", {})
+
+    run_coroutine(delete_sam())
+    members = moderator.get_by_role("list", name="Members")
+    # The list is shown again only after the new epoch was made (or an error shown).
+    expect(members).not_to_contain_text("Blue Heron", timeout=SLOW)
+    expect(members).to_contain_text("Guide")
+    assert group_keys_state(server, made.thread_id) == (epoch + 1, False)
     assert real_errors(log) == []

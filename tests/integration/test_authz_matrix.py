@@ -759,6 +759,23 @@ async def report_to_resolve(world: World, role: str) -> Request:
     return f"/api/group-reports/{report['id']}/resolve", {}
 
 
+async def group_candidates(world: World, role: str) -> Request:
+    return f"/api/groups/{await the_group(world)}/candidates", None
+
+
+async def invitation_to_withdraw(world: World, role: str) -> Request:
+    group = await the_group(world)
+    member_id = await world.therapist.client.groups.invite(
+        group, (await world.fresh_client()).user_id
+    )
+    return f"/api/groups/{group}/invitations/{member_id}/withdraw", {}
+
+
+async def group_rekeying(world: World, role: str) -> Request:
+    group = await the_group(world)
+    return f"/api/groups/{group}/rekey", await world.therapist.client.groups.rekey_body(group)
+
+
 MATRIX: list[Case] = [
     public("GET", "/healthz", nothing),
     public("GET", "/readyz", nothing),
@@ -1031,6 +1048,14 @@ MATRIX: list[Case] = [
     Case("POST", "/api/group-posts/{message_id}/remove", post_to_remove, GROUP_MODERATOR),
     members_only("POST", "/api/group-posts/{message_id}/report", post_to_report),
     Case("POST", "/api/group-reports/{report_id}/resolve", report_to_resolve, GROUP_MODERATOR),
+    Case("GET", "/api/groups/{thread_id}/candidates", group_candidates, GROUP_MODERATOR),
+    Case(
+        "POST",
+        "/api/groups/{thread_id}/invitations/{member_id}/withdraw",
+        invitation_to_withdraw,
+        GROUP_MODERATOR,
+    ),
+    Case("POST", "/api/groups/{thread_id}/rekey", group_rekeying, GROUP_MODERATOR),
     # Near the end: these change the caller's keys or end its session.
     self_service(identity_replacement)("POST", "/api/me/identity"),
     self_service(nothing)("POST", "/api/logout"),

@@ -191,6 +191,17 @@ async def resolving(roles: Roles, role: str) -> tuple[str | None, Body]:
     return f"/api/group-reports/{report['id']}/resolve", {}
 
 
+async def withdrawing(roles: Roles, role: str) -> tuple[str | None, Body]:
+    fresh = await roles.api.invite_and_register(roles.world.admin, "client", "Fresh")
+    member_id = await roles.world.moderator.client.groups.invite(roles.group, fresh.user_id)
+    return f"/api/groups/{roles.group}/invitations/{member_id}/withdraw", {}
+
+
+async def rekeying(roles: Roles, role: str) -> tuple[str | None, Body]:
+    body = await roles.world.moderator.client.groups.rekey_body(roles.group)
+    return f"/api/groups/{roles.group}/rekey", body
+
+
 TABLE: list[tuple[str, str, Builder, dict[str, int]]] = [
     ("GET", "/api/groups", nothing, EVERYONE),
     ("POST", "/api/groups", creation, ADMINS),
@@ -212,6 +223,20 @@ TABLE: list[tuple[str, str, Builder, dict[str, int]]] = [
     ("POST", "/api/group-posts/{message_id}/remove", removing_post, MODERATORS),
     ("POST", "/api/group-posts/{message_id}/report", reporting, READERS),
     ("POST", "/api/group-reports/{report_id}/resolve", resolving, MODERATORS),
+    # Only staff ever list the clinic's clients: a client gets 403 whatever their place.
+    (
+        "GET",
+        "/api/groups/{thread_id}/candidates",
+        at("/candidates"),
+        {**MODERATORS, "removed": 403, "non_member": 403},
+    ),
+    (
+        "POST",
+        "/api/groups/{thread_id}/invitations/{member_id}/withdraw",
+        withdrawing,
+        MODERATORS,
+    ),
+    ("POST", "/api/groups/{thread_id}/rekey", rekeying, MODERATORS),
 ]
 
 

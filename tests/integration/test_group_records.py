@@ -6,13 +6,16 @@ from __future__ import annotations
 
 import uuid
 
-from crypto import b64decode
+import pytest
+
+from crypto import b64decode, parse_commit
 from tests.integration.test_deletion import contains, every_row
 from tests.support.clock import FrozenClock
 from tests.support.groups import GUIDELINES, group_world
 from tests.support.notifier import deliver
 from tests.support.smtp import SmtpSink
 from tests.support.world import Api
+from web.client import ApiError
 from web.sdk_export import export_all, to_markdown
 
 TITLE = b"Thursday evening support"
@@ -112,3 +115,67 @@ async def test_the_server_keeps_no_readable_group_name_and_an_admin_without_a_se
     assert TITLE not in b64decode(unsealed["info"])
     [sealed] = await world.admin.client.groups.clinic_groups()
     assert world.admin.client.groups.info(sealed, sealed["admin_seal"]).title == TITLE.decode()
+
+
+async def test_deleting_an_active_member_forces_a_new_epoch_not_sealed_to_them(
+    api: Api, smtp: SmtpSink, clock: FrozenClock
+) -> None:
+    world = await group_world(api, "premoderated", members=2)
+    leaving, staying = world.members
+    gone_member = uuid.UUID(world.member_id(leaving))
+    held = await staying.client.groups.post(world.thread_id, "held while they leave")
+    before = (await world.moderator.client.groups.detail(world.thread_id))["epoch"]
+    watching = world.moderator.client.realtime()
+    await watching.connect()
+    try:
+        await leaving.client.delete_account(leaving.password)
+        await deliver(api, smtp, clock)
+        _, told = await watching.next("group_updated")
+    finally:
+        await watching.disconnect()
+
+    assert (told["reason"], told["needs_rekey"], told["epoch"]) == ("member_deleted", True, before)
+    detail = await world.moderator.client.groups.detail(world.thread_id)
+    assert (detail["epoch"], detail["needs_rekey"]) == (before, True)
+    release = await world.moderator.client.groups.approval_body(world.thread_id, held["id"])
+    with pytest.raises(ApiError) as refused:
+        await world.moderator.client.request(
+            "POST", f"/api/group-posts/{held['id']}/approve", release
+        )
+    assert refused.value.code == "rekey_required", "no key is published to the old epoch"
+
+    await world.moderator.client.groups.approve(world.thread_id, held["id"])  # rekeys first
+
+    after = await world.moderator.client.groups.detail(world.thread_id)
+    assert (after["epoch"], after["needs_rekey"]) == (before + 1, False)
+    found = await world.moderator.client.request(
+        "GET", f"/api/groups/{world.thread_id}/commits", params={"after_epoch": before}
+    )
+    [newest] = [parse_commit(b64decode(c["commit"])) for c in found["commits"]]
+    assert newest.epoch == before + 1
+    assert newest.member(gone_member) is None
+    assert {m.user_id for m in newest.members} == {
+        uuid.UUID(world.member_id(staying)),
+        uuid.UUID(world.member_id(world.moderator)),
+    }
+    again = await staying.client.groups.post(world.thread_id, "still posting after")
+    await world.moderator.client.groups.approve(world.thread_id, again["id"])
+    texts = [p.text for p in await staying.client.groups.posts(world.thread_id)]
+    assert texts[-2:] == ["held while they leave", "still posting after"]
+
+
+async def test_a_moderator_can_rotate_a_groups_keys_and_a_member_cannot(api: Api) -> None:
+    world = await group_world(api, "open", members=1)
+    [member] = world.members
+    epoch = await world.moderator.client.groups.rekey(world.thread_id)
+    body = await member.client.groups.rekey_body(world.thread_id)
+
+    with pytest.raises(ApiError) as refused:
+        await member.client.request("POST", f"/api/groups/{world.thread_id}/rekey", body)
+
+    assert refused.value.status == 403
+    assert (await member.client.groups.detail(world.thread_id))["epoch"] == epoch
+    await member.client.groups.post(world.thread_id, "new keys work")
+    assert [p.text for p in await world.moderator.client.groups.posts(world.thread_id)] == [
+        "new keys work"
+    ]

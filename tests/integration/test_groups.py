@@ -45,6 +45,8 @@ async def test_a_member_never_receives_another_members_name_email_user_id_or_acc
 ) -> None:
     world = await group_world(api, "premoderated", members=2, join=False)
     watcher, other = world.members
+    pending = await api.invite_and_register(world.admin, "client", "Pending Invitee")
+    withdrawn = await api.invite_and_register(world.admin, "client", "Withdrawn Invitee")
     received: list[object] = []
     sdk = watcher.client
     plain_request = sdk.request
@@ -61,6 +63,9 @@ async def test_a_member_never_receives_another_members_name_email_user_id_or_acc
         await sdk.groups.mine()
         await sdk.groups.join(world.thread_id, "Watcher")
         await other.client.groups.join(world.thread_id, "Other")
+        waiting = await world.moderator.client.groups.invite(world.thread_id, pending.user_id)
+        dropped = await world.moderator.client.groups.invite(world.thread_id, withdrawn.user_id)
+        await world.moderator.client.groups.withdraw_invitation(world.thread_id, dropped)
         held = await other.client.groups.post(world.thread_id, "from the other member")
         await world.moderator.client.groups.approve(world.thread_id, held["id"])
         await world.moderator.client.groups.post(world.thread_id, "from the moderator")
@@ -79,7 +84,7 @@ async def test_a_member_never_receives_another_members_name_email_user_id_or_acc
 
     everything = json.dumps(received)
     assert "from the other member" not in everything, "only ciphertext travels"
-    for person in (other, world.moderator, world.admin):
+    for person in (other, world.moderator, world.admin, pending, withdrawn):
         me = await person.client.me()
         key = await person.client.request("GET", f"/api/users/{person.user_id}/public-key")
         bundle = crypto.parse_public_bundle(crypto.b64decode(key["public_bundle"]))
@@ -94,6 +99,8 @@ async def test_a_member_never_receives_another_members_name_email_user_id_or_acc
             crypto.b64encode(bundle.box_pk),
         ):
             assert secret not in everything, (person.email, secret)
+    assert waiting not in everything, "nobody but moderators learns of an invitation"
+    assert dropped not in everything
     assert any("Other" in json.dumps(r) for r in received), "pseudonyms do travel"
 
 

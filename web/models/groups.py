@@ -1,6 +1,6 @@
 """Group threads on the wire. What a member receives names other members only by their
-pseudonymous member id, pseudonym and membership bundle; user ids, certificates and mutes
-are added for moderators only (`NotRequired` below)."""
+pseudonymous member id, pseudonym and membership bundle; user ids, names, certificates,
+mutes and pending invitations are added for moderators only (`NotRequired` below)."""
 
 from __future__ import annotations
 
@@ -143,6 +143,7 @@ class GroupMemberJson(TypedDict):
     pseudonym: str | None
     bundle: Base64Text | None
     user_id: NotRequired[IdText]
+    display_name: NotRequired[str | None]
     certificate: NotRequired[Base64Text | None]
     muted_until: NotRequired[Timestamp | None]
 
@@ -152,15 +153,49 @@ class ModeratorKeyJson(TypedDict):
     package: Base64Text
 
 
+class InviteeJson(TypedDict):
+    """A pending invitation, for the group's moderators only."""
+
+    member_id: IdText
+    user_id: IdText
+    role: str
+    display_name: str
+    invited_at: Timestamp
+
+
 class GroupViewJson(TypedDict):
+    """`needs_rekey`: a member's account was deleted and no new epoch was made since;
+    `invited` is sent to moderators only."""
+
     thread_id: IdText
     policy: str
     info: Base64Text
     epoch: int
+    needs_rekey: bool
     last_seq: int
     me: MeJson
     members: list[GroupMemberJson]
     moderator_keys: list[ModeratorKeyJson]
+    invited: NotRequired[list[InviteeJson]]
+
+
+class CandidateJson(TypedDict):
+    user_id: IdText
+    display_name: str
+
+
+class CandidateList(TypedDict):
+    """The clinic's active clients a moderator may invite to the group, by name."""
+
+    candidates: list[CandidateJson]
+
+
+class GroupRekey(Input):
+    commit: GroupCommit
+
+
+class RekeyedJson(TypedDict):
+    epoch: int
 
 
 class GroupCommitJson(TypedDict):
@@ -251,9 +286,12 @@ class GroupInvited(TypedDict):
 
 
 class GroupUpdated(TypedDict):
+    """`needs_rekey`: a moderator's client should make a new epoch (`POST .../rekey`)."""
+
     thread_id: IdText
     epoch: int
     reason: str
+    needs_rekey: bool
 
 
 class GroupPostModerated(TypedDict):

@@ -192,7 +192,8 @@ SERVER_EVENTS: dict[str, ServerEvent] = {
         group_wire.GroupPostModerated,
     ),
     "group_updated": ServerEvent(
-        "A group's membership or epoch changed (the group's room)", group_wire.GroupUpdated
+        "A group's membership or epoch changed, or it needs new keys (the group's room)",
+        group_wire.GroupUpdated,
     ),
     "group_queue": ServerEvent(
         "A post was held or reported (the group's moderators)", group_wire.GroupQueueChanged
@@ -201,7 +202,8 @@ SERVER_EVENTS: dict[str, ServerEvent] = {
         "A moderator muted me in a group until a time", group_wire.GroupMuted
     ),
     "group_removed": ServerEvent(
-        "A moderator removed me from a group; nothing more arrives from it",
+        "A moderator removed me from a group or withdrew my invitation; nothing more "
+        "arrives from it",
         group_wire.GroupRemoved,
     ),
 }

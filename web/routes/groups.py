@@ -5,7 +5,7 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from messaging import errors, group_posts, groups, moderation
+from messaging import errors, group_invitations, group_posts, groups, moderation
 from messaging.actors import Actor
 from messaging.clock import iso_utc
 from web import parsing
@@ -243,6 +243,36 @@ async def remove_member(
     return {"epoch": epoch}
 
 
+async def invite_candidates(request: Request, actor: Actor | None) -> wire.CandidateList:
+    thread_id = parsing.path_uuid(request, "thread_id")
+    context = app_context(request)
+    async with context.database.unit_of_work() as uow:
+        found = await group_invitations.candidates(uow, actor, thread_id)
+    return {
+        "candidates": [{"user_id": str(c.user_id), "display_name": c.display_name} for c in found]
+    }
+
+
+async def withdraw_invitation(request: Request, actor: Actor | None) -> None:
+    thread_id = parsing.path_uuid(request, "thread_id")
+    member_id = parsing.path_uuid(request, "member_id")
+    context = app_context(request)
+    async with context.database.unit_of_work() as uow:
+        await group_invitations.withdraw_invitation(
+            uow, context.services, actor, thread_id, member_id
+        )
+
+
+async def rekey_group(
+    request: Request, actor: Actor | None, body: wire.GroupRekey
+) -> wire.RekeyedJson:
+    thread_id = parsing.path_uuid(request, "thread_id")
+    context = app_context(request)
+    async with context.database.unit_of_work() as uow:
+        epoch = await moderation.rekey(uow, context.services, actor, thread_id, body.commit)
+    return {"epoch": epoch}
+
+
 GROUP = "/api/groups/{thread_id}"
 POST = "/api/group-posts/{message_id}"
 MEMBER = "/api/groups/{thread_id}/members/{member_id}"
@@ -443,5 +473,31 @@ routes = [
         resolve_report,
         "POST",
         Contract("Mark a report handled (moderators)", errors=(errors.Conflict,)),
+    ),
+    ApiRoute(
+        f"{GROUP}/candidates",
+        invite_candidates,
+        "GET",
+        Contract(
+            "The clinic's active clients I may invite, by name (moderators)",
+            response=wire.CandidateList,
+        ),
+    ),
+    ApiRoute(
+        f"{GROUP}/invitations/{{member_id}}/withdraw",
+        withdraw_invitation,
+        "POST",
+        Contract("Withdraw a client's invitation not yet accepted (moderators)"),
+    ),
+    ApiRoute(
+        f"{GROUP}/rekey",
+        rekey_group,
+        "POST",
+        Contract(
+            "Start a new epoch for the active members (moderators; needed after a deletion)",
+            body=wire.GroupRekey,
+            response=wire.RekeyedJson,
+            errors=(errors.Conflict,),
+        ),
     ),
 ]

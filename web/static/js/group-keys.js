@@ -385,3 +385,24 @@ export function removalBody(keys, memberId, forbidRejoin) {
   );
   return { commit: b64encode(commit), forbid_rejoin: forbidRejoin };
 }
+
+/** The next epoch's commit for exactly the active members (a rekey). */
+export function rekeyBody(keys) {
+  return { commit: removalBody(keys, null, false).commit };
+}
+
+/** As a moderator, gives the group new keys when it needs them (a member's account was
+ * deleted): returns the keys loaded afterwards. If another moderator's new epoch won the
+ * race, theirs is kept. */
+export async function rekeyIfNeeded(threadId, keys) {
+  let state = keys;
+  for (let attempt = 0; state.detail.needs_rekey && state.detail.me.role === "moderator" && state.detail.me.state === "active"; attempt += 1) {
+    try {
+      await api("POST", `/api/groups/${threadId}/rekey`, rekeyBody(state));
+    } catch (error) {
+      if (error.status !== 409 || attempt >= 4) throw error;
+    }
+    state = await load(threadId);
+  }
+  return state;
+}

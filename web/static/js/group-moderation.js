@@ -1,8 +1,10 @@
 // A group's moderation (moderators): held posts and reports in one queue, oldest first, each
 // decrypted with the moderators' key (a report opens exactly its one post); approve, reject
 // with a reason, remove a post with a reason (its author sees it), mark a report handled,
-// mute a member for a while, remove a member (a new epoch without them); and add clients of
-// the clinic, who join only when they accept.
+// mute a member for a while, remove a member (a new epoch without them); see who is invited
+// and withdraw an invitation; add clients of the clinic (any active client, from
+// /candidates), who join only when they accept; and give the group new keys when a
+// member's account was deleted.
 import { api } from "./api.js";
 import { h, replace, uid } from "./dom.js";
 import { describe } from "./failures.js";
@@ -12,8 +14,6 @@ import * as keys from "./group-keys.js";
 import { POLICIES, until } from "./groups.js";
 import * as live from "./live.js";
 import { shortTime } from "./message-item.js";
-import { allPeople } from "./people.js";
-import * as session from "./session.js";
 
 const CATEGORIES = {
   1: "Harassment or unkind words",
@@ -30,14 +30,10 @@ const MUTE_FOR = [
   ["2592000", "30 days"],
 ];
 
-/** The clinic's clients this moderator may add: [{id, name}]. */
-async function addableClients() {
-  if (session.isAdmin()) {
-    const people = await allPeople();
-    return people.filter((p) => p.role === "client" && p.status === "active").map((p) => ({ id: p.id, name: p.display_name }));
-  }
-  const { clients } = await api("GET", "/api/care-team/clients");
-  return clients.map((c) => ({ id: c.client_id, name: c.display_name }));
+/** The clinic's active clients this moderator may add (not invited, not in the group): [{id, name}]. */
+async function addableClients(threadId) {
+  const { candidates } = await api("GET", `/api/groups/${threadId}/candidates`);
+  return candidates.map((c) => ({ id: c.user_id, name: c.display_name }));
 }
 
 function reasonField(label) {
@@ -55,8 +51,6 @@ function readReason(field) {
 /** The moderation screen of threadId. Returns {element}. */
 export function moderationView({ threadId, signal }) {
   let state = null;
-  let names = new Map();
-  let clients = [];
   const headingId = uid("moderation");
   const heading = h("h1", { id: headingId, tabindex: "-1" }, "Moderation");
   const policy = h("p", { className: "hint" });
@@ -64,6 +58,7 @@ export function moderationView({ threadId, signal }) {
   const status = statusLine();
   const queue = h("ol", { className: "cards moderation-queue", "aria-label": "Waiting for a moderator" });
   const members = h("ul", { className: "cards group-members", "aria-label": "Members" });
+  const invited = h("ul", { className: "cards group-invited", "aria-label": "Invited, not joined yet" });
   const addHost = h("div", {});
   const element = h(
     "section",
@@ -77,16 +72,18 @@ export function moderationView({ threadId, signal }) {
     queue,
     h("h2", {}, "Members"),
     members,
+    h("h2", {}, "Invited, not joined yet"),
+    invited,
     h("h2", {}, "Add a client"),
     addHost,
   );
 
-  const personOf = (member) => (member.user_id ? names.get(member.user_id) : null);
+  const personOf = (member) => member.display_name ?? null;
   const memberOf = (memberId) => state.detail.members.find((m) => m.member_id === memberId) ?? null;
 
   async function refresh() {
     try {
-      state = await keys.load(threadId);
+      state = await keys.rekeyIfNeeded(threadId, await keys.load(threadId));
       const info = keys.groupInfo(state.detail);
       heading.textContent = `Moderation: ${info.title || "Group"}`;
       document.title = `${heading.textContent} — Interlude`;
@@ -94,6 +91,7 @@ export function moderationView({ threadId, signal }) {
       const opened = keys.openQueue(state, await api("GET", `/api/groups/${threadId}/queue`));
       showQueue([...opened.held, ...opened.reports].sort((a, b) => a.createdAt.localeCompare(b.createdAt)));
       showMembers();
+      showInvited();
     } catch (error) {
       alert.show(describe(error));
     }
@@ -163,6 +161,38 @@ export function moderationView({ threadId, signal }) {
     );
   }
 
+  function showInvited() {
+    const pending = state.detail.invited ?? [];
+    if (pending.length === 0) {
+      replace(invited, h("li", { className: "empty" }, "No invitation is waiting for an answer."));
+      return;
+    }
+    replace(
+      invited,
+      pending.map((invitee) =>
+        h(
+          "li",
+          { className: "card group-invitee" },
+          h("p", { className: "member-name" }, h("strong", {}, invitee.display_name), invitee.role === "moderator" ? " · invited to moderate" : null),
+          h("p", { className: "hint" }, "Invited ", h("time", { datetime: invitee.invited_at }, shortTime(invitee.invited_at))),
+          invitee.role === "moderator"
+            ? null
+            : h(
+                "div",
+                { className: "actions" },
+                h("button", { type: "button", className: "button secondary small", on: { click: () => act(() => withdraw(invitee)) } }, "Withdraw invitation", h("span", { className: "visually-hidden" }, ` for ${invitee.display_name}`)),
+              ),
+        ),
+      ),
+    );
+  }
+
+  async function withdraw(invitee) {
+    await api("POST", `/api/groups/${threadId}/invitations/${invitee.member_id}/withdraw`, {});
+    await showAddForm();
+    return `The invitation for ${invitee.display_name} is withdrawn.`;
+  }
+
   async function act(action) {
     alert.clear();
     status.clear();
@@ -181,8 +211,8 @@ export function moderationView({ threadId, signal }) {
         await api("POST", `/api/group-posts/${item.id}/approve`, keys.approvalBody(state, item.raw));
         return `Approved. The group sees the post by ${item.pseudonym} now.`;
       } catch (error) {
-        if (error.code !== "stale_epoch" || attempt >= 2) throw error;
-        state = await keys.load(threadId);
+        if ((error.code !== "stale_epoch" && error.code !== "rekey_required") || attempt >= 2) throw error;
+        state = await keys.rekeyIfNeeded(threadId, await keys.load(threadId));
       }
     }
   }
@@ -259,21 +289,16 @@ export function moderationView({ threadId, signal }) {
     return done ? `${member.pseudonym} is no longer in the group.` : null;
   }
 
-  async function loadPeople() {
+  async function showAddForm() {
+    let candidates;
     try {
-      clients = await addableClients();
-      names = new Map(clients.map((c) => [c.id, c.name]));
-      if (session.isAdmin()) for (const p of await allPeople()) names.set(p.id, p.display_name);
+      candidates = await addableClients(threadId);
     } catch (error) {
       alert.show(describe(error));
+      return;
     }
-  }
-
-  function showAddForm() {
-    const inGroup = new Set(state?.detail.members.filter((m) => m.state !== "removed").map((m) => m.user_id) ?? []);
-    const candidates = clients.filter((c) => !inGroup.has(c.id));
     if (candidates.length === 0) {
-      replace(addHost, h("p", { className: "empty" }, "Every client you can add is already in this group."));
+      replace(addHost, h("p", { className: "empty" }, "Every active client of the clinic is already in this group or invited."));
       return;
     }
     const who = choice({ label: "Client", options: candidates.map((c) => [c.id, c.name]) });
@@ -289,7 +314,7 @@ export function moderationView({ threadId, signal }) {
     const form = h("form", { className: "card", novalidate: true }, fieldset, working.element, formAlert.element);
     form.addEventListener("submit", async (event) => {
       event.preventDefault();
-      const name = names.get(who.select.value);
+      const name = candidates.find((c) => c.id === who.select.value)?.name ?? "The client";
       const done = await whileWorking({ fieldset, working, alert: formAlert, words: "Inviting…", describe }, async () => {
         await api("POST", `/api/groups/${threadId}/invitations`, await keys.invitationBody(state.detail, who.select.value));
         return true;
@@ -297,7 +322,7 @@ export function moderationView({ threadId, signal }) {
       if (!done) return;
       status.show(`${name} is invited. They join when they accept.`);
       await refresh();
-      showAddForm();
+      await showAddForm();
     });
     replace(addHost, form);
   }
@@ -306,6 +331,6 @@ export function moderationView({ threadId, signal }) {
   live.on("group_updated", (event) => event.thread_id === threadId && refresh(), { signal });
   live.on("connect", refresh, { signal });
   replace(queue, h("li", { className: "loading" }, "Opening held posts and reports…"));
-  loadPeople().then(refresh).then(showAddForm);
+  refresh().then(showAddForm);
   return { element };
 }

@@ -2,7 +2,8 @@
 // an invitation that shows the guidelines before joining under a pseudonym, and the group
 // itself: posts shown by pseudonym, the policy in the header, a composer that says when a
 // post waits for a moderator (or until when its author is muted), live delivery over the
-// socket, and a report button on every post. Keys: group-keys.js.
+// socket, and a report button on every post; a moderator's tab gives the group new keys
+// when a member's account was deleted. Keys: group-keys.js.
 import { api } from "./api.js";
 import { composer as makeComposer } from "./composer.js";
 import { h, replace, uid } from "./dom.js";
@@ -258,7 +259,7 @@ export function groupView({ threadId, signal }) {
   const host = h("section", { className: "conversation group-view" }, h("p", { className: "loading group-loading" }, "Opening the group…"));
   const show = async () => {
     try {
-      const loaded = await keys.load(threadId);
+      const loaded = await keys.rekeyIfNeeded(threadId, await keys.load(threadId));
       if (signal.aborted) return;
       if (loaded.detail.me.state === "invited") {
         replace(host, groupHead(loaded.detail, keys.groupInfo(loaded.detail)), invitationView(loaded.detail, show));
@@ -662,7 +663,8 @@ function postsView({ threadId, loaded, signal }) {
     async (event) => {
       if (!here(event) || removed) return;
       try {
-        state = await keys.load(threadId);
+        // A moderator's tab answers a deletion's "needs new keys" with the next epoch.
+        state = await keys.rekeyIfNeeded(threadId, await keys.load(threadId));
       } catch (error) {
         // A member just removed is told by "group_removed"; anything else is shown.
         if (error.status !== 403) alert.show(describe(error));
