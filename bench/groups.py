@@ -5,8 +5,9 @@ Run: `.venv/bin/python bench/groups.py [--members 200] [--senders 10] [--seconds
 
 Full stack: `interlude serve` as its own process on a throwaway PostgreSQL; one open group
 whose members registered and joined with the SDK (membership keys, certificates, one
-commit per join) and are all connected over Socket.IO. Senders seal and sign posts with
-their membership keys and POST them; the server verifies, sequences, stores and emits
+commit per join) and are all connected over Socket.IO. Senders load the group once and
+keep its keys (`Groups.seal_post`), seal and sign each post with their membership keys and
+POST it; the server verifies, sequences, stores and emits
 each once to the group's room. Every member counts the `group_post` events it receives.
 
 Baseline: `bench/groups.py --relay PORT` as its own process: python-socketio under the
@@ -17,6 +18,11 @@ Each stack runs (1) maximum load: every sender in a closed loop, the next post a
 answer; then (2) half load: posts paced at half the rate of (1). A delivery is one post
 received by one member; latency is receive time minus send start, taken in this process.
 Goals: full/baseline deliveries per second >= 0.8; full stack p99 < 100 ms at half load.
+
+The machine may be shared, so each phase also reports the CPU seconds per post of the
+server process (the relay, or `interlude serve`) and of this process (the members and
+senders): those do not depend on what else runs. `--profile FILE` samples the server
+under maximum load with py-spy (`pip install py-spy`; a speedscope/flamegraph by suffix).
 """
 
 from __future__ import annotations
@@ -24,6 +30,9 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import gc
+import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -38,6 +47,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import socketio
 
 import crypto
+from bench.live import cpu_seconds
 from messaging.clock import SystemClock
 from messaging.context import ServiceContext
 from messaging.settings import load_settings
@@ -48,6 +58,7 @@ from tests.support.live_server import interlude_env, live_server
 from tests.support.postgres import postgres_server
 from tests.support.services import free_port
 from tests.support.world import api_for
+from web.sdk_groups import GroupKeys
 
 TEXT = "Thank you all for tonight; see you next Thursday. " * 6
 SERVER_ENV = {"INTERLUDE_ALLOW_INTERACTIVE_KDF": "true"}
@@ -94,6 +105,8 @@ class Phase:
     deliveries: int
     seconds: float
     latencies: Sequence[float]
+    server_cpu: float
+    own_cpu: float
 
     @property
     def rate(self) -> float:
@@ -104,10 +117,54 @@ class Phase:
         return ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000 if ordered else 0.0
 
 
+@dataclass(frozen=True)
+class Server:
+    pid: int
+    profile: Path | None = None
+
+
+@contextlib.contextmanager
+def sampled(server: Server, seconds: float) -> Iterator[None]:
+    """py-spy on the server for the block, if a profile was asked for."""
+    spy = shutil.which("py-spy") or str(Path(sys.executable).with_name("py-spy"))
+    if server.profile is None:
+        yield
+        return
+    fmt = "speedscope" if server.profile.suffix == ".json" else "flamegraph"
+    if server.profile.suffix == ".txt":
+        fmt = "raw"
+    sampler = subprocess.Popen(
+        [
+            spy,
+            "record",
+            "--pid",
+            str(server.pid),
+            "--output",
+            str(server.profile),
+            "--format",
+            fmt,
+            "--duration",
+            str(int(seconds)),
+            "--nonblocking",
+        ],
+        stdout=subprocess.DEVNULL,
+    )
+    try:
+        yield
+    finally:
+        sampler.wait()
+
+
 async def measure(
-    name: str, senders: Sequence[Send], tracker: Tracker, seconds: float, rate: float | None
+    name: str,
+    senders: Sequence[Send],
+    tracker: Tracker,
+    seconds: float,
+    rate: float | None,
+    server: Server,
 ) -> Phase:
     tracker.reset()
+    cpu_before, own_before = cpu_seconds(server.pid), cpu_seconds(os.getpid())
     start = time.perf_counter()
     deadline = start + seconds
 
@@ -129,16 +186,30 @@ async def measure(
         await asyncio.gather(*(paced(i, s) for i, s in enumerate(senders)))
     await tracker.drained()
     elapsed = time.perf_counter() - start
-    return Phase(name, len(tracker.started), tracker.delivered, elapsed, list(tracker.latencies))
+    return Phase(
+        name,
+        len(tracker.started),
+        tracker.delivered,
+        elapsed,
+        list(tracker.latencies),
+        cpu_seconds(server.pid) - cpu_before,
+        cpu_seconds(os.getpid()) - own_before,
+    )
 
 
 async def run_phases(
-    label: str, senders: Sequence[Send], tracker: Tracker, seconds: float
+    label: str, senders: Sequence[Send], tracker: Tracker, seconds: float, server: Server
 ) -> tuple[Phase, Phase]:
-    await measure(f"{label} warm-up", senders, tracker, 1.0, None)
-    full = await measure(f"{label}, maximum load", senders, tracker, seconds, None)
+    # The set-up (200 SDK clients, their keys and commit chains) stays out of this
+    # process's collections: a full collection walking it would stall the 200 receivers
+    # at once, which 200 separate devices never do.
+    gc.collect()
+    gc.freeze()
+    await measure(f"{label} warm-up", senders, tracker, 1.0, None, server)
+    with sampled(server, seconds):
+        full = await measure(f"{label}, maximum load", senders, tracker, seconds, None, server)
     half = await measure(
-        f"{label}, half load", senders, tracker, seconds, full.posts / full.seconds / 2
+        f"{label}, half load", senders, tracker, seconds, full.posts / full.seconds / 2, server
     )
     return full, half
 
@@ -168,7 +239,7 @@ async def listening(
 
 
 async def full_stack(
-    database_url: str, members: int, sender_count: int, seconds: float
+    database_url: str, members: int, sender_count: int, seconds: float, profile: Path | None
 ) -> tuple[Phase, Phase]:
     scratch = tempfile.TemporaryDirectory(prefix="interlude-bench-groups-")
     data_dir = Path(scratch.name)
@@ -188,11 +259,11 @@ async def full_stack(
                 )
                 auths = [(server.url, {"token": p.client.token}) for p in world.members]
 
-                def sender(n: int) -> Send:
+                def sender(n: int, keys: GroupKeys) -> Send:
                     person = world.members[n]
 
                     async def send() -> None:
-                        body = await person.client.groups.post_body(world.thread_id, TEXT)
+                        body = person.client.groups.seal_post(keys, TEXT)
                         envelope = crypto.parse_envelope(crypto.b64decode(body["envelope"]))
                         tracker.started[crypto.b64encode(envelope.client_message_id)] = (
                             time.perf_counter()
@@ -203,13 +274,21 @@ async def full_stack(
 
                     return send
 
-                for n in range(sender_count):
+                # Senders keep the group's keys, as a client following its commits does
+                # (the epoch does not change here), rather than fetching it per post.
+                keys = [
                     await world.members[n].client.groups.load(world.thread_id)
+                    for n in range(sender_count)
+                ]
                 async with listening(
                     auths, "group_post", tracker, lambda d: str(d["client_message_id"])
                 ):
                     return await run_phases(
-                        "full stack", [sender(n) for n in range(sender_count)], tracker, seconds
+                        "full stack",
+                        [sender(n, k) for n, k in enumerate(keys)],
+                        tracker,
+                        seconds,
+                        Server(server.process.pid, profile),
                     )
     finally:
         await database.dispose()
@@ -231,14 +310,14 @@ def create_relay() -> socketio.ASGIApp:
 
 
 @contextlib.contextmanager
-def relay_process(port: int) -> Iterator[None]:
+def relay_process(port: int) -> Iterator[int]:
     relay = subprocess.Popen(
         [sys.executable, __file__, "--relay", str(port)],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
     try:
-        yield
+        yield relay.pid
     finally:
         relay.terminate()
         relay.wait()
@@ -248,7 +327,7 @@ async def baseline(members: int, sender_count: int, seconds: float) -> tuple[Pha
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     tracker = Tracker(expected=members)
-    with relay_process(port):
+    with relay_process(port) as pid:
         for _ in range(100):
             with contextlib.suppress(OSError):
                 _, writer = await asyncio.open_connection("127.0.0.1", port)
@@ -271,28 +350,36 @@ async def baseline(members: int, sender_count: int, seconds: float) -> tuple[Pha
                 return send
 
             senders = [sender(c) for c in clients[:sender_count]]
-            return await run_phases("raw broadcast", senders, tracker, seconds)
+            return await run_phases("raw broadcast", senders, tracker, seconds, Server(pid))
 
 
 def report(members: int, senders: int, phases: Sequence[Phase]) -> None:
     print(f"\n{members} members, {senders} senders")
-    print("| run | posts | deliveries/s | p50 ms | p99 ms |")
-    print("|---|---|---|---|---|")
+    print(
+        "| run | posts | deliveries/s | p50 ms | p99 ms | server CPU ms/post | bench CPU ms/post |"
+    )
+    print("|---|---|---|---|---|---|---|")
     for p in phases:
         p50, p99 = p.percentile(0.5), p.percentile(0.99)
-        print(f"| {p.name} | {p.posts} | {p.rate:.0f} | {p50:.1f} | {p99:.1f} |")
+        server, own = (1000 * cpu / max(p.posts, 1) for cpu in (p.server_cpu, p.own_cpu))
+        print(
+            f"| {p.name} | {p.posts} | {p.rate:.0f} | {p50:.1f} | {p99:.1f} "
+            f"| {server:.1f} | {own:.1f} |"
+        )
     base, full = phases[0], phases[2]
     print(f"\nfull stack / raw broadcast, maximum load: {full.rate / base.rate:.2f}x (goal >= 0.8)")
     print(f"full stack p99 at half load: {phases[3].percentile(0.99):.1f} ms (goal < 100)")
 
 
-async def run(database_url: str, members: int, senders: int, seconds: float) -> None:
+async def run(
+    database_url: str, members: int, senders: int, seconds: float, profile: Path | None
+) -> None:
     database = Database.from_url(database_url)
     try:
         await schema.upgrade(database.engine)
     finally:
         await database.dispose()
-    full_max, full_half = await full_stack(database_url, members, senders, seconds)
+    full_max, full_half = await full_stack(database_url, members, senders, seconds, profile)
     base_max, base_half = await baseline(members, senders, seconds)
     report(members, senders, [base_max, base_half, full_max, full_half])
 
@@ -302,6 +389,7 @@ def main() -> None:
     parser.add_argument("--members", type=int, default=200)
     parser.add_argument("--senders", type=int, default=10)
     parser.add_argument("--seconds", type=float, default=10)
+    parser.add_argument("--profile", type=Path, help="py-spy output for the server (.svg/.json)")
     parser.add_argument("--relay", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.relay:
@@ -311,7 +399,13 @@ def main() -> None:
         return
     with postgres_server() as server:
         asyncio.run(
-            run(server.url_for(server.create_database()), args.members, args.senders, args.seconds)
+            run(
+                server.url_for(server.create_database()),
+                args.members,
+                args.senders,
+                args.seconds,
+                args.profile,
+            )
         )
 
 

@@ -19,11 +19,19 @@ from messaging import jobs, notifications
 from messaging.actors import Actor
 from messaging.clock import iso_utc
 from messaging.context import ServiceContext
-from messaging.errors import Conflict, Forbidden, InvalidInput, Muted, StaleEpoch
+from messaging.errors import (
+    Conflict,
+    Forbidden,
+    InvalidInput,
+    Muted,
+    NotAuthenticated,
+    NotFound,
+    StaleEpoch,
+)
 from messaging.events import publish_after_commit, publish_to_group_after_commit
-from messaging.groups import group_for
+from messaging.groups import GroupAccess, group_for, group_role
 from messaging.messages import MAX_PAGE, parse_sized_envelope
-from messaging.policy import Action
+from messaging.policy import Action, Target, authorize
 from messaging.storage import groups as store
 from messaging.storage import messages as message_store
 from messaging.storage import threads as thread_store
@@ -112,7 +120,7 @@ async def send_post(
     """Store a post: delivered now (open group, or a moderator) or held for a moderator
     (pre-moderated). A retry returns the original; a refused post stores nothing."""
     envelope = parse_sized_envelope(raw_envelope)
-    access = await group_for(uow, actor, thread_id, Action.POST_IN_GROUP, lock=True)
+    access, original_id = await posting_access(uow, actor, thread_id, envelope.client_message_id)
     me, thread, group = access.me, access.thread, access.group
     assert me is not None
     assert me.sign_pk is not None
@@ -131,12 +139,9 @@ async def send_post(
         crypto.verify_envelope(envelope, me.sign_pk)
     except CryptoError:
         raise InvalidInput("envelope: the signature does not verify.") from None
-    original = await message_store.find_by_client_id(
-        uow.session, access.actor.user_id, envelope.client_message_id
-    )
-    if original is not None:
-        found = await store.get_post(uow.session, original.id)
-        if found is None or original.thread_id != thread.id:
+    if original_id is not None:
+        found = await store.get_post(uow.session, original_id)
+        if found is None or found[0].thread_id != thread.id:
             raise InvalidInput("envelope: that client message id was used elsewhere.")
         return SentPost(Post(*found), duplicate=True)
     if envelope.epoch != thread.current_epoch:
@@ -181,6 +186,21 @@ async def send_post(
         await deliver(uow, ctx, post)
     await uow.commit()
     return SentPost(post, duplicate=False)
+
+
+async def posting_access(
+    uow: UnitOfWork, actor: Actor | None, thread_id: uuid.UUID, client_message_id: bytes
+) -> tuple[GroupAccess, uuid.UUID | None]:
+    """`group_for(..., POST_IN_GROUP, lock=True)` in one statement, which also finds the
+    poster's earlier message with this client message id (a retry), if any."""
+    if actor is None:
+        raise NotAuthenticated()
+    state = await store.lock_for_posting(uow.session, thread_id, actor.user_id, client_message_id)
+    if state is None:
+        raise NotFound("No such group.")
+    target = Target(state.thread.clinic_id, actor_group_role=group_role(state.me))
+    allowed = authorize(actor, Action.POST_IN_GROUP, target)
+    return GroupAccess(allowed, state.thread, state.group, state.me), state.original_id
 
 
 async def moderator_ids(uow: UnitOfWork, thread_id: uuid.UUID) -> list[uuid.UUID]:

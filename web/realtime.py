@@ -31,6 +31,7 @@ from collections import Counter
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, TypeVar
 
+import engineio
 import socketio
 
 from messaging import authentication, groups, messages, metrics, presence, threads
@@ -245,9 +246,41 @@ async def move_group_rooms(
     return event == ROOM_EVENT
 
 
+def group_room_of(room: Any) -> str | None:
+    """The group room an emit addresses alone (a name, or a list of just that name)."""
+    if isinstance(room, list) and len(room) == 1:
+        room = room[0]
+    return room if isinstance(room, str) and room.startswith("group:") else None
+
+
+async def send_to_group_room(
+    manager: socketio.AsyncManager, event: str, data: Any, namespace: str, room: str
+) -> None:
+    """An event to every socket of a group's room on this process: encoded once, then one
+    packet queued per socket in a loop. python-socketio's room emit makes (and waits for)
+    one task per socket; queueing a packet never waits, so a post to a room of 500 costs no
+    500 tasks. A socket that fails is logged and the others still get the event. (It uses
+    the server's `_send_eio_packet`, which its own emit uses; pyproject pins
+    python-socketio below 6, and the group fan-out tests cover it.)"""
+    encoded = manager.server.packet_class(
+        socketio.packet.EVENT, namespace=namespace, data=[event, data]
+    ).encode()
+    packets = [
+        engineio.packet.Packet(engineio.packet.MESSAGE, p)
+        for p in (encoded if isinstance(encoded, list) else [encoded])
+    ]
+    for _, eio_sid in manager.get_participants(namespace, room):
+        try:
+            for eio_packet in packets:
+                await manager.server._send_eio_packet(eio_sid, eio_packet)
+        except Exception:
+            logger.exception("could not send a group event to a socket")
+
+
 class GroupRoomManager(LocalDelivery):
-    """The in-process manager, moving sockets between group rooms on `ROOM_EVENT` (and, as
-    every manager here, closing the sockets of a session that ended)."""
+    """The in-process manager, moving sockets between group rooms on `ROOM_EVENT`, sending
+    to a group's room without a task per socket, and (as every manager here) closing the
+    sockets of a session that ended."""
 
     async def emit(
         self,
@@ -260,17 +293,28 @@ class GroupRoomManager(LocalDelivery):
     ) -> None:
         if await move_group_rooms(self, event, data, to or room):
             return
+        group = group_room_of(to or room)
+        if group is not None and not kwargs.get("callback") and not kwargs.get("skip_sid"):
+            await send_to_group_room(self, event, data, namespace or "/", group)
+            return
         await super().emit(event, data, namespace, room=room, to=to, **kwargs)
 
 
 class GroupRoomRedisManager(RedisEventBus):
     """The Redis manager, doing the same in every process as the message arrives, in the
-    same channel order as the events around it."""
+    same channel order as the events around it (a group event reaches the room's sockets
+    of each process as in `GroupRoomManager`)."""
 
     async def _handle_emit(self, message: dict[str, Any]) -> None:
         data = message.get("data")
         payload = data[0] if isinstance(data, list) and data else data
-        if await move_group_rooms(self, message.get("event", ""), payload, message.get("room")):
+        event, room = message.get("event", ""), message.get("room")
+        if await move_group_rooms(self, event, payload, room):
+            return
+        group = group_room_of(room)
+        plain = not (message.get("callback") or message.get("skip_sid") or message.get("binary"))
+        if group is not None and plain and isinstance(data, list) and len(data) == 1:
+            await send_to_group_room(self, event, payload, message.get("namespace") or "/", group)
             return
         await super()._handle_emit(message)
 

@@ -343,7 +343,11 @@ class Groups:
 
     async def post_body(self, thread_id: str, text: str) -> Json:
         """The signed envelope of a post, sealed for the group's current epoch."""
-        keys = await self.load(thread_id)
+        return self.seal_post(await self.load(thread_id), text)
+
+    def seal_post(self, keys: GroupKeys, text: str) -> Json:
+        """The body of a post sealed with group state loaded before: a client that keeps its
+        `GroupKeys` (and loads again after `stale_epoch`) posts without fetching the group."""
         detail, tid = keys.detail, keys.thread_id
         membership = self._membership(tid, detail["me"]["member_id"])
         held = detail["policy"] == "premoderated" and detail["me"]["role"] != "moderator"

@@ -7,12 +7,12 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import Table, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from messaging.storage.records import MessageRecord, Record
+from messaging.storage.records import MessageRecord, Record, ThreadRecord
 from messaging.storage.tables import (
     group_members,
     group_mod_keys,
@@ -456,3 +456,56 @@ async def erase_memberships(session: AsyncSession, user_id: uuid.UUID, now: date
         .where(group_members.c.user_id == user_id)
         .values(pseudonym=None, certificate=None, muted_until=None)
     )
+
+
+@dataclass(frozen=True, slots=True)
+class PostingState:
+    """What deciding a post needs, read in one statement: the thread (locked), its group,
+    the poster's membership and the id of a message they already sent under the same
+    client message id (a retry)."""
+
+    thread: ThreadRecord
+    group: GroupRecord
+    me: GroupMemberRecord | None
+    original_id: uuid.UUID | None
+
+
+async def lock_for_posting(
+    session: AsyncSession, thread_id: uuid.UUID, user_id: uuid.UUID, client_message_id: bytes
+) -> PostingState | None:
+    """The thread row locked for the rest of the transaction (as `lock_thread`), with its
+    group, the user's membership and any earlier message of theirs with that client id."""
+    original = (
+        select(messages.c.id)
+        .where(messages.c.sender_id == user_id, messages.c.client_message_id == client_message_id)
+        .scalar_subquery()
+    )
+    query = (
+        select(threads, groups, group_members, original.label("original_id"))
+        .join(groups, groups.c.thread_id == threads.c.id)
+        .outerjoin(
+            group_members,
+            (group_members.c.thread_id == threads.c.id) & (group_members.c.user_id == user_id),
+        )
+        .where(threads.c.id == thread_id)
+        .with_for_update(of=threads)
+    )
+    row = await _one(session, query)
+    if row is None:
+        return None
+    member = row[group_members.c.id]
+    return PostingState(
+        thread=_from_table(ThreadRecord, row, threads),
+        group=_from_table(GroupRecord, row, groups),
+        me=None if member is None else _from_table(GroupMemberRecord, row, group_members),
+        original_id=row["original_id"],
+    )
+
+
+R = TypeVar("R", bound=Record)
+
+
+def _from_table(record: type[R], row: Any, table: Table) -> R:
+    """A record from the columns of `table` in a row that joins tables with shared names."""
+    fields: Any = record.__slots__
+    return record(**{name: row[table.c[name]] for name in fields})

@@ -4,19 +4,16 @@ test client can say which address it comes from."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import event
 
 from messaging import authentication
 from messaging.actors import RequestOrigin
 from messaging.errors import NotAuthenticated
-from messaging.storage.database import Database
 from tests.support.clock import FrozenClock
 from tests.support.forwarding import client_from
+from tests.support.statements import statements_run
 from tests.support.world import PASSWORD, Api
 from web.client import ApiError
 
@@ -136,22 +133,6 @@ async def test_prelogin_is_limited_per_address(api: Api) -> None:
         await prober.request("POST", "/api/prelogin", {"email": "one-more@example.org"})
     assert limited.value.status == 429
     await client_from(api, "203.0.113.21").prelogin("someone@example.org")
-
-
-@contextmanager
-def statements_run(database: Database) -> Iterator[list[str]]:
-    """The SQL statements (text only, parameters left out) run on `database` in the block."""
-    seen: list[str] = []
-
-    def record(conn: object, cursor: object, statement: str, *args: object) -> None:
-        seen.append(statement)
-
-    engine = database.engine.sync_engine
-    event.listen(engine, "before_cursor_execute", record)
-    try:
-        yield seen
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
 
 
 async def test_prelogin_does_the_same_work_for_known_and_unknown_emails(api: Api) -> None:
