@@ -56,6 +56,7 @@ const RECOVERY_CODE = { path: "", access: "public", load: () => import("./screen
 const NAV = [
   { href: "#/", text: "Home" },
   { href: "#/messages", text: "Messages", member: true },
+  { href: "#/groups", text: "Groups" },
   { href: "#/inbox", text: "Inbox", therapist: true },
   { href: "#/working-hours", text: "Working hours", therapist: true },
   { href: "#/notifications", text: "Notifications" },
@@ -70,7 +71,6 @@ const NAV = [
   { href: "#/my-data", text: "Your data" },
   { href: "#/admin/records", text: "Records and safety", admin: true },
   { href: "#/admin/crisis-resources", text: "Crisis resources", admin: true },
-  { href: "#/groups", text: "Groups" },
 ];
 
 const main = document.getElementById("main");
