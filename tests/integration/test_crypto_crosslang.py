@@ -4,17 +4,13 @@ Drives tests/js/crosslang.mjs with node. Without node the test fails when CI=tru
 skipped (with a loud reason) elsewhere.
 """
 
-import json
 import os
-import shutil
-import subprocess
 import uuid
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 import crypto as c
+from tests.support.node import run_node_script
 
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = ROOT / "tests" / "js" / "crosslang.mjs"
@@ -24,24 +20,7 @@ e = c.b64encode
 
 
 def run_node(mode: str, payload: dict[str, Any] | None = None) -> dict[str, Any]:
-    node = shutil.which("node")
-    if node is None:
-        message = "node is not installed: the Python<->JavaScript crypto cross-check DID NOT RUN"
-        if os.environ.get("CI") == "true":
-            pytest.fail(message)
-        pytest.skip(message)
-    result = subprocess.run(
-        [node, str(SCRIPT), mode],
-        input=json.dumps(payload or {}),
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        timeout=60,
-        check=False,
-    )
-    assert result.returncode == 0, result.stderr
-    output: dict[str, Any] = json.loads(result.stdout)
-    return output
+    return run_node_script(SCRIPT, mode, payload or {})
 
 
 def identity(data: dict[str, str]) -> c.Identity:

@@ -5,9 +5,6 @@ and the server accepts the browser's proof of work."""
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import subprocess
 import uuid
 from pathlib import Path
 from typing import Any
@@ -16,30 +13,14 @@ import pytest
 
 import crypto as c
 from crypto import intake
+from tests.support.node import run_node_script
 
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = ROOT / "tests" / "js" / "intake-crosslang.mjs"
 
 
 def run_node(mode: str, payload: dict[str, Any]) -> dict[str, Any]:
-    node = shutil.which("node")
-    if node is None:
-        message = "node is not installed: the intake crypto cross-check DID NOT RUN"
-        if os.environ.get("CI") == "true":
-            pytest.fail(message)
-        pytest.skip(message)
-    result = subprocess.run(
-        [node, str(SCRIPT), mode],
-        input=json.dumps(payload),
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        timeout=60,
-        check=False,
-    )
-    assert result.returncode == 0, result.stderr
-    output: dict[str, Any] = json.loads(result.stdout)
-    return output
+    return run_node_script(SCRIPT, mode, payload)
 
 
 def test_a_request_sealed_in_the_browser_opens_in_python_and_its_work_verifies() -> None:
