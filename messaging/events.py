@@ -44,8 +44,10 @@ async def publish_after_commit(
     *,
     now: datetime,
     exclude_session: uuid.UUID | None = None,
+    in_order_of: uuid.UUID | None = None,
 ) -> None:
-    """Address `event` to the live sessions of `user_ids`, sent once the transaction commits."""
+    """Address `event` to the live sessions of `user_ids`, sent once the transaction commits
+    (after the earlier events `in_order_of` the same thread, if given)."""
     sessions = await thread_store.live_session_rooms(uow.session, sorted(set(user_ids)), now)
     rooms = [session_room(s) for s in sessions if s != exclude_session]
     if not rooms:
@@ -54,7 +56,7 @@ async def publish_after_commit(
     async def send() -> None:
         await publisher.publish(event, data, rooms)
 
-    uow.after_commit(send)
+    uow.after_commit(send, in_order_of=in_order_of)
 
 
 async def tell_sessions_after_commit(
@@ -94,12 +96,13 @@ async def publish_to_group_after_commit(
     data: dict[str, Any],
     thread_id: uuid.UUID,
 ) -> None:
-    """One emit to the group's room once the transaction commits."""
+    """One emit to the group's room once the transaction commits, after the group's events
+    of transactions that committed before it (so posts leave in seq order)."""
 
     async def send() -> None:
         await publisher.publish(event, data, [group_room(thread_id)])
 
-    uow.after_commit(send)
+    uow.after_commit(send, in_order_of=thread_id)
 
 
 async def enter_group_room_after_commit(

@@ -181,7 +181,13 @@ async def publish_message_event(
         current = await thread_store.current_members(uow.session, message.thread_id)
         members = [m.user_id for m in current]
     await publish_after_commit(
-        uow, ctx.events, event, dict(message_payload(message)), members, now=ctx.clock.now()
+        uow,
+        ctx.events,
+        event,
+        dict(message_payload(message)),
+        members,
+        now=ctx.clock.now(),
+        in_order_of=message.thread_id,
     )
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Awaitable, Callable
+from collections.abc import Hashable
 from types import TracebackType
 from typing import Any, Self
 
@@ -17,11 +17,10 @@ from sqlalchemy.ext.asyncio import (
 )
 
 from messaging import metrics
+from messaging.storage.commit_order import AfterCommit, CommitOrder, Place
 
 SQLITE_BUSY_TIMEOUT_MS = 15_000
 POOL_SIZE = 20
-
-AfterCommit = Callable[[], Awaitable[None]]
 
 
 def create_engine(url: str) -> AsyncEngine:
@@ -97,6 +96,7 @@ class Database:
 
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
+        self.commit_order = CommitOrder()
         self._sessions = async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
         # Statements that commit one by one (PostgreSQL): no BEGIN and ROLLBACK round trips
         # around a lone read. SQLite keeps its transactions: they cost no round trip there.
@@ -118,14 +118,14 @@ class Database:
         return self.engine.dialect.name
 
     def unit_of_work(self) -> UnitOfWork:
-        return UnitOfWork(self._sessions)
+        return UnitOfWork(self._sessions, self.commit_order)
 
     def autocommit(self) -> UnitOfWork:
         """A unit of work in which every statement commits on its own (on PostgreSQL; on
         SQLite an ordinary one). Only for reads that write at most one statement whose
         effect stands alone, such as checking a session (which may end it or note that it
         was seen): no BEGIN and ROLLBACK around them."""
-        return UnitOfWork(self._autocommit_sessions)
+        return UnitOfWork(self._autocommit_sessions, self.commit_order)
 
     async def dispose(self) -> None:
         await self.engine.dispose()
@@ -136,12 +136,15 @@ class UnitOfWork:
 
     Leaving the block without `commit()` rolls back. Callbacks registered with
     `after_commit` run only once the commit has succeeded (e.g. realtime events), so no
-    one is told about a change that was not stored.
+    one is told about a change that was not stored. Those registered `in_order_of` a key
+    run after the callbacks of that key registered earlier by other units of work in this
+    process (`commit_order.py`).
     """
 
-    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], order: CommitOrder) -> None:
         self._sessions = sessions
-        self._after_commit: list[AfterCommit] = []
+        self._order = order
+        self._after_commit: list[tuple[AfterCommit, Place | None]] = []
         self._session: AsyncSession | None = None
 
     @property
@@ -172,16 +175,29 @@ class UnitOfWork:
         finally:
             await session.close()
             self._session = None
+            await self._give_up_places()
 
-    def after_commit(self, callback: AfterCommit) -> None:
-        self._after_commit.append(callback)
+    def after_commit(self, callback: AfterCommit, *, in_order_of: Hashable | None = None) -> None:
+        place = None if in_order_of is None else self._order.take_place(in_order_of)
+        self._after_commit.append((callback, place))
 
     async def commit(self) -> None:
         await self.session.commit()
-        callbacks, self._after_commit = self._after_commit, []
-        for callback in callbacks:
-            await callback()
+        while self._after_commit:
+            callback, place = self._after_commit.pop(0)
+            if place is None:
+                await callback()
+            else:
+                await self._order.settle(place, callback)
 
     async def rollback(self) -> None:
         await self.session.rollback()
-        self._after_commit.clear()
+        await self._give_up_places()
+
+    async def _give_up_places(self) -> None:
+        """What was registered but will not run (a rollback, or a callback that failed)
+        leaves its places, so later ones in those lanes are not held up."""
+        registered, self._after_commit = self._after_commit, []
+        for _, place in registered:
+            if place is not None:
+                await self._order.settle(place, None)
