@@ -1,7 +1,8 @@
 """The browser's export of a group member, in Chromium against a real server: "Your data"
 downloads every group the client is in, decrypted in the browser (title, their pseudonym,
 every post they can read by its author's pseudonym, their removed post with the
-moderator's reason), as JSON, Markdown and HTML, and nothing of a group they are not in;
+moderator's reason, their held and rejected posts in a pre-moderated group), as JSON,
+Markdown and HTML, and nothing of a group they are not in;
 the JSON's sections are the same as the Python SDK's export of the same account. People
 and groups are set up with the real CLI and the SDK, as in test_browser_groups.py."""
 
@@ -36,12 +37,15 @@ OTHER_GROUP = "Night owls"
 OTHER_POST = "Only the owls read this."
 REMOVED = "The name of my pills"
 REASON = "Please leave out medicine names."
+HELD_GROUP = "Evening circle"
+REJECTED = "Please keep places private."
 NOT_SAMS = [OTHER_GROUP, OTHER_POST, "Barn Owl", "Owl Keeper"]
 
 
 def a_second_group_without_sam(server: LiveServer, made: Clinic) -> None:
     """Sam writes a post the moderator removes with a reason; Alex is in another group,
-    "Night owls", that Sam is not in, and posts there."""
+    "Night owls", that Sam is not in, and posts there; in a pre-moderated group Sam has
+    one post rejected with a reason and one still held."""
 
     async def build() -> None:
         async with (
@@ -71,6 +75,19 @@ def a_second_group_without_sam(server: LiveServer, made: Clinic) -> None:
             await therapist.groups.invite(owls, made.alex_id)
             await alex.groups.join(owls, "Barn Owl")
             await alex.groups.post(owls, OTHER_POST)
+            circle = await admin.groups.create(
+                policy="premoderated",
+                title=HELD_GROUP,
+                description="Winding down together.",
+                guidelines="Be kind.",
+                moderators=[made.therapist_id],
+            )
+            await therapist.groups.join(circle, "Facilitator")
+            await therapist.groups.invite(circle, made.sam_id)
+            await sam.groups.join(circle, "Grey Heron")
+            refused = await sam.groups.post(circle, "Words a moderator turns down")
+            await therapist.groups.reject(refused["id"], REJECTED)
+            await sam.groups.post(circle, "Words still waiting")
 
     run_coroutine(build())
 
@@ -106,7 +123,9 @@ def test_a_group_member_exports_their_groups_decrypted_and_nothing_of_other_grou
     expect(sam.get_by_role("heading", name="Your data", level=1)).to_be_visible()
 
     document = json.loads(download(sam, "Download as data (JSON)"))
-    [group] = document["sections"]["groups"]
+    group, circle = sorted(
+        document["sections"]["groups"], key=lambda g: g["title"] != "Morning walk"
+    )
     assert (group["id"], group["title"], group["pseudonym"], group["role"]) == (
         made.thread_id,
         "Morning walk",
@@ -122,6 +141,11 @@ def test_a_group_member_exports_their_groups_decrypted_and_nothing_of_other_grou
     assert [(p["moderation"], p["reason"]) for p in group["moderated_posts"]] == [
         ("removed", REASON)
     ]
+    assert (circle["title"], circle["pseudonym"], circle["posts"]) == (HELD_GROUP, "Grey Heron", [])
+    assert [(p["moderation"], p["reason"]) for p in circle["moderated_posts"]] == [
+        ("rejected", REJECTED),
+        ("held", None),
+    ]
     raw = json.dumps(document)
     assert [t for t in NOT_SAMS if t in raw] == []
     assert REMOVED not in raw, "the removed post's words are gone"
@@ -133,9 +157,16 @@ def test_a_group_member_exports_their_groups_decrypted_and_nothing_of_other_grou
     assert "Welcome, Blue Heron." in markdown
     assert "Good morning, everyone." in markdown
     assert f"_(removed by a moderator: {REASON})_" in markdown
+    assert "## Group: Evening circle (as Grey Heron)" in markdown
+    assert (
+        f"- _A moderator did not approve your post of {circle['moderated_posts'][0]['sent_at']}"
+        in markdown
+    )
+    assert "is waiting for a moderator._" in markdown
     page = download(sam, "Download as a web page (HTML)")
     assert "<h2>Group: Morning walk</h2>" in page
     assert "Welcome, Blue Heron." in page
+    assert REJECTED in page
     assert [t for t in NOT_SAMS if t in markdown or t in page] == []
 
     # The Python SDK exports the same sections for the same account.
