@@ -2,7 +2,8 @@
 
 The export is a document of *sections*. `threads` holds every thread the account is in,
 each message opened and verified locally; `journal` (clients only) every journal entry and
-check-in, decrypted here. A feature adds its own section by adding a collector to
+check-in, decrypted here; `groups` every group joined, with every post readable there.
+A feature adds its own section by adding a collector to
 `SECTIONS`; a section is a JSON-ready value plus its Markdown rendering, and a collector
 returns None when the section does not apply to the account. The browser's export (web/static/js/
 export.js) writes the same document.
@@ -28,8 +29,9 @@ from pathlib import Path
 from typing import Any
 
 import crypto
-from crypto import KDF_MODERATE, b64decode
+from crypto import KDF_MODERATE, CryptoError, b64decode
 from web.client import InterludeClient
+from web.sdk_groups import GroupPost
 from web.sdk_journal import entries_markdown, entries_value
 
 Json = dict[str, Any]
@@ -143,61 +145,105 @@ async def journal_section(client: InterludeClient, progress: Progress) -> Sectio
 
 
 async def group_section(client: InterludeClient, progress: Progress) -> Section:
-    """Every group the account joined: its title, my pseudonym, role and state, the posts I
-    wrote there that are delivered (decrypted), and what moderation did to my others."""
+    """Every group the account is in: its title, my pseudonym, role and state; every post I
+    can read there, oldest first, decrypted and shown by its author's pseudonym (a removed
+    one as removed, with the moderator's reason when it was mine); and what moderation did
+    to my posts. Posts sealed before I joined are left out: I never had their keys.
+    Progress is reported over the groups' posts, and not at all without groups."""
+    joined = [g for g in await client.groups.mine() if g["me"]["state"] != "invited"]
+    total = sum(int(g["last_seq"]) for g in joined) or 1
+    done = 0
     found = []
-    for group in await client.groups.mine():
+    for group in joined:
         me = group["me"]
-        if me["state"] == "invited":
-            continue
         thread_id = group["thread_id"]
+        mine = await client.groups.my_posts(thread_id)
+        reasons = {p["id"]: p["reason"] for p in mine if p["moderation"] == "removed"}
+        first_epoch = min((await client.groups.load(thread_id)).epoch_keys, default=0)
         posts: list[Json] = []
-        moderated: list[Json] = []
-        if me["state"] == "active":
-            after = 0
-            while True:
-                page = await client.groups.posts(thread_id, after_seq=after)
-                posts += [
-                    {
-                        "seq": post.seq,
-                        "sent_at": post.raw.get("created_at"),
-                        "text": post.text,
-                        "problem": post.problem,
-                    }
-                    for post in page
-                    if post.member_id == me["member_id"]
-                ]
-                if len(page) < PAGE:
-                    break
-                after = int(page[-1].seq or after)
-            moderated = [
-                {"id": p["id"], "moderation": p["moderation"], "reason": p["reason"]}
-                for p in await client.groups.my_posts(thread_id)
-            ]
+        after = 0
+        while True:
+            page = await client.groups.posts(thread_id, after_seq=after)
+            for post in page:
+                if post.text is None and post.problem and post.raw["epoch"] < first_epoch:
+                    continue
+                posts.append(_group_post(post, me["member_id"], reasons))
+            done += len(page)
+            progress(min(done, total), total)
+            if len(page) < PAGE:
+                break
+            after = int(page[-1].seq or after)
         found.append(
             {
                 "id": thread_id,
-                "title": client.groups.info(group).title,
+                "title": _group_title(client, group),
                 "policy": group["policy"],
                 "pseudonym": me["pseudonym"],
                 "role": me["role"],
                 "state": me["state"],
                 "posts": posts,
-                "moderated_posts": moderated,
+                "moderated_posts": [
+                    {
+                        "id": p["id"],
+                        "sent_at": p["created_at"],
+                        "moderation": p["moderation"] or "held",
+                        "reason": p["reason"],
+                    }
+                    for p in reversed(mine)
+                    if p["moderation"] != "approved"
+                ],
             }
         )
+    if found:
+        progress(total, total)
     return Section("groups", found, _groups_markdown(found))
+
+
+def _group_post(post: GroupPost, my_member_id: str, reasons: dict[str, str | None]) -> Json:
+    mine = post.member_id == my_member_id
+    return {
+        "id": post.id,
+        "seq": post.seq,
+        "author": post.pseudonym,
+        "mine": mine,
+        "sent_at": post.raw.get("created_at"),
+        "state": post.state,
+        "text": post.text,
+        "problem": post.problem,
+        "reason": reasons.get(post.id) if mine else None,
+    }
+
+
+def _group_title(client: InterludeClient, group: Json) -> str | None:
+    try:
+        return client.groups.info(group).title
+    except (CryptoError, ValueError, KeyError):
+        return None
 
 
 def _groups_markdown(groups: list[Json]) -> str:
     lines = []
     for group in groups:
-        lines += ["", f"## Group: {group['title']} (as {group['pseudonym'] or 'no pseudonym'})", ""]
+        title = group["title"] or "A group (its name could not be opened)"
+        lines += ["", f"## Group: {title} (as {group['pseudonym'] or 'no pseudonym'})", ""]
         for post in group["posts"]:
-            body = post["text"] if post["text"] is not None else f"_({post['problem']})_"
-            lines.append(f"- {post['sent_at'] or ''}: {body}")
+            author = f"{post['author'] or 'A member'}{' (you)' if post['mine'] else ''}"
+            if post["state"] == "removed":
+                body = "_(removed by a moderator"
+                body += f": {post['reason']})_" if post["reason"] else ")_"
+            elif post["text"] is None:
+                body = f"_({post['problem'] or 'not readable'})_"
+            else:
+                body = post["text"].replace("\n", "\n  ")
+            lines.append(f"- **{author}**, {post['sent_at'] or ''}: {body}")
         for post in group["moderated_posts"]:
-            lines.append(f"- a post {post['moderation']} by a moderator: {post['reason'] or ''}")
+            if post["moderation"] == "held":
+                lines.append(f"- _Your post of {post['sent_at']} is waiting for a moderator._")
+            elif post["moderation"] == "rejected":
+                reason = f": {post['reason']}" if post["reason"] else ""
+                lines.append(
+                    f"- _A moderator did not approve your post of {post['sent_at']}{reason}_"
+                )
     return "\n".join(lines)
 
 

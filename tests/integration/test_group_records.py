@@ -66,7 +66,9 @@ async def test_deleting_a_member_erases_their_pseudonym_certificate_posts_and_re
     assert posts[kept["id"]].text == "staying says hello"
 
 
-async def test_an_export_holds_my_groups_and_what_i_wrote_there(api: Api) -> None:
+async def test_an_export_holds_every_post_i_can_read_by_pseudonym_and_what_moderation_did(
+    api: Api,
+) -> None:
     world = await group_world(api, "premoderated", members=2)
     me, other = world.members
     moderator = world.moderator.client.groups
@@ -76,6 +78,11 @@ async def test_an_export_holds_my_groups_and_what_i_wrote_there(api: Api) -> Non
     await moderator.reject(rejected["id"], "Off topic")
     theirs = await other.client.groups.post(world.thread_id, "someone else's")
     await moderator.approve(world.thread_id, theirs["id"])
+    gone = await me.client.groups.post(world.thread_id, "mine, removed later")
+    await moderator.approve(world.thread_id, gone["id"])
+    await moderator.remove_post(gone["id"], "Names of medicines")
+    waiting = await me.client.groups.post(world.thread_id, "mine, still held")
+    await moderator.post(world.thread_id, "Welcome, everyone.")
 
     document = await export_all(me.client)
 
@@ -85,13 +92,45 @@ async def test_an_export_holds_my_groups_and_what_i_wrote_there(api: Api) -> Non
         "Pseudonym 0",
         "active",
     )
-    assert [p["text"] for p in group["posts"]] == ["mine, approved"]
-    assert {"id": rejected["id"], "moderation": "rejected", "reason": "Off topic"} in group[
-        "moderated_posts"
+    shown = [(p["author"], p["mine"], p["state"], p["text"], p["reason"]) for p in group["posts"]]
+    assert shown == [
+        ("Pseudonym 0", True, "visible", "mine, approved", None),
+        ("Pseudonym 1", False, "visible", "someone else's", None),
+        ("Pseudonym 0", True, "removed", None, "Names of medicines"),
+        ("Moderator Okafor", False, "visible", "Welcome, everyone.", None),
     ]
+    assert {(p["id"], p["moderation"], p["reason"]) for p in group["moderated_posts"]} == {
+        (rejected["id"], "rejected", "Off topic"),
+        (gone["id"], "removed", "Names of medicines"),
+        (waiting["id"], "held", None),
+    }
     markdown = to_markdown(document)
-    assert "mine, approved" in markdown
-    assert "someone else's" not in markdown
+    assert "## Group: Thursday evening support (as Pseudonym 0)" in markdown
+    assert "- **Pseudonym 1**, " in markdown
+    assert "_(removed by a moderator: Names of medicines)_" in markdown
+    assert "A moderator did not approve your post of " in markdown
+    assert "is waiting for a moderator." in markdown
+
+    theirs_seen = (await export_all(other.client))["sections"]["groups"][0]["posts"]
+    removed = next(p for p in theirs_seen if p["id"] == gone["id"])
+    assert (removed["state"], removed["reason"]) == ("removed", None), "the reason is the author's"
+
+
+async def test_an_export_leaves_out_posts_sealed_before_i_joined_and_groups_i_am_not_in(
+    api: Api,
+) -> None:
+    world = await group_world(api, "open", members=1, join=False)
+    [late] = world.members
+    await world.moderator.client.groups.post(world.thread_id, "before anyone else came")
+    outsider = await api.invite_and_register(world.admin, "client", "Not In It")
+    assert (await export_all(late.client))["sections"]["groups"] == [], "invited, not joined"
+
+    await late.client.groups.join(world.thread_id, "Late Lark")
+    await world.moderator.client.groups.post(world.thread_id, "after they joined")
+
+    [group] = (await export_all(late.client))["sections"]["groups"]
+    assert [p["text"] for p in group["posts"]] == ["after they joined"]
+    assert (await export_all(outsider.client))["sections"]["groups"] == []
 
 
 async def test_the_server_keeps_no_readable_group_name_and_an_admin_without_a_seal_reads_none(

@@ -1,8 +1,9 @@
 // Everything of one's own, decrypted in this browser: the same document as the Python SDK's
 // export (docs/records.md), as JSON, Markdown or a readable HTML page. The document is made
 // of sections; "threads" is built in and other features add theirs with
-// registerExportSection (the journal does, as "journal", in journal-export.js). Each
-// thread's export is recorded in the clinic's audit trail before it is read.
+// registerExportSection (the journal as "journal", in journal-export.js; groups as
+// "groups", in group-export.js). Each thread's export is recorded in the clinic's audit
+// trail before it is read.
 import { api } from "./api.js";
 import * as conversations from "./conversations.js";
 
@@ -10,12 +11,19 @@ const FORMAT = "interlude-export";
 const VERSION = 1;
 const PAGE = 100;
 
-/** name -> async collect({report}) returning {value, markdown, html: [nodes as {tag, text}]}. */
+/** name -> async collect({report}), see registerExportSection. */
 const SECTIONS = new Map();
 
+/** Text made safe to put into the HTML page. */
+export function escapeHtml(text) {
+  return String(text ?? "").replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]);
+}
+
 /**
- * Adds a section to every export. collect({report(done, total)}) -> {value, markdown}, or
- * null when the section does not apply to this account (it is then left out).
+ * Adds a section to every export. collect({report(done, total)}) -> {value, markdown, html}
+ * (html: the section's part of the HTML page, as a list of strings with every text put in
+ * through escapeHtml), or null when the section does not apply to this account (it is then
+ * left out).
  */
 export function registerExportSection(name, collect) {
   if (SECTIONS.has(name)) throw new Error(`export section ${name} is already registered`);
@@ -61,7 +69,7 @@ async function threadSection({ report }) {
     });
   }
   report(total, total);
-  return { value, markdown: threadsMarkdown(value) };
+  return { value, markdown: threadsMarkdown(value), html: threadsHtml(value) };
 }
 
 function threadsMarkdown(threads) {
@@ -76,6 +84,19 @@ function threadsMarkdown(threads) {
   return lines.join("\n");
 }
 
+function threadsHtml(threads) {
+  const parts = [];
+  for (const thread of threads) {
+    parts.push(`<h2>${escapeHtml(thread.title || "Conversation")}</h2><ol>`);
+    for (const m of thread.messages) {
+      const body = m.text === null ? `<em>(${escapeHtml(m.problem || "not readable")})</em>` : escapeHtml(m.text);
+      parts.push(`<li><span class="meta"><strong>${escapeHtml(m.sender)}</strong>, ${escapeHtml(m.sent_at)}</span><br>${body}</li>`);
+    }
+    parts.push("</ol>");
+  }
+  return parts;
+}
+
 registerExportSection("threads", threadSection);
 
 /** The whole export. onProgress(fraction 0..1, words) as sections proceed. */
@@ -84,6 +105,7 @@ export async function exportAll(onProgress = () => {}) {
   const names = [...SECTIONS.keys()];
   const sections = {};
   const markdown = {};
+  const html = {};
   for (const [index, name] of names.entries()) {
     const result = await SECTIONS.get(name)({
       report(done, total) {
@@ -93,6 +115,7 @@ export async function exportAll(onProgress = () => {}) {
     if (result === null) continue;
     sections[name] = result.value;
     markdown[name] = result.markdown;
+    html[name] = result.html;
   }
   onProgress(1, "done");
   return {
@@ -105,6 +128,7 @@ export async function exportAll(onProgress = () => {}) {
       sections,
     },
     markdown,
+    html,
   };
 }
 
@@ -115,38 +139,16 @@ export function toMarkdown({ document, markdown }) {
 }
 
 /** The export as a standalone HTML page (text escaped; no scripts, no outside resources). */
-export function toHtml({ document }) {
-  const escape = (text) =>
-    String(text ?? "").replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]);
-  const parts = [
+export function toHtml({ document, html }) {
+  const name = escapeHtml(document.user.display_name);
+  return [
     "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">",
-    `<title>Interlude export for ${escape(document.user.display_name)}</title>`,
+    `<title>Interlude export for ${name}</title>`,
     "<style>body{font:16px/1.5 system-ui,sans-serif;max-width:42rem;margin:2rem auto;padding:0 1rem}",
     ".meta{color:#555;font-size:.875rem}li{margin:.5rem 0;white-space:pre-wrap}</style></head><body>",
-    `<h1>Interlude export for ${escape(document.user.display_name)}</h1>`,
-    `<p class="meta">Exported ${escape(document.exported_at)} from ${escape(document.clinic.name)}.</p>`,
-  ];
-  for (const thread of document.sections.threads ?? []) {
-    parts.push(`<h2>${escape(thread.title || "Conversation")}</h2><ol>`);
-    for (const m of thread.messages) {
-      const body = m.text === null ? `<em>(${escape(m.problem || "not readable")})</em>` : escape(m.text);
-      parts.push(`<li><span class="meta"><strong>${escape(m.sender)}</strong>, ${escape(m.sent_at)}</span><br>${body}</li>`);
-    }
-    parts.push("</ol>");
-  }
-  const journal = document.sections.journal ?? [];
-  if (journal.length) {
-    parts.push("<h2>Journal</h2><ol>");
-    for (const e of journal) {
-      const lines =
-        e.kind === "checkin"
-          ? [`Mood ${e.mood}/10`, e.feelings?.length ? `Feelings: ${e.feelings.join(", ")}` : "", e.sleep_hours != null ? `Sleep: ${e.sleep_hours} hours` : "", e.note ?? ""]
-          : [e.title ?? "", e.body ?? "", e.tags?.length ? `Tags: ${e.tags.join(", ")}` : ""];
-      const heading = e.kind === "checkin" ? "Check-in" : "Entry";
-      parts.push(`<li><span class="meta"><strong>${heading}</strong>, ${escape(e.created_at)}</span><br>${escape(lines.filter(Boolean).join("\n"))}</li>`);
-    }
-    parts.push("</ol>");
-  }
-  parts.push("</body></html>");
-  return parts.join("\n");
+    `<h1>Interlude export for ${name}</h1>`,
+    `<p class="meta">Exported ${escapeHtml(document.exported_at)} from ${escapeHtml(document.clinic.name)}.</p>`,
+    ...Object.values(html).flat(),
+    "</body></html>",
+  ].join("\n");
 }

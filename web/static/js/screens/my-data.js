@@ -6,6 +6,7 @@ import { confirm } from "../dialog.js";
 import { h, screen, uid } from "../dom.js";
 import { exportAll, toHtml, toMarkdown } from "../export.js";
 import "../journal-export.js";
+import "../group-export.js";
 import { describe } from "../failures.js";
 import { alertLine, field, hiddenUsername, showProblem, statusLine, whileWorking, workingLine } from "../forms.js";
 import * as session from "../session.js";
@@ -59,7 +60,12 @@ function exportSection() {
     "section",
     { className: "card", "aria-labelledby": headingId },
     h("h2", { id: headingId }, "Download your data"),
-    h("p", {}, "Every conversation you are in, decrypted here on your device. The clinic's audit trail records that you exported, never what."),
+    h(
+      "p",
+      {},
+      `Every conversation and group you are in${session.user().role === "client" ? ", and your journal," : ""} decrypted here on your device. `,
+      "The clinic's audit trail records that you exported a conversation, never what.",
+    ),
     h("div", { className: "actions" }, buttons),
     progress,
     progressWords,
