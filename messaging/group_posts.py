@@ -26,6 +26,7 @@ from messaging.errors import (
     Muted,
     NotAuthenticated,
     NotFound,
+    RekeyRequired,
     StaleEpoch,
 )
 from messaging.events import publish_after_commit, publish_to_group_after_commit
@@ -155,6 +156,13 @@ async def send_post(
         raise Conflict("No moderator has joined this group yet.")
     if not held and envelope.key_scope is not KeyScope.EPOCH:
         raise InvalidInput("envelope: posts here are sealed to the group's epoch key.")
+    if not held and thread.needs_rekey:
+        # A deleted member's devices may still hold the current epoch key.
+        raise RekeyRequired(
+            "This group is getting new keys because a member left; a moderator's app "
+            "makes them when it next opens the group. Your post was not sent: send it "
+            "again in a little while."
+        )
     now = ctx.clock.now()
     seq = None if held else await thread_store.allocate_seq(uow.session, thread.id, now)
     message = MessageRecord(

@@ -328,7 +328,9 @@ class Groups:
 
     async def post(self, thread_id: str, text: str) -> Json:
         """Post: sealed to the epoch key, or (pre-moderated, not a moderator) to the
-        moderators' key, held until a moderator approves."""
+        moderators' key, held until a moderator approves. A moderator whose group needs
+        new keys (a member's account was deleted) makes them first; a member is told to
+        try again (`rekey_required`)."""
         for attempt in range(3):
             try:
                 sent: Json = await self._client.request(
@@ -337,9 +339,18 @@ class Groups:
             except ApiError as error:
                 if error.code == "stale_epoch" and attempt < 2:
                     continue
+                if error.code == "rekey_required" and attempt < 2 and await self._is_moderator(
+                    thread_id
+                ):
+                    await self.rekey(thread_id)
+                    continue
                 raise
             return sent["post"]  # type: ignore[no-any-return]
         raise AssertionError("unreachable")
+
+    async def _is_moderator(self, thread_id: str) -> bool:
+        detail = await self.detail(thread_id)
+        return bool(detail["me"] and detail["me"]["role"] == "moderator")
 
     async def post_body(self, thread_id: str, text: str) -> Json:
         """The signed envelope of a post, sealed for the group's current epoch."""

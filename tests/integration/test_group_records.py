@@ -218,3 +218,26 @@ async def test_a_moderator_can_rotate_a_groups_keys_and_a_member_cannot(api: Api
     assert [p.text for p in await world.moderator.client.groups.posts(world.thread_id)] == [
         "new keys work"
     ]
+
+
+async def test_after_a_members_deletion_no_post_is_sealed_to_keys_they_held(
+    api: Api, smtp: SmtpSink, clock: FrozenClock
+) -> None:
+    world = await group_world(api, "open", members=2)
+    leaving, staying = world.members
+    before = (await staying.client.groups.detail(world.thread_id))["epoch"]
+    await leaving.client.delete_account(leaving.password)
+    await deliver(api, smtp, clock)
+    body = await staying.client.groups.post_body(world.thread_id, "sealed to the old keys")
+
+    with pytest.raises(ApiError) as refused:
+        await staying.client.request("POST", f"/api/groups/{world.thread_id}/posts", body)
+
+    assert (refused.value.status, refused.value.code) == (409, "rekey_required")
+    assert "send it again" in refused.value.message
+    assert await staying.client.groups.posts(world.thread_id) == []
+    await world.moderator.client.groups.post(world.thread_id, "new keys first")  # rekeys
+    assert (await staying.client.groups.detail(world.thread_id))["epoch"] == before + 1
+    await staying.client.groups.post(world.thread_id, "sent again")
+    texts = [p.text for p in await world.moderator.client.groups.posts(world.thread_id)]
+    assert texts == ["new keys first", "sent again"]

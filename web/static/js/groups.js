@@ -515,8 +515,11 @@ function postsView({ threadId, loaded, signal }) {
           sent = await api("POST", `/api/groups/${threadId}/posts`, keys.postBody(state, text));
           break;
         } catch (error) {
-          if (error.code !== "stale_epoch" || attempt >= 2) throw error;
-          state = await keys.load(threadId);
+          if ((error.code !== "stale_epoch" && error.code !== "rekey_required") || attempt >= 2) throw error;
+          // A moderator's app makes the new keys a member's deletion calls for; a member
+          // is told to send again in a little while.
+          state = await keys.rekeyIfNeeded(threadId, await keys.load(threadId));
+          if (state.detail.needs_rekey) throw error;
         }
       }
       entries.delete(localKey);
