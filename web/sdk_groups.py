@@ -339,8 +339,10 @@ class Groups:
             except ApiError as error:
                 if error.code == "stale_epoch" and attempt < 2:
                     continue
-                if error.code == "rekey_required" and attempt < 2 and await self._is_moderator(
-                    thread_id
+                if (
+                    error.code == "rekey_required"
+                    and attempt < 2
+                    and await self._is_moderator(thread_id)
                 ):
                     await self.rekey(thread_id)
                     continue

@@ -376,7 +376,7 @@ routes = [
             response=wire.GroupPostSent,
             status=201,
             also=(200,),
-            errors=(errors.Conflict, errors.StaleEpoch),
+            errors=(errors.Conflict, errors.StaleEpoch, errors.RekeyRequired),
         ),
     ),
     ApiRoute(
