@@ -132,6 +132,32 @@ def seal_message(
     rng: Rng = os_random,
 ) -> bytes:
     """Encrypts and signs one message; exactly one of `epoch_key` / `moderator_pk` is given.
+    See `seal_message_with_key`."""
+    return seal_message_with_key(
+        sender,
+        thread_id,
+        epoch,
+        plaintext,
+        epoch_key=epoch_key,
+        moderator_pk=moderator_pk,
+        content_type=content_type,
+        rng=rng,
+    )[0]
+
+
+def seal_message_with_key(
+    sender: Identity,
+    thread_id: uuid.UUID,
+    epoch: int,
+    plaintext: bytes,
+    *,
+    epoch_key: bytes | None = None,
+    moderator_pk: bytes | None = None,
+    content_type: int = ContentType.TEXT,
+    rng: Rng = os_random,
+) -> tuple[bytes, bytes]:
+    """The envelope and its message key (which the author of a held post wraps for
+    themselves, docs/crypto.md section 12).
 
     With `epoch_key` the per-message key is wrapped for all members (scope epoch); with
     `moderator_pk` it is sealed to the moderators' X25519 key (scope mod). Randomness is
@@ -172,7 +198,7 @@ def seal_message(
             ciphertext,
         )
     )
-    return unsigned + sender.sign(ENVELOPE_CONTEXT + unsigned)
+    return unsigned + sender.sign(ENVELOPE_CONTEXT + unsigned), message_key
 
 
 def parse_envelope(data: bytes) -> Envelope:

@@ -19,7 +19,14 @@ from dataclasses import dataclass
 from crypto import primitives
 from crypto.binary import Reader, Writer
 from crypto.commits import Commit, check_chain_link
-from crypto.envelope import MESSAGE_KEY_BYTES, PAD_BLOCK, Envelope, key_commitment
+from crypto.envelope import (
+    MESSAGE_KEY_BYTES,
+    PAD_BLOCK,
+    Envelope,
+    key_commitment,
+    parse_envelope,
+    seal_message_with_key,
+)
 from crypto.epochs import MAX_EPOCH, message_wrap_key
 from crypto.errors import (
     BadSignatureError,
@@ -53,6 +60,9 @@ MAX_MODERATORS = 64
 RELEASE_CONTEXT = b"interlude/release/v1\x00"
 RELEASE_BYTES = 1 + 8 + 24 + MESSAGE_KEY_BYTES + 16
 MAX_REPORT_NOTE_BYTES = 1000
+AUTHOR_COPY_KEY_CONTEXT = b"ilauthcp"
+AUTHOR_COPY_CONTEXT = b"interlude/author-copy/v1\x00"
+AUTHOR_COPY_BYTES = 1 + 24 + MESSAGE_KEY_BYTES + 16
 
 
 class SecretKind(enum.IntEnum):
@@ -342,6 +352,72 @@ def open_release(release: bytes, envelope: Envelope, epoch_key: bytes) -> bytes:
     if not primitives.equal(key_commitment(key), envelope.key_commitment):
         raise KeyCommitmentError("released key does not match the post")
     return key
+
+
+# --- the author's copy of a held post's key -------------------------------------------
+
+
+def author_copy_key(account_key: bytes) -> bytes:
+    """crypto_kdf(32, 1, "ilauthcp", account key): wraps the keys of the account's held
+    posts, so every device that unlocks the account reads what it is waiting for."""
+    if len(account_key) != SECRET_BYTES:
+        raise MalformedError("account key has the wrong size")
+    return primitives.kdf_derive(32, 1, AUTHOR_COPY_KEY_CONTEXT, account_key)
+
+
+def _author_copy_ad(envelope: Envelope) -> bytes:
+    return AUTHOR_COPY_CONTEXT + envelope.header
+
+
+def wrap_author_copy(
+    message_key: bytes, envelope: Envelope, account_key: bytes, rng: Rng = os_random
+) -> bytes:
+    """u8 1 ‖ wnonce(24) ‖ AEAD(author copy key, wnonce, message key, ctx ‖ post header):
+    73 bytes. Draws: wnonce (24)."""
+    if not primitives.equal(key_commitment(message_key), envelope.key_commitment):
+        raise KeyCommitmentError("that is not this post's message key")
+    nonce = primitives.draw(rng, primitives.AEAD_NONCE_BYTES)
+    wrapped = primitives.aead_encrypt(
+        author_copy_key(account_key), nonce, message_key, _author_copy_ad(envelope)
+    )
+    return Writer().u8(GROUP_FORMAT_VERSION).getvalue() + nonce + wrapped
+
+
+def check_author_copy(data: bytes) -> None:
+    """The structure the server can check: size and version."""
+    if len(data) != AUTHOR_COPY_BYTES:
+        raise MalformedError("author copy has the wrong size")
+    if data[0] != GROUP_FORMAT_VERSION:
+        raise UnsupportedVersionError("author copy version")
+
+
+def open_author_copy(data: bytes, envelope: Envelope, account_key: bytes) -> bytes:
+    """The held post's message key, for its author; checked against the key commitment.
+    The caller decrypts with `open_reported_message` (which verifies the signature)."""
+    check_author_copy(data)
+    key = primitives.aead_decrypt(
+        author_copy_key(account_key), data[1:25], data[25:], _author_copy_ad(envelope)
+    )
+    if not primitives.equal(key_commitment(key), envelope.key_commitment):
+        raise KeyCommitmentError("author copy does not match the post")
+    return key
+
+
+def seal_held_post(
+    sender: Identity,
+    thread_id: uuid.UUID,
+    epoch: int,
+    plaintext: bytes,
+    moderator_pk: bytes,
+    account_key: bytes,
+    rng: Rng = os_random,
+) -> tuple[bytes, bytes]:
+    """A held post (scope mod envelope) and its author copy. Draws: the envelope's
+    (client message id, message key, nonce, seal ephemeral key), then the copy's wnonce."""
+    raw, message_key = seal_message_with_key(
+        sender, thread_id, epoch, plaintext, moderator_pk=moderator_pk, rng=rng
+    )
+    return raw, wrap_author_copy(message_key, parse_envelope(raw), account_key, rng)
 
 
 # --- reports ---------------------------------------------------------------------------

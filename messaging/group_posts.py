@@ -4,7 +4,9 @@
 key), the group's policy and any mute, and makes retries idempotent by client message id.
 In a pre-moderated group a member's post is held: its message key is sealed to the
 moderators' key (scope mod), it has no seq and nobody but the moderators and its author
-is told about it. A delivered post gets the next seq and one emit to the group's room.
+is told about it. Its author may send a copy of the key wrapped under their own account
+key (docs/crypto.md section 12), which only the author's own view of their posts returns.
+A delivered post gets the next seq and one emit to the group's room.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from typing import TypedDict
 
 import crypto
 from crypto import CryptoError, KeyScope
+from crypto import groups as gcrypto
 from messaging import jobs, notifications
 from messaging.actors import Actor
 from messaging.clock import iso_utc
@@ -74,6 +77,7 @@ class OwnPostPayload(PostPayload):
 
     moderation: str | None
     reason: str | None
+    author_copy: str | None
 
 
 def post_payload(post: Post) -> PostPayload:
@@ -95,11 +99,14 @@ def post_payload(post: Post) -> PostPayload:
 
 
 def own_post_payload(post: Post) -> OwnPostPayload:
-    """A post as its author sees it: also what moderation did and why."""
+    """A post as its author sees it: also what moderation did and why, and (while it is
+    held) the author's copy of its key. Never send this to anyone but the author."""
+    copy = post.post.author_copy
     return {
         **post_payload(post),
         "moderation": post.post.moderation,
         "reason": post.post.reason,
+        "author_copy": crypto.b64encode(copy) if copy else None,
     }
 
 
@@ -117,9 +124,11 @@ async def send_post(
     actor: Actor | None,
     thread_id: uuid.UUID,
     raw_envelope: bytes,
+    author_copy: bytes | None = None,
 ) -> SentPost:
     """Store a post: delivered now (open group, or a moderator) or held for a moderator
-    (pre-moderated). A retry returns the original; a refused post stores nothing."""
+    (pre-moderated), with the author's copy of its key if they sent one. A retry returns
+    the original; a refused post stores nothing."""
     envelope = parse_sized_envelope(raw_envelope)
     access, original_id = await posting_access(uow, actor, thread_id, envelope.client_message_id)
     me, thread, group = access.me, access.thread, access.group
@@ -163,6 +172,8 @@ async def send_post(
             "makes them when it next opens the group. Your post was not sent: send it "
             "again in a little while."
         )
+    if author_copy is not None:
+        refuse_bad_author_copy(author_copy, held)
     now = ctx.clock.now()
     seq = None if held else await thread_store.allocate_seq(uow.session, thread.id, now)
     message = MessageRecord(
@@ -179,7 +190,7 @@ async def send_post(
         edited_at=None,
         deleted_at=None,
     )
-    meta = GroupPostRecord(message.id, thread.id, me.id, None, None, None, None, None)
+    meta = GroupPostRecord(message.id, thread.id, me.id, None, None, None, None, None, author_copy)
     await message_store.insert_message(uow.session, message)
     await store.insert_post(uow.session, meta)
     post = Post(message, meta)
@@ -194,6 +205,19 @@ async def send_post(
         await deliver(uow, ctx, post)
     await uow.commit()
     return SentPost(post, duplicate=False)
+
+
+def refuse_bad_author_copy(author_copy: bytes, held: bool) -> None:
+    """An author copy travels only with a held post, and must have the copy's structure
+    (the server cannot check more: only the author's account opens it)."""
+    if not held:
+        raise InvalidInput("author_copy: only a post that waits for a moderator carries one.")
+    try:
+        gcrypto.check_author_copy(author_copy)
+    except CryptoError:
+        raise InvalidInput(
+            f"author_copy: expected {gcrypto.AUTHOR_COPY_BYTES} bytes of version 1."
+        ) from None
 
 
 async def posting_access(

@@ -74,6 +74,12 @@ class Groups:
             raise RuntimeError("log in first")
         return self._client.unlocked.identity
 
+    @property
+    def _account_key(self) -> bytes:
+        if self._client.unlocked is None:
+            raise RuntimeError("log in first")
+        return self._client.unlocked.account_key
+
     def _membership(self, thread_id: uuid.UUID, member_id: str) -> Identity:
         assert self._client.unlocked is not None
         return g.membership_identity(
@@ -328,9 +334,10 @@ class Groups:
 
     async def post(self, thread_id: str, text: str) -> Json:
         """Post: sealed to the epoch key, or (pre-moderated, not a moderator) to the
-        moderators' key, held until a moderator approves. A moderator whose group needs
-        new keys (a member's account was deleted) makes them first; a member is told to
-        try again (`rekey_required`)."""
+        moderators' key, held until a moderator approves, with this account's own copy of
+        the key so that the author reads it from any device meanwhile (`my_posts`). A
+        moderator whose group needs new keys (a member's account was deleted) makes them
+        first; a member is told to try again (`rekey_required`)."""
         for attempt in range(3):
             try:
                 sent: Json = await self._client.request(
@@ -364,11 +371,19 @@ class Groups:
         detail, tid = keys.detail, keys.thread_id
         membership = self._membership(tid, detail["me"]["member_id"])
         held = detail["policy"] == "premoderated" and detail["me"]["role"] != "moderator"
-        options: Json = {"epoch_key": keys.epoch_keys.get(keys.epoch)}
+        epoch = max(keys.epoch, 0)
         if held:
-            options = {"moderator_pk": self._moderator_pk(detail)}
+            envelope, copy = g.seal_held_post(
+                membership,
+                tid,
+                epoch,
+                text.encode(),
+                self._moderator_pk(detail),
+                self._account_key,
+            )
+            return {"envelope": b64encode(envelope), "author_copy": b64encode(copy)}
         envelope = crypto.seal_message(
-            membership, tid, max(keys.epoch, 0), text.encode(), **options
+            membership, tid, epoch, text.encode(), epoch_key=keys.epoch_keys.get(keys.epoch)
         )
         return {"envelope": b64encode(envelope)}
 
@@ -436,11 +451,30 @@ class Groups:
         )
 
     async def my_posts(self, thread_id: str) -> list[Json]:
-        """This member's held, rejected and removed posts with the moderators' reasons."""
+        """This member's held, rejected and removed posts with the moderators' reasons;
+        `text` is a held post's text (opened with this account's author copy), else None;
+        `problem` names why a copy did not open."""
         found: list[Json] = (
             await self._client.request("GET", f"/api/groups/{thread_id}/my-posts")
         )["posts"]
-        return found
+        opened = []
+        for raw in found:
+            try:
+                text, problem = self._own_text(uuid.UUID(thread_id), raw), None
+            except (CryptoError, KeyError, TypeError) as error:
+                text, problem = None, type(error).__name__
+            opened.append({**raw, "text": text, "problem": problem})
+        return opened
+
+    def _own_text(self, thread_id: uuid.UUID, raw: Json) -> str | None:
+        if raw["envelope"] is None or raw.get("author_copy") is None:
+            return None
+        membership = self._membership(thread_id, raw["member_id"])
+        envelope = crypto.parse_envelope(b64decode(raw["envelope"]))
+        if envelope.thread_id != thread_id or envelope.sender_id != membership.user_id:
+            raise CryptoError("my post claims another sender or group")
+        key = g.open_author_copy(b64decode(raw["author_copy"]), envelope, self._account_key)
+        return crypto.open_reported_message(envelope, membership.sign_pk, key).decode()
 
     async def mark_read(self, thread_id: str, seq: int) -> None:
         await self._client.request("POST", f"/api/groups/{thread_id}/read", {"seq": seq})

@@ -67,6 +67,7 @@ class GroupPostRecord(Record):
     moderated_by: uuid.UUID | None
     moderated_at: datetime | None
     release: bytes | None
+    author_copy: bytes | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -368,17 +369,26 @@ async def moderated_posts_of(
 async def release_held(
     session: AsyncSession, message_id: uuid.UUID, seq: int, envelope_state: str = "visible"
 ) -> None:
+    """Deliver a held post with `seq`; its author copy goes (the release opens it now)."""
     await session.execute(
         update(messages).where(messages.c.id == message_id).values(seq=seq, state=envelope_state)
     )
+    await _drop_author_copy(session, message_id)
 
 
 async def reject_held(session: AsyncSession, message_id: uuid.UUID, now: datetime) -> None:
-    """Delete a rejected post's ciphertext; it never had a seq."""
+    """Delete a rejected post's ciphertext and its author copy; it never had a seq."""
     await session.execute(
         update(messages)
         .where(messages.c.id == message_id)
         .values(envelope=None, state="removed", deleted_at=now)
+    )
+    await _drop_author_copy(session, message_id)
+
+
+async def _drop_author_copy(session: AsyncSession, message_id: uuid.UUID) -> None:
+    await session.execute(
+        update(group_posts).where(group_posts.c.message_id == message_id).values(author_copy=None)
     )
 
 
@@ -439,12 +449,15 @@ async def resolve_report(
 async def erase_memberships(session: AsyncSession, user_id: uuid.UUID, now: datetime) -> None:
     """A deleted person's group traces: every membership ends (removed at `now` unless it
     already had), its pseudonym, certificate and mute are dropped, the reports they made are
-    deleted and the keys published for their posts are cleared (the posts' ciphertext goes
-    with their other messages). The member ids stay: other members' commits name them."""
+    deleted and the keys published for their posts (releases and author copies) are cleared
+    (the posts' ciphertext goes with their other messages). The member ids stay: other
+    members' commits name them."""
     theirs = select(group_members.c.id).where(group_members.c.user_id == user_id)
     await session.execute(delete(group_reports).where(group_reports.c.reporter_id.in_(theirs)))
     await session.execute(
-        update(group_posts).where(group_posts.c.member_id.in_(theirs)).values(release=None)
+        update(group_posts)
+        .where(group_posts.c.member_id.in_(theirs))
+        .values(release=None, author_copy=None)
     )
     await session.execute(
         update(group_members)

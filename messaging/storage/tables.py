@@ -656,6 +656,7 @@ group_posts = Table(
     Column("moderated_by", Uuid, nullable=True),
     Column("moderated_at", UTCDateTime, nullable=True),
     Column("release", LargeBinary, nullable=True),
+    Column("author_copy", LargeBinary, nullable=True),
     CheckConstraint(
         "moderation IS NULL OR moderation IN ('approved', 'rejected', 'removed')",
         name="moderation",

@@ -1,9 +1,10 @@
 """Group threads in Chromium against a real server: an administrator creates a pre-moderated
 group and names a moderator; clients read the guidelines, join under pseudonyms and post; a
-held post waits for a moderator and reaches no other member until it is approved in another
-browser, then arrives live; a report reaches the moderation queue with the one post it
-reveals; a muted member's composer says until when, and a removed member is told. Phone
-width (360 px) never scrolls sideways. People are set up with the real CLI and the SDK."""
+held post waits for a moderator (its author still reads it after a reload) and reaches no
+other member until it is approved in another browser, then arrives live; a report reaches
+the moderation queue with the one post it reveals; a muted member's composer says until
+when, and a removed member is told. Phone width (360 px) never scrolls sideways. People
+are set up with the real CLI and the SDK."""
 
 from __future__ import annotations
 
@@ -210,6 +211,13 @@ def test_a_held_post_waits_for_a_moderator_reaches_members_live_and_a_report_rea
     write(sam, "Hello everyone, I am new here.")
     expect(posts(sam).last).to_contain_text("Waiting for a moderator", timeout=LIVE)
     assert fits_the_screen(sam)
+    # After a reload Sam still reads what waits, through his own copy of the post's key.
+    sam.reload()
+    sam.get_by_label("Password", exact=True).fill(PASSWORD)
+    sam.get_by_role("button", name="Unlock").click()
+    expect(posts(sam).last).to_contain_text("Hello everyone, I am new here.", timeout=SLOW)
+    expect(posts(sam).last).to_contain_text("Waiting for a moderator")
+    expect(sam.locator("#connection-status")).to_have_text("Connected", timeout=LIVE)
 
     # The moderator sees it in the queue (live) with the member behind the pseudonym.
     held = moderator.locator(".queue-item", has_text="Hello everyone, I am new here.")

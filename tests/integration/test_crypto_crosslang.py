@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import crypto as c
+from crypto import groups as g
 from tests.support.node import run_node_script
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -59,6 +60,9 @@ def test_material_made_by_javascript_opens_in_python() -> None:
         == opened.plaintext
     )
     assert c.open_message(d(made["mod_envelope"]), bob.sign_pk, moderator=alice).plaintext == b""
+    held = c.parse_envelope(d(made["held_envelope"]))
+    held_key = g.open_author_copy(d(made["author_copy"]), held, account_key)
+    assert c.open_reported_message(held, bob.sign_pk, held_key) == "En attente — 保留 ⏳".encode()
 
 
 def test_material_made_by_python_opens_in_javascript() -> None:
@@ -76,6 +80,7 @@ def test_material_made_by_python_opens_in_javascript() -> None:
     ]
     commit = c.create_commit(alice, thread, 0, c.GENESIS_PREV_HASH, members, epoch_key)
     plaintext = "Merci — ありがとう 🌿".encode()
+    held, author_copy = g.seal_held_post(bob, thread, 0, plaintext, alice.box_pk, account_key)
 
     def secrets(i: c.Identity) -> dict[str, str]:
         bundle = e(c.public_bundle(i))
@@ -108,6 +113,8 @@ def test_material_made_by_python_opens_in_javascript() -> None:
             "commit": e(commit),
             "envelope": e(c.seal_message(bob, thread, 0, plaintext, epoch_key=epoch_key)),
             "mod_envelope": e(c.seal_message(bob, thread, 0, b"", moderator_pk=alice.box_pk)),
+            "held_envelope": e(held),
+            "author_copy": e(author_copy),
         },
     )
     assert result == {
@@ -121,5 +128,6 @@ def test_material_made_by_python_opens_in_javascript() -> None:
         "plaintext": e(plaintext),
         "mod_plaintext": "",
         "report_plaintext": e(plaintext),
+        "held_plaintext": e(plaintext),
         "safety_number": c.safety_number(alice.user_id, alice.sign_pk, bob.user_id, bob.sign_pk),
     }

@@ -39,7 +39,20 @@ function make() {
     plaintext: e(utf8.encode("Bonjour — こんにちは 🌱")),
     envelope: e(c.sealMessage(bob, threadId, 0, utf8.encode("Bonjour — こんにちは 🌱"), { epochKey })),
     mod_envelope: e(c.sealMessage(bob, threadId, 0, new Uint8Array(0), { moderatorPk: alice.boxPk })),
+    ...heldPost(bob, threadId, alice.boxPk, accountKey),
   };
+}
+
+// A held group post and its author's copy of the key (docs/crypto.md §12).
+function heldPost(author, threadId, moderatorPk, accountKey) {
+  const held = c.sealHeldPost(author, threadId, 0, utf8.encode("En attente — 保留 ⏳"), moderatorPk, accountKey);
+  return { held_envelope: e(held.envelope), author_copy: e(held.authorCopy) };
+}
+
+function openHeldPost(input, author, accountKey) {
+  const envelope = c.parseEnvelope(d(input.held_envelope));
+  const key = c.openAuthorCopy(d(input.author_copy), envelope, accountKey);
+  return e(c.openReportedMessage(envelope, author.signPk, key));
 }
 
 function open(input) {
@@ -65,6 +78,7 @@ function open(input) {
     plaintext: e(opened.plaintext),
     mod_plaintext: e(modOpened.plaintext),
     report_plaintext: e(c.openReportedMessage(d(input.envelope), bob.signPk, opened.messageKey)),
+    held_plaintext: openHeldPost(input, bob, accountKey),
     safety_number: c.safetyNumber(alice.userId, alice.signPk, bob.userId, bob.signPk),
   };
 }

@@ -94,6 +94,15 @@ describe("crypto-groups-v1 vectors", () => {
     const envelope = c.parseEnvelope(held);
     assert.equal(e(c.openHeldKey(envelope, made.secret)), V.held_post.message_key);
 
+    const accountKey = d(V.accounts[V.author_copy.account].account_key);
+    const rngHeld = replayRng(c, [...V.held_post.rng, ...V.author_copy.rng]);
+    const sealed = c.sealHeldPost(member, V.group_id, 0, new TextEncoder().encode(V.held_post.plaintext), pkg.publicKey, accountKey, rngHeld);
+    rngHeld.done();
+    assert.equal(e(sealed.envelope), V.held_post.envelope);
+    assert.equal(e(sealed.authorCopy), V.author_copy.bytes);
+    assert.equal(e(c.openAuthorCopy(sealed.authorCopy, envelope, accountKey)), V.held_post.message_key);
+    assert.throws(() => c.openAuthorCopy(sealed.authorCopy, envelope, d(V.accounts.alice.account_key)), c.WrongKeyError);
+
     const release = c.releaseHeldKey(d(V.held_post.message_key), envelope, 0, epochKey, replayRng(c, V.release.rng));
     assert.equal(e(release), V.release.bytes);
     const key = c.openRelease(release, envelope, epochKey);

@@ -146,6 +146,51 @@ def test_report_seal_opens_only_for_its_post() -> None:
         g.release_held_key(key, other, 0, bytes(32))
 
 
+def test_author_copy_vectors_and_the_held_post_it_opens() -> None:
+    member = membership("member")
+    hv, av = V["held_post"], V["author_copy"]
+    account_key = d(V["accounts"][av["account"]]["account_key"])
+    mod_pk = g.parse_moderator_key(d(V["moderator_key"]["package"])).public_key
+    held, copy = g.seal_held_post(
+        member,
+        GROUP,
+        0,
+        hv["plaintext"].encode(),
+        mod_pk,
+        account_key,
+        replay(hv["rng"] + av["rng"]),
+    )
+    assert (e(held), e(copy)) == (hv["envelope"], av["bytes"])
+    assert len(copy) == g.AUTHOR_COPY_BYTES
+    envelope = c.parse_envelope(held)
+    key = g.open_author_copy(copy, envelope, account_key)
+    assert e(key) == hv["message_key"]
+    assert c.open_reported_message(envelope, member.sign_pk, key) == hv["plaintext"].encode()
+
+
+def test_an_author_copy_opens_only_for_its_author_and_its_post() -> None:
+    member = membership("member")
+    bob_key = d(V["accounts"]["bob"]["account_key"])
+    alice_key = d(V["accounts"]["alice"]["account_key"])
+    mod_pk = g.parse_moderator_key(d(V["moderator_key"]["package"])).public_key
+    envelope = c.parse_envelope(d(V["held_post"]["envelope"]))
+    copy = d(V["author_copy"]["bytes"])
+    # Another account (a moderator's included) derives another key.
+    with pytest.raises(c.WrongKeyError):
+        g.open_author_copy(copy, envelope, alice_key)
+    # The server cannot move a copy onto another of the author's posts.
+    other_raw, _ = g.seal_held_post(member, GROUP, 0, b"another post", mod_pk, bob_key)
+    with pytest.raises(c.WrongKeyError):
+        g.open_author_copy(copy, c.parse_envelope(other_raw), bob_key)
+    # Nor wrap someone else's key for it: the copy's key must match the commitment.
+    with pytest.raises(c.KeyCommitmentError):
+        g.wrap_author_copy(bytes(32), envelope, bob_key)
+    with pytest.raises(c.MalformedError):
+        g.check_author_copy(copy[:-1])
+    with pytest.raises(c.UnsupportedVersionError):
+        g.check_author_copy(b"\x02" + copy[1:])
+
+
 def test_a_joiner_may_add_only_itself() -> None:
     moderator, member = membership("moderator"), membership("member")
     stranger = g.membership_identity(bytes(32), GROUP, uuid.uuid4())

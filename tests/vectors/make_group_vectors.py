@@ -82,6 +82,10 @@ def build_vectors() -> dict[str, Any]:
     held_envelope = c.parse_envelope(held)
     message_key = g.open_held_key(held_envelope, mod_secret)
 
+    rng = RecordingRng("g-author-copy")
+    author_copy = g.wrap_author_copy(message_key, held_envelope, bob_account_key, rng)
+    author_copy_rng = rng.take()
+
     rng = RecordingRng("g-release")
     release = g.release_held_key(message_key, held_envelope, 0, epoch_key, rng)
     release_rng = rng.take()
@@ -158,6 +162,7 @@ def build_vectors() -> dict[str, Any]:
             "envelope": e(held),
             "message_key": e(message_key),
         },
+        "author_copy": {"account": "bob", "rng": author_copy_rng, "bytes": e(author_copy)},
         "release": {"epoch": 0, "rng": release_rng, "bytes": e(release)},
         "report": {"category": 4, "note": "names a person", "rng": report_rng, "seal": e(report)},
     }

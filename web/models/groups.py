@@ -55,7 +55,11 @@ class GroupJoining(Input):
 
 
 class NewGroupPost(Input):
+    """`author_copy`: with a held post only, the author's own copy of its key
+    (docs/crypto.md §12), returned to nobody but the author."""
+
     envelope: Envelope
+    author_copy: Annotated[bytes, Base64(size=gcrypto.AUTHOR_COPY_BYTES)] | None = None
 
 
 class GroupPostsPage(Input):
@@ -228,10 +232,12 @@ class GroupPostJson(TypedDict):
 
 
 class OwnGroupPostJson(GroupPostJson):
-    """A post as its author sees it: also what moderation did and why."""
+    """A post as its author sees it: also what moderation did and why, and while it is held
+    the author's copy of its key (sent to no one else)."""
 
     moderation: str | None
     reason: str | None
+    author_copy: Base64Text | None
 
 
 class GroupPostSent(TypedDict):

@@ -121,7 +121,9 @@ async def send_post(request: Request, actor: Actor | None, body: wire.NewGroupPo
     thread_id = parsing.path_uuid(request, "thread_id")
     context = app_context(request)
     async with context.database.unit_of_work() as uow:
-        sent = await group_posts.send_post(uow, context.services, actor, thread_id, body.envelope)
+        sent = await group_posts.send_post(
+            uow, context.services, actor, thread_id, body.envelope, body.author_copy
+        )
     answer: wire.GroupPostSent = {
         "post": group_posts.own_post_payload(sent.post),
         "duplicate": sent.duplicate,

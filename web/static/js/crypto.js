@@ -869,6 +869,11 @@ export function keyCommitment(messageKey) {
  * seal ephemeral secret (32).
  */
 export function sealMessage(sender, threadId, epoch, plaintext, options = {}) {
+  return sealMessageWithKey(sender, threadId, epoch, plaintext, options).envelope;
+}
+
+/** `{envelope, messageKey}`: the author of a held post wraps the key for themselves (§12). */
+export function sealMessageWithKey(sender, threadId, epoch, plaintext, options = {}) {
   const { epochKey = null, moderatorPk = null, contentType = CONTENT_TYPE.TEXT, rng = osRandom } = options;
   if ((epochKey === null) === (moderatorPk === null)) {
     throw new MalformedError("give exactly one of epochKey and moderatorPk");
@@ -905,7 +910,8 @@ export function sealMessage(sender, threadId, epoch, plaintext, options = {}) {
     .fixed(keyCommitment(messageKey), 32)
     .var32(ciphertext)
     .bytes();
-  return concat(unsigned, sodium.crypto_sign_detached(concat(ENVELOPE_CONTEXT, unsigned), sender.signSk));
+  const envelope = concat(unsigned, sodium.crypto_sign_detached(concat(ENVELOPE_CONTEXT, unsigned), sender.signSk));
+  return { envelope, messageKey };
 }
 
 /** Parses and validates an envelope's structure and sizes. */
@@ -1301,6 +1307,9 @@ const MAX_INFO_BYTES = 16 * 1024;
 const MAX_MODERATORS = 64;
 const RELEASE_BYTES = 1 + 8 + 24 + 32 + 16;
 const MAX_REPORT_NOTE_BYTES = 1000;
+const AUTHOR_COPY_KEY_CONTEXT = "ilauthcp";
+const AUTHOR_COPY_CONTEXT = ascii("interlude/author-copy/v1\0");
+const AUTHOR_COPY_BYTES = 1 + 24 + 32 + 16;
 export const CERTIFICATE_BYTES = 1 + 16 + 16 + 16 + 145 + 64;
 export const SECRET_KIND = Object.freeze({ INFO_KEY: 1, MODERATOR_KEY: 2 });
 export const REPORT_CATEGORY = Object.freeze({ HARASSMENT: 1, RISK_OF_HARM: 2, SPAM: 3, PRIVACY: 4, OTHER: 5 });
@@ -1493,6 +1502,45 @@ export function openRelease(release, envelope, epochKey) {
     throw new KeyCommitmentError("released key does not match the post");
   }
   return key;
+}
+
+/** crypto_kdf(32, 1, "ilauthcp", accountKey): wraps the keys of the account's held posts. */
+export function authorCopyKey(accountKey) {
+  if (!(accountKey instanceof Uint8Array) || accountKey.length !== 32) {
+    throw new MalformedError("account key has the wrong size");
+  }
+  return kdfDerive(32, 1, AUTHOR_COPY_KEY_CONTEXT, accountKey);
+}
+
+const authorCopyAd = (envelope) => concat(AUTHOR_COPY_CONTEXT, envelope.header);
+
+/** u8 1 ‖ wnonce(24) ‖ AEAD(author copy key, wnonce, messageKey, ctx ‖ post header): 73 bytes. */
+export function wrapAuthorCopy(messageKey, envelope, accountKey, rng = osRandom) {
+  if (!equal(keyCommitment(messageKey), envelope.keyCommitment)) {
+    throw new KeyCommitmentError("that is not this post's message key");
+  }
+  const nonce = draw(rng, 24);
+  const wrapped = aeadEncrypt(authorCopyKey(accountKey), nonce, messageKey, authorCopyAd(envelope));
+  return concat(new Writer().u8(GROUP_FORMAT_VERSION).bytes(), nonce, wrapped);
+}
+
+/** The held post's message key, for its author; decrypt it with openReportedMessage. */
+export function openAuthorCopy(copy, envelope, accountKey) {
+  if (!(copy instanceof Uint8Array) || copy.length !== AUTHOR_COPY_BYTES) {
+    throw new MalformedError("author copy has the wrong size");
+  }
+  if (copy[0] !== GROUP_FORMAT_VERSION) throw new UnsupportedVersionError("author copy version");
+  const key = aeadDecrypt(authorCopyKey(accountKey), copy.slice(1, 25), copy.slice(25), authorCopyAd(envelope));
+  if (!equal(keyCommitment(key), envelope.keyCommitment)) {
+    throw new KeyCommitmentError("author copy does not match the post");
+  }
+  return key;
+}
+
+/** A held post and its author copy: `{envelope, authorCopy}` (draws: the envelope's, then wnonce). */
+export function sealHeldPost(sender, threadId, epoch, plaintext, moderatorPk, accountKey, rng = osRandom) {
+  const { envelope, messageKey } = sealMessageWithKey(sender, threadId, epoch, plaintext, { moderatorPk, rng });
+  return { envelope, authorCopy: wrapAuthorCopy(messageKey, parseEnvelope(envelope), accountKey, rng) };
 }
 
 /** SEAL(u8 1 ‖ thread ‖ client message id ‖ message key ‖ u8 category ‖ var16 note) to the moderators. */

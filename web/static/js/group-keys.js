@@ -19,6 +19,7 @@ import {
   decryptGroupInfo,
   encryptGroupInfo,
   membershipIdentity,
+  openAuthorCopy,
   openCommitSeal,
   openGroupSecret,
   openHeldKey,
@@ -35,6 +36,7 @@ import {
   releaseEpoch,
   releaseHeldKey,
   sealGroupSecret,
+  sealHeldPost,
   sealMessage,
   sealReport,
   verifyCommit,
@@ -251,12 +253,33 @@ function moderatorPk(keys) {
   throw new CryptoError("no moderators' key signed by a moderator of this group");
 }
 
-/** The body of POST /api/groups/{id}/posts, sealed for the current epoch (or the moderators). */
+/** The body of POST /api/groups/{id}/posts, sealed for the current epoch, or (held) for the
+ * moderators with this account's own copy of the key, so every device of the author reads it. */
 export function postBody(keys, text) {
   const mine = membership(keys.threadId, keys.detail.me.member_id);
   const epoch = Math.max(epochOf(keys), 0);
-  const options = postsAreHeld(keys.detail) ? { moderatorPk: moderatorPk(keys) } : { epochKey: keys.epochKeys.get(epochOf(keys)) };
-  return { envelope: b64encode(sealMessage(mine, keys.threadId, epoch, encoder.encode(text), options)) };
+  const plaintext = encoder.encode(text);
+  if (postsAreHeld(keys.detail)) {
+    const held = sealHeldPost(mine, keys.threadId, epoch, plaintext, moderatorPk(keys), unlocked().accountKey);
+    return { envelope: b64encode(held.envelope), author_copy: b64encode(held.authorCopy) };
+  }
+  return { envelope: b64encode(sealMessage(mine, keys.threadId, epoch, plaintext, { epochKey: keys.epochKeys.get(epochOf(keys)) })) };
+}
+
+/** The text of one of my posts still waiting for a moderator (from GET .../my-posts), opened
+ * with my author copy; null if it has none or it does not open. */
+export function openOwnHeldPost(keys, raw) {
+  if (!raw.envelope || !raw.author_copy) return null;
+  try {
+    const mine = membership(keys.threadId, raw.member_id);
+    const envelope = parseEnvelope(b64decode(raw.envelope));
+    if (envelope.senderId !== mine.userId || envelope.threadId !== keys.threadId) return null;
+    const key = openAuthorCopy(b64decode(raw.author_copy), envelope, unlocked().accountKey);
+    return decoder.decode(openReportedMessage(envelope.raw, mine.signPk, key));
+  } catch (error) {
+    if (error instanceof CryptoError || error instanceof TypeError) return null;
+    throw error;
+  }
 }
 
 function senderOf(keys, raw) {

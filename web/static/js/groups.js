@@ -34,8 +34,9 @@ const MAX_TIMER_MS = 2 ** 31 - 1; // setTimeout's longest wait
 const HELD = "Waiting for a moderator";
 const HELD_NOTE = "In this group a moderator reads each post first. Yours will say “Waiting for a moderator” until then.";
 const UNTIL = new Intl.DateTimeFormat(undefined, { weekday: "short", day: "numeric", month: "short", hour: "numeric", minute: "2-digit", timeZoneName: "short" });
-// Texts of this tab's own held posts (post id -> text): the author cannot decrypt a post
-// sealed to the moderators, so its words are kept in memory only, for this tab.
+// Texts of this tab's own held posts (post id -> text). Other tabs and devices open a held
+// post with the author's copy of its key; once rejected its ciphertext is deleted, so only
+// the tab that wrote it still shows its words.
 const heldTexts = new Map();
 
 /** "Fri 5 Dec, 14:00 CET": a moment in the reader's own time zone, named. */
@@ -377,7 +378,7 @@ function postsView({ threadId, loaded, signal }) {
       ];
     }
     if (entry.text === null && entry.mine && entry.status === "held") {
-      return h("p", { className: "message-text notice" }, "Your post. Its words are shown only in the tab where you wrote it.");
+      return h("p", { className: "message-text notice" }, "Your post. Its words cannot be opened on this device.");
     }
     if (entry.problem === keys.BEFORE_JOINING) {
       return h("p", { className: "message-text notice" }, "Written before you joined; only those who were in the group then can read it.");
@@ -480,7 +481,8 @@ function postsView({ threadId, loaded, signal }) {
     for (const raw of posts) {
       const known = entries.get(raw.id);
       if (raw.moderation === "held" || raw.state === "held") {
-        entries.set(raw.id, { id: raw.id, seq: null, raw, mine: true, pseudonym: me().pseudonym, createdAt: raw.created_at, status: "held", text: heldTexts.get(raw.id) ?? null, reason: null });
+        const text = heldTexts.get(raw.id) ?? keys.openOwnHeldPost(state, raw);
+        entries.set(raw.id, { id: raw.id, seq: null, raw, mine: true, pseudonym: me().pseudonym, createdAt: raw.created_at, status: "held", text, reason: null });
       } else if (raw.moderation === "rejected") {
         entries.set(raw.id, { id: raw.id, seq: null, raw, mine: true, pseudonym: me().pseudonym, createdAt: raw.created_at, status: "rejected", text: heldTexts.get(raw.id) ?? null, reason: raw.reason });
       } else if (raw.moderation === "removed" && known) {
