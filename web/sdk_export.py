@@ -188,6 +188,7 @@ async def group_section(client: InterludeClient, progress: Progress) -> Section:
                         "sent_at": p["created_at"],
                         "moderation": p["moderation"] or "held",
                         "reason": p["reason"],
+                        "text": p["text"],
                     }
                     for p in reversed(mine)
                     if p["moderation"] != "approved"
@@ -239,6 +240,8 @@ def _groups_markdown(groups: list[Json]) -> str:
         for post in group["moderated_posts"]:
             if post["moderation"] == "held":
                 lines.append(f"- _Your post of {post['sent_at']} is waiting for a moderator._")
+                if post["text"] is not None:
+                    lines.append("  " + post["text"].replace("\n", "\n  "))
             elif post["moderation"] == "rejected":
                 reason = f": {post['reason']}" if post["reason"] else ""
                 lines.append(

@@ -142,9 +142,9 @@ def test_a_group_member_exports_their_groups_decrypted_and_nothing_of_other_grou
         ("removed", REASON)
     ]
     assert (circle["title"], circle["pseudonym"], circle["posts"]) == (HELD_GROUP, "Grey Heron", [])
-    assert [(p["moderation"], p["reason"]) for p in circle["moderated_posts"]] == [
-        ("rejected", REJECTED),
-        ("held", None),
+    assert [(p["moderation"], p["reason"], p["text"]) for p in circle["moderated_posts"]] == [
+        ("rejected", REJECTED, None),
+        ("held", None, "Words still waiting"),
     ]
     raw = json.dumps(document)
     assert [t for t in NOT_SAMS if t in raw] == []
@@ -162,11 +162,12 @@ def test_a_group_member_exports_their_groups_decrypted_and_nothing_of_other_grou
         f"- _A moderator did not approve your post of {circle['moderated_posts'][0]['sent_at']}"
         in markdown
     )
-    assert "is waiting for a moderator._" in markdown
+    assert "is waiting for a moderator._\n  Words still waiting" in markdown
     page = download(sam, "Download as a web page (HTML)")
     assert "<h2>Group: Morning walk</h2>" in page
     assert "Welcome, Blue Heron." in page
     assert REJECTED in page
+    assert "Words still waiting" in page
     assert [t for t in NOT_SAMS if t in markdown or t in page] == []
 
     # The Python SDK exports the same sections for the same account.

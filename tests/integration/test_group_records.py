@@ -99,17 +99,20 @@ async def test_an_export_holds_every_post_i_can_read_by_pseudonym_and_what_moder
         ("Pseudonym 0", True, "removed", None, "Names of medicines"),
         ("Moderator Okafor", False, "visible", "Welcome, everyone.", None),
     ]
-    assert {(p["id"], p["moderation"], p["reason"]) for p in group["moderated_posts"]} == {
-        (rejected["id"], "rejected", "Off topic"),
-        (gone["id"], "removed", "Names of medicines"),
-        (waiting["id"], "held", None),
+    moderated = {
+        (p["id"], p["moderation"], p["reason"], p["text"]) for p in group["moderated_posts"]
+    }
+    assert moderated == {
+        (rejected["id"], "rejected", "Off topic", None),
+        (gone["id"], "removed", "Names of medicines", None),
+        (waiting["id"], "held", None, "mine, still held"),
     }
     markdown = to_markdown(document)
     assert "## Group: Thursday evening support (as Pseudonym 0)" in markdown
     assert "- **Pseudonym 1**, " in markdown
     assert "_(removed by a moderator: Names of medicines)_" in markdown
     assert "A moderator did not approve your post of " in markdown
-    assert "is waiting for a moderator." in markdown
+    assert "is waiting for a moderator._\n  mine, still held" in markdown
 
     theirs_seen = (await export_all(other.client))["sections"]["groups"][0]["posts"]
     removed = next(p for p in theirs_seen if p["id"] == gone["id"])

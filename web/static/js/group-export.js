@@ -61,7 +61,7 @@ async function groupValue(group, report) {
     moderated_posts: mine
       .filter((p) => p.moderation !== "approved")
       .reverse()
-      .map((p) => ({ id: p.id, sent_at: p.created_at, moderation: p.moderation ?? "held", reason: p.reason })),
+      .map((p) => ({ id: p.id, sent_at: p.created_at, moderation: p.moderation ?? "held", reason: p.reason, text: keys.openOwnHeldPost(loaded, p) })),
   };
 }
 
@@ -93,6 +93,7 @@ function groupsMarkdown(groups) {
     for (const post of group.moderated_posts) {
       const words = moderatedWords(post);
       if (words) lines.push(`- _${words}_`);
+      if (words && post.text !== null) lines.push(`  ${post.text.replaceAll("\n", "\n  ")}`);
     }
   }
   return lines.join("\n");
@@ -109,7 +110,7 @@ function groupsHtml(groups) {
     }
     for (const post of group.moderated_posts) {
       const words = moderatedWords(post);
-      if (words) parts.push(`<li><em>${escapeHtml(words)}</em></li>`);
+      if (words) parts.push(`<li><em>${escapeHtml(words)}</em>${post.text !== null ? `<br>${escapeHtml(post.text)}` : ""}</li>`);
     }
     parts.push("</ol>");
   }
