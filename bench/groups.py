@@ -8,7 +8,8 @@ whose members registered and joined with the SDK (membership keys, certificates,
 commit per join) and are all connected over Socket.IO. Senders load the group once and
 keep its keys (`Groups.seal_post`), seal and sign each post with their membership keys and
 POST it; the server verifies, sequences, stores and emits
-each once to the group's room. Every member counts the `group_post` events it receives.
+each once to the group's room (posts that come in a burst as one `group_posts` event:
+`web.room_batches`). Every member counts the posts it receives.
 
 Baseline: `bench/groups.py --relay PORT` as its own process: python-socketio under the
 same uvicorn, whose clients join one room; a `post` is emitted to the room and
@@ -228,7 +229,12 @@ async def listening(
         async def on_event(data: Any) -> None:
             tracker.received(token_of(data))
 
+        async def on_burst(data: Any) -> None:
+            for post in data.get("posts", []):
+                tracker.received(token_of(post))
+
         client.on(event, on_event)
+        client.on("group_posts", on_burst)  # Interlude sends a burst of posts as one event
         await client.connect(url, auth=auth, transports=["websocket"], wait_timeout=20)
         clients.append(client)
     try:

@@ -46,6 +46,7 @@ from web.context import AppContext
 from web.event_bus import LocalDelivery, RedisEventBus
 from web.models import realtime as wire
 from web.models.fields import Input
+from web.room_batches import RoomBatches
 
 logger = logging.getLogger("interlude.realtime")
 
@@ -57,14 +58,23 @@ INTERNAL_ERROR = "Something went wrong on our side."
 
 class SocketIOPublisher:
     """The event port over Socket.IO: a server, or a write-only Redis manager in processes
-    that serve no sockets (the worker)."""
+    that serve no sockets (the worker). Events to a group's room go through that room's
+    sender, which sends posts that come in a burst as one batch (`web.room_batches`)."""
 
     def __init__(self, emitter: socketio.AsyncServer | socketio.AsyncRedisManager) -> None:
         self._emitter = emitter
+        self._group_rooms = RoomBatches(self._emit)
 
     async def publish(self, event: str, data: dict[str, Any], rooms: Sequence[str]) -> None:
+        group = group_room_of(list(rooms))
+        if group is not None:
+            self._group_rooms.add(group, event, data)
+            return
+        await self._emit(event, data, list(rooms))
+
+    async def _emit(self, event: str, data: dict[str, Any], rooms: list[str]) -> None:
         try:
-            await self._emitter.emit(event, data, room=list(rooms), namespace="/")
+            await self._emitter.emit(event, data, room=rooms, namespace="/")
         except Exception:
             metrics.publish_failures.inc()
             raise

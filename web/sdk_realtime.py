@@ -58,6 +58,7 @@ class Realtime:
         self._dropped.set()
         for name in EVENTS:
             self.client.on(name, self._recorder(name))
+        self.client.on("group_posts", self._on_group_posts)
         self.client.on("disconnect", self._on_disconnect)
 
     def _recorder(self, name: str) -> Any:
@@ -69,6 +70,11 @@ class Realtime:
                     await timeline.receive(data)
 
         return record
+
+    async def _on_group_posts(self, batch: Json) -> None:
+        """A burst of posts arrives as one event; each is queued as its own `group_post`."""
+        for post in batch.get("posts", []):
+            await self.events.put(("group_post", post))
 
     async def _on_disconnect(self, *reason: object) -> None:
         self._dropped.set()

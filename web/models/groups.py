@@ -231,6 +231,13 @@ class GroupPostJson(TypedDict):
     deleted_at: Timestamp | None
 
 
+class GroupPostBatch(TypedDict):
+    """Posts of one group delivered together, in seq order (a burst: see `group_posts`)."""
+
+    thread_id: IdText
+    posts: list[GroupPostJson]
+
+
 class OwnGroupPostJson(GroupPostJson):
     """A post as its author sees it: also what moderation did and why, and while it is held
     the author's copy of its key (sent to no one else)."""

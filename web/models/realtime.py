@@ -184,6 +184,12 @@ SERVER_EVENTS: dict[str, ServerEvent] = {
         "A post was delivered in one of my groups (one emit to the group's room)",
         group_wire.GroupPostJson,
     ),
+    "group_posts": ServerEvent(
+        "Posts delivered in a burst in one of my groups, in seq order, as one event: each is "
+        "handled as a `group_post` (posts that reach a room within a few milliseconds of "
+        "each other are sent together)",
+        group_wire.GroupPostBatch,
+    ),
     "group_post_updated": ServerEvent(
         "A delivered post was removed by a moderator (a tombstone)", group_wire.GroupPostJson
     ),

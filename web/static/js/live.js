@@ -51,6 +51,10 @@ export function use(next) {
   socket = next;
   if (!next) return;
   for (const name of SERVER_EVENTS) next.on(name, (data) => dispatch(name, data ?? {}));
+  // Posts that reach a group in a burst come as one event; screens see each on its own.
+  next.on("group_posts", (batch) => {
+    for (const post of batch?.posts ?? []) dispatch("group_post", post);
+  });
   next.on("connect", () => dispatch("connect", {}));
   // After an outage of the server's event bus: catch up exactly as after a reconnect.
   next.on("resync", () => dispatch("connect", {}));
