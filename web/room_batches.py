@@ -19,7 +19,7 @@ from typing import Any
 
 logger = logging.getLogger("interlude.realtime")
 
-COALESCE_SECONDS = 0.005
+COALESCE_SECONDS = 0.01
 POST_EVENT = "group_post"
 BATCH_EVENT = "group_posts"
 
