@@ -2,7 +2,8 @@
 "Staying complete"): a message written offline waits, encrypted on the device, and goes
 out by itself when the connection is back, exactly once and in order, even across a
 reload; and the other person's message that took the seq just before it appears without a
-reload, although the catch-up has to start below the browser's own newest message."""
+reload, although the catch-up has to start below the browser's own newest message. Group
+posts written offline do the same, sealed again when the group moved to new keys meanwhile."""
 
 from __future__ import annotations
 
@@ -25,21 +26,27 @@ from tests.e2e.test_browser_chat import (
     texts,
     write,
 )
+from tests.e2e.test_browser_groups import ALEX_EMAIL, SAM_EMAIL, clinic, open_groups, posts
+from tests.e2e.test_browser_groups import write as write_post
 from tests.support.live_server import LiveServer
 from tests.support.services import run_coroutine
 from web.client import InterludeClient
 
 SENT = re.compile(r"^(Sent|Read)$")
+QUEUED = "Waiting for the connection. It will be sent by itself."
+DIRECT_MESSAGES = re.compile(r"/api/threads/[^/?]+/messages$")
+GROUP_POSTS = re.compile(r"/api/groups/[^/?]+/posts$")
 
 
 class Network:
-    """Cuts this browser off from the socket and from sending messages, nothing else."""
+    """Cuts this browser off from the socket and from sending (to the addresses that
+    sending matches), nothing else."""
 
-    def __init__(self, page: Page) -> None:
+    def __init__(self, page: Page, sending: re.Pattern[str] = DIRECT_MESSAGES) -> None:
         self.socket_blocked = False
         self.sending_blocked = False
         page.context.route_web_socket(re.compile(r"/socket\.io/"), self._socket)
-        page.context.route(re.compile(r"/api/threads/[^/?]+/messages$"), self._post)
+        page.context.route(sending, self._post)
 
     def _socket(self, socket: WebSocketRoute) -> None:
         server = socket.connect_to_server()
@@ -139,6 +146,99 @@ def test_offline_messages_go_out_by_themselves_in_order_once_and_survive_a_reloa
     assert texts(client) == history
     assert (
         client.evaluate("Object.keys(localStorage).filter(k => k.startsWith('interlude.outbox.'))")
+        == []
+    )
+    assert real_errors(log, went_offline=True) == []
+
+
+def alex_joins(server: LiveServer, thread_id: str, alex_id: str) -> None:
+    """The moderator invites Alex, who joins: the group moves to its next epoch."""
+
+    async def run() -> None:
+        async with (
+            InterludeClient(server.url) as therapist,
+            InterludeClient(server.url) as alex,
+        ):
+            await therapist.login(THERAPIST_EMAIL, PASSWORD)
+            await therapist.groups.invite(thread_id, alex_id)
+            await alex.login(ALEX_EMAIL, PASSWORD)
+            await alex.groups.join(thread_id, "Red Fox")
+
+    run_coroutine(run())
+
+
+def group_reads(server: LiveServer, email: str, thread_id: str) -> list[tuple[int, str | None]]:
+    """(seq, text) of every post, as the member with email reads them (None: sealed before
+    they joined)."""
+
+    async def read() -> list[tuple[int, str | None]]:
+        async with InterludeClient(server.url) as member:
+            await member.login(email, PASSWORD)
+            return [(p.seq or 0, p.text) for p in await member.groups.posts(thread_id)]
+
+    return run_coroutine(read())
+
+
+@pytest.mark.parametrize("dialect", ["sqlite"], indirect=True)
+def test_offline_group_posts_survive_a_reload_are_sealed_again_for_a_new_epoch_and_go_out_once(
+    server: LiveServer, browser: Browser, tmp_path: Path, database_url: str
+) -> None:
+    made = clinic(server, create_clinic(server, tmp_path, database_url), sdk_group=True)
+    assert made.thread_id is not None
+    log = ConsoleLog()
+    sam = browser_page(browser, log, viewport={"width": 1280, "height": 800})
+    network = Network(sam, GROUP_POSTS)
+    open_groups(sam, server, SAM_EMAIL, f"/#/groups/{made.thread_id}")
+    expect(posts(sam)).to_have_count(2, timeout=SLOW)
+
+    # Offline: two posts wait on the device, encrypted, in the words direct messages use.
+    network.socket_blocked = network.sending_blocked = True
+    sam.context.set_offline(True)
+    expect(sam.locator("#connection-status")).to_have_text("Offline — reconnecting…")
+    write_post(sam, "p1 written offline")
+    write_post(sam, "p2 right after it")
+    expect(posts(sam).nth(2).locator(".delivery")).to_have_text(QUEUED)
+    expect(posts(sam).last.locator(".delivery")).to_have_text(QUEUED)
+    stored = sam.evaluate("JSON.stringify(Object.assign({}, localStorage))")
+    assert "interlude.outbox." in stored
+    assert "written offline" not in stored, "never plaintext at rest"
+
+    # Meanwhile Alex joins: the posts were sealed to an epoch that is no longer current.
+    alex_joins(server, made.thread_id, made.alex_id)
+
+    # Reloaded with sending still impossible: the posts come back, still waiting.
+    sam.context.set_offline(False)
+    sam.reload()
+    sam.get_by_label("Password", exact=True).fill(PASSWORD)
+    sam.get_by_role("button", name="Unlock").click()
+    expect(posts(sam)).to_have_count(4, timeout=SLOW)
+    expect(posts(sam).nth(2)).to_contain_text("p1 written offline")
+    expect(posts(sam).last).to_contain_text("p2 right after it")
+    expect(posts(sam).last.locator(".delivery")).to_have_text(QUEUED)
+
+    # Connected again: both go out by themselves, in order, sealed again for the new epoch.
+    network.socket_blocked = network.sending_blocked = False
+    expect(sam.locator("#connection-status")).to_have_text("Connected", timeout=SLOW)
+    expect(posts(sam).last.locator(".delivery")).to_have_text("Posted", timeout=LIVE)
+    expect(posts(sam).nth(2).locator(".delivery")).to_have_text("Posted")
+    expect(posts(sam)).to_have_count(4)
+    written = ["p1 written offline", "p2 right after it"]
+    seen = group_reads(server, THERAPIST_EMAIL, made.thread_id)
+    assert [text for _, text in seen] == [
+        "Good morning, everyone.",
+        "Welcome, Blue Heron.",
+        *written,
+    ]
+    assert [seq for seq, _ in seen] == [1, 2, 3, 4]
+    # Alex, who joined after they were written, reads them: they were sealed to his epoch.
+    assert group_reads(server, ALEX_EMAIL, made.thread_id) == [
+        (1, None),
+        (2, None),
+        (3, written[0]),
+        (4, written[1]),
+    ]
+    assert (
+        sam.evaluate("Object.keys(localStorage).filter(k => k.startsWith('interlude.outbox.'))")
         == []
     )
     assert real_errors(log, went_offline=True) == []

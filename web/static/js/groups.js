@@ -1,7 +1,8 @@
 // Group threads run by the clinic: the list of groups (with unread counts and invitations),
 // an invitation that shows the guidelines before joining under a pseudonym, and the group
 // itself: posts shown by pseudonym, the policy in the header, a composer that says when a
-// post waits for a moderator (or until when its author is muted), live delivery over the
+// post waits for a moderator (or until when its author is muted), posts written offline
+// kept in the outbox (outbox.js) until they go out by themselves, live delivery over the
 // socket, and a report button on every post; a moderator's tab gives the group new keys
 // when a member's account was deleted. Keys: group-keys.js.
 import { api } from "./api.js";
@@ -13,6 +14,7 @@ import { alertLine, choice, field, statusLine } from "./forms.js";
 import * as keys from "./group-keys.js";
 import * as live from "./live.js";
 import { shortTime } from "./message-item.js";
+import * as outbox from "./outbox.js";
 import { allPeople } from "./people.js";
 
 export const POLICIES = {
@@ -300,6 +302,9 @@ function postsView({ threadId, loaded, signal }) {
   const isModerator = () => me().role === "moderator";
   const entries = new Map(); // post id (or local id) -> entry
   const nodes = new Map(); // the same keys -> {li, shown}
+  // Posts written here wait in the outbox (outbox.js) until the server has them, across
+  // reconnects and reloads; shown under "local-" + their client message id until then.
+  const localKey = (clientMessageId) => `local-${clientMessageId}`;
   let lastSeq = Math.max(0, state.detail.last_seq - PAGE);
   let firstSeq = lastSeq + 1; // the earliest seq shown
   let removed = false;
@@ -349,6 +354,7 @@ function postsView({ threadId, loaded, signal }) {
     if (entry.mine) {
       parts.push(" · ");
       if (entry.status === "pending") parts.push(h("span", { className: "delivery", dataset: { status: "pending" } }, "Sending…"));
+      else if (entry.status === "queued") parts.push(h("span", { className: "delivery", dataset: { status: "queued" } }, entry.error ?? outbox.QUEUED_NOTE));
       else if (entry.status === "held") parts.push(h("span", { className: "delivery", dataset: { status: "held" } }, HELD));
       else if (entry.status === "failed") {
         parts.push(
@@ -446,6 +452,7 @@ function postsView({ threadId, loaded, signal }) {
   }
 
   function put(raw) {
+    entries.delete(localKey(raw.client_message_id)); // the server has this post of mine
     entries.set(raw.id, fromPost(raw));
     if (raw.seq !== null && raw.seq > lastSeq && raw.state !== "held") lastSeq = raw.seq;
   }
@@ -480,6 +487,7 @@ function postsView({ threadId, loaded, signal }) {
     const { posts } = await api("GET", `/api/groups/${threadId}/my-posts`);
     for (const raw of posts) {
       const known = entries.get(raw.id);
+      entries.delete(localKey(raw.client_message_id));
       if (raw.moderation === "held" || raw.state === "held") {
         const text = heldTexts.get(raw.id) ?? keys.openOwnHeldPost(state, raw);
         entries.set(raw.id, { id: raw.id, seq: null, raw, mine: true, pseudonym: me().pseudonym, createdAt: raw.created_at, status: "held", text, reason: null });
@@ -502,52 +510,63 @@ function postsView({ threadId, loaded, signal }) {
 
   // ------------------------------------------------------------ writing
 
-  async function send(text, entry = null) {
-    const local = entry ?? { id: null, seq: null, mine: true, pseudonym: me().pseudonym, createdAt: new Date().toISOString(), text, reason: null };
-    local.status = "pending";
-    local.error = null;
-    const localKey = `local-${local.createdAt}-${Math.random()}`;
-    entries.set(localKey, local);
-    render();
-    scroller.scrollTop = scroller.scrollHeight;
-    try {
-      let sent;
-      for (let attempt = 0; ; attempt += 1) {
-        try {
-          sent = await api("POST", `/api/groups/${threadId}/posts`, keys.postBody(state, text));
-          break;
-        } catch (error) {
-          if ((error.code !== "stale_epoch" && error.code !== "rekey_required") || attempt >= 2) throw error;
-          // A moderator's app makes the new keys a member's deletion calls for; a member
-          // is told to send again in a little while.
-          state = await keys.rekeyIfNeeded(threadId, await keys.load(threadId));
-          if (state.detail.needs_rekey) throw error;
-        }
-      }
-      entries.delete(localKey);
-      const post = sent.post;
-      if (post.state === "held") {
-        heldTexts.set(post.id, text);
-        entries.set(post.id, { ...local, id: post.id, raw: post, status: "held", createdAt: post.created_at });
+  /** Shows a post of mine the server may not have yet: sealed, {text, createdAt}. */
+  function showMine({ text, createdAt }, sealed, status, error = null) {
+    entries.set(localKey(sealed.clientMessageId), { id: null, seq: null, mine: true, pseudonym: me().pseudonym, createdAt, text, reason: null, status, error, sealed });
+  }
+
+  /** What the outbox did with one of this group's posts. */
+  async function outboxChanged({ type, item, payload, error, previousId }) {
+    if (item.kind !== "group" || item.threadId !== threadId) return;
+    const key = localKey(item.clientMessageId);
+    if (type === "sent") {
+      entries.delete(key);
+      if (payload.state === "held") {
+        heldTexts.set(payload.id, item.text);
+        entries.set(payload.id, { id: payload.id, seq: null, raw: payload, mine: true, pseudonym: me().pseudonym, createdAt: payload.created_at, status: "held", text: item.text, reason: null });
       } else {
-        put(post);
-        entries.get(post.id).text = text;
+        put(payload);
+        entries.get(payload.id).text = item.text;
       }
-      render();
-    } catch (error) {
-      if (error.code === "muted") {
+    } else if (type === "resealed") {
+      const entry = entries.get(localKey(previousId));
+      entries.delete(localKey(previousId));
+      if (entry) entries.set(key, { ...entry, sealed: outbox.sealedOf(item) });
+    } else if (entries.has(key)) {
+      const entry = entries.get(key);
+      entry.status = type === "waiting" ? "queued" : "failed";
+      entry.error = type === "waiting" ? outbox.QUEUED_NOTE : describe(error);
+      if (error?.code === "muted") {
         state = await keys.load(threadId).catch(() => state);
         composerState();
       }
-      local.status = "failed";
-      local.error = describe(error);
-      render();
     }
+    render();
+  }
+
+  async function send(text) {
+    alert.clear();
+    let sealed;
+    try {
+      sealed = outbox.sealGroupPost(state, text);
+    } catch (error) {
+      alert.show(`Your post could not be encrypted. ${describe(error)}`);
+      return;
+    }
+    const createdAt = new Date().toISOString();
+    showMine({ text, createdAt }, sealed, "pending");
+    outbox.enqueue(threadId, text, sealed, { kind: "group", createdAt });
+    render();
+    scroller.scrollTop = scroller.scrollHeight;
+    await outbox.flush();
   }
 
   function retry(entry) {
-    for (const [key, value] of entries) if (value === entry) entries.delete(key);
-    send(entry.text, entry);
+    entry.status = "pending";
+    entry.error = null;
+    outbox.enqueue(threadId, entry.text, entry.sealed, { kind: "group", createdAt: entry.createdAt });
+    render();
+    outbox.flush();
   }
 
   async function report(entry) {
@@ -700,11 +719,13 @@ function postsView({ threadId, loaded, signal }) {
     { signal },
   );
   live.on("connect", () => sync().then(countWaiting), { signal });
+  outbox.onChange(outboxChanged, { signal });
   live.on("group_queue", (event) => here(event) && countWaiting(), { signal });
   document.addEventListener("visibilitychange", markRead, { signal });
 
   composerState();
   countWaiting();
+  for (const item of outbox.queued(threadId, "group")) showMine(item, outbox.sealedOf(item), "queued", outbox.QUEUED_NOTE);
   sync()
     .then(loadMine)
     .then(() => {
