@@ -27,7 +27,6 @@ import { urgentView } from "./urgent.js";
 
 const PAGE = 50;
 const SYNC_PAGE = 100;
-const QUEUED_NOTE = "Waiting for the connection. It will be sent by itself.";
 const TYPING_SHOWN_MS = 5000;
 const NEAR_BOTTOM_PX = 80;
 const NEAR_TOP_PX = 40;
@@ -280,7 +279,7 @@ export function conversationView({ threadId, signal }) {
     } else if (type === "resealed") {
       timeline.resealed(messageKey(myId, previousId), item.clientMessageId, b64decode(item.envelope));
     } else if (type === "waiting") {
-      timeline.setStatus(key, STATUS.QUEUED, QUEUED_NOTE);
+      timeline.setStatus(key, STATUS.QUEUED, outbox.QUEUED_NOTE);
     } else if (type === "failed") {
       timeline.setStatus(key, STATUS.FAILED, describe(error));
     }
@@ -369,7 +368,7 @@ export function conversationView({ threadId, signal }) {
           envelope: b64decode(item.envelope),
           createdAt: item.createdAt,
         });
-        timeline.setStatus(pending.key, STATUS.QUEUED, QUEUED_NOTE);
+        timeline.setStatus(pending.key, STATUS.QUEUED, outbox.QUEUED_NOTE);
       }
       if (account.user.role === "client") askAboutHistory(thread);
       const { messages } = await api("GET", `/api/threads/${threadId}/messages?limit=${PAGE}`);
