@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from messaging.storage.records import UserRecord
 from messaging.storage.tables import (
     account_deletions,
+    admin_key_seals,
     care_team,
     consultation_requests,
     credentials,
@@ -123,6 +124,7 @@ async def erase_account_rows(session: AsyncSession, user_id: uuid.UUID, now: dat
         (therapist_schedules, therapist_schedules.c.user_id),
         (on_call_contacts, on_call_contacts.c.user_id),
         (intake_key_seals, intake_key_seals.c.admin_id),
+        (admin_key_seals, admin_key_seals.c.admin_id),
         (invitations, invitations.c.user_id),
         (urgent_flags, urgent_flags.c.sender_id),
         (known_devices, known_devices.c.user_id),
