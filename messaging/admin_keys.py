@@ -44,6 +44,8 @@ class AdminKeyView:
     seal: bytes | None
     sealed_to: list[uuid.UUID]
     admins: list[uuid.UUID]
+    # An admin who held it was deleted: replace it even if the seals match the admins.
+    replace_due: bool
 
 
 async def _active_admins(uow: UnitOfWork, clinic_id: uuid.UUID) -> list[uuid.UUID]:
@@ -60,6 +62,7 @@ async def my_admin_key(uow: UnitOfWork, actor: Actor | None) -> AdminKeyView:
         await store.seal_for(uow.session, allowed.clinic_id, allowed.user_id),
         await store.sealed_to(uow.session, allowed.clinic_id),
         await _active_admins(uow, allowed.clinic_id),
+        False if key is None else key.replace_due,
     )
 
 
@@ -114,10 +117,12 @@ async def set_admin_key(
     if current is not None and generation == at:
         if public_key != current.public_key or resealed_labels:
             raise InvalidInput("A reseal keeps the key and carries no labels.")
+        if current.replace_due:
+            raise Conflict("An admin who held the key was deleted: replace it.")
         if not await store.claim_generation(uow.session, allowed.clinic_id, at):
             raise Conflict(KEY_CHANGED)
     elif generation == at + 1:
-        record = AdminKeyRecord(allowed.clinic_id, generation, public_key, now)
+        record = AdminKeyRecord(allowed.clinic_id, generation, public_key, now, False)
         if not await store.save_admin_key(uow.session, record, at):
             raise Conflict(KEY_CHANGED)
         labelled = {
@@ -146,4 +151,6 @@ async def set_admin_key(
         now,
     )
     await uow.commit()
-    return AdminKeyView(generation, public_key, seals.get(allowed.user_id), sorted(seals), admins)
+    return AdminKeyView(
+        generation, public_key, seals.get(allowed.user_id), sorted(seals), admins, False
+    )

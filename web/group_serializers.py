@@ -137,4 +137,5 @@ def admin_key_json(view: AdminKeyView) -> wire.AdminKeyJson:
         "seal": _b64(view.seal),
         "sealed_to": [str(u) for u in view.sealed_to],
         "admins": [str(u) for u in view.admins],
+        "replace_due": view.replace_due,
     }

@@ -77,9 +77,10 @@ class GroupLabels:
         if view["generation"] == 0:
             return await self._replace(clinic_id, view, {})
         key = self._open(clinic_id, view)
-        if key is None or set(view["sealed_to"]) == set(view["admins"]):
+        in_step = set(view["sealed_to"]) == set(view["admins"]) and not view["replace_due"]
+        if key is None or in_step:
             return key
-        if set(view["sealed_to"]) <= set(view["admins"]):
+        if set(view["sealed_to"]) <= set(view["admins"]) and not view["replace_due"]:
             await self._put(clinic_id, view, key, {})
             return key
         texts = {}

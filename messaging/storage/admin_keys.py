@@ -25,6 +25,8 @@ class AdminKeyRecord(Record):
     generation: int
     public_key: bytes
     updated_at: datetime
+    # An admin who held a seal was deleted (their seal with them): replace the key.
+    replace_due: bool
 
 
 async def get_admin_key(session: AsyncSession, clinic_id: uuid.UUID) -> AdminKeyRecord | None:
@@ -96,3 +98,18 @@ async def sealed_to(session: AsyncSession, clinic_id: uuid.UUID) -> list[uuid.UU
         .order_by(admin_key_seals.c.admin_id)
     )
     return list(rows)
+
+
+async def forget_admin(session: AsyncSession, user_id: uuid.UUID) -> None:
+    """(Deletion) Drop the person's seals; each clinic key they held is due for
+    replacement, so that they hold no key to labels written after they left."""
+    held = await session.scalars(
+        select(admin_key_seals.c.clinic_id).where(admin_key_seals.c.admin_id == user_id)
+    )
+    clinics = list(held)
+    if not clinics:
+        return
+    await session.execute(delete(admin_key_seals).where(admin_key_seals.c.admin_id == user_id))
+    await session.execute(
+        update(admin_keys).where(admin_keys.c.clinic_id.in_(clinics)).values(replace_due=True)
+    )

@@ -703,6 +703,8 @@ admin_keys = Table(
     Column("generation", BigInteger, nullable=False),
     Column("public_key", LargeBinary(32), nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
+    # An admin who held a seal was deleted: the next client replaces the key.
+    Column("replace_due", Boolean, nullable=False),
 )
 
 admin_key_seals = Table(

@@ -13,6 +13,7 @@ from sqlalchemy import update
 
 import crypto
 from crypto import group_labels as labels
+from messaging import deletion
 from messaging.storage.tables import groups as group_table
 from tests.support.world import Api, Person
 from web.client import ApiError
@@ -125,6 +126,27 @@ async def test_when_an_admin_leaves_the_key_is_replaced_and_every_label_resealed
     assert (label.generation, str(label.author_id)) == (2, admin.user_id)
     assert group.thread_id == thread_id
     assert moderator.user_id not in key["sealed_to"]
+
+
+async def test_deleting_an_admin_who_held_the_key_makes_the_next_client_replace_it(
+    api: Api,
+) -> None:
+    admin, _, _, _ = await _labelled_clinic(api)
+    leaving = await api.invite_and_register(admin, "admin", "Leaving Admin")
+    await admin.client.groups.admin_list()
+    await admin.client.request("POST", f"/api/clinic/people/{leaving.user_id}/delete", {})
+    await deletion.erase(api.database, api.context, uuid.UUID(leaving.user_id))
+
+    due = await admin.client.request("GET", "/api/clinic/admin-key")
+    assert (due["generation"], due["sealed_to"], due["replace_due"]) == (
+        1,
+        [admin.user_id],
+        True,
+    )
+    [group] = await admin.client.groups.admin_list()
+    assert group.label == LABEL
+    replaced = await admin.client.request("GET", "/api/clinic/admin-key")
+    assert (replaced["generation"], replaced["replace_due"]) == (2, False)
 
 
 async def test_the_client_refuses_a_label_the_server_or_a_non_admin_wrote(api: Api) -> None:

@@ -347,10 +347,12 @@ class AdminKeyChange(Input):
 class AdminKeyJson(TypedDict):
     """`generation` 0 and `public_key` null: the clinic has no admin key yet. `seal`: its
     secret sealed to me, or null; `sealed_to`: the admins holding a seal; `admins`: the
-    clinic's active admins (a client reseals or replaces the key when the two differ)."""
+    clinic's active admins (a client reseals or replaces the key when the two differ);
+    `replace_due`: an admin who held it was deleted, so a client replaces it."""
 
     generation: int
     public_key: Base64Text | None
     seal: Base64Text | None
     sealed_to: list[IdText]
     admins: list[IdText]
+    replace_due: bool

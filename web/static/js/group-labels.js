@@ -64,8 +64,9 @@ export async function adminKey() {
   const key = openKey(view);
   const sealed = new Set(view.sealed_to);
   const admins = new Set(view.admins);
-  if (!key || (sealed.size === admins.size && [...sealed].every((id) => admins.has(id)))) return key;
-  if ([...sealed].every((id) => admins.has(id))) {
+  const noneLeft = [...sealed].every((id) => admins.has(id)) && !view.replace_due;
+  if (!key || (noneLeft && sealed.size === admins.size)) return key;
+  if (noneLeft) {
     await put(view, key, {});
     return key;
   }

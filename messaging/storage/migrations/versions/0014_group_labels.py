@@ -37,6 +37,7 @@ def upgrade() -> None:
         sa.Column("generation", sa.BigInteger(), nullable=False),
         sa.Column("public_key", sa.LargeBinary(length=32), nullable=False),
         sa.Column("updated_at", UTCDateTime(), nullable=False),
+        sa.Column("replace_due", sa.Boolean(), nullable=False),
         _fk("admin_keys", "clinic_id", "clinics.id"),
         sa.PrimaryKeyConstraint("clinic_id", name=op.f("pk_admin_keys")),
     )
