@@ -70,6 +70,8 @@ class SecretKind(enum.IntEnum):
 
     INFO_KEY = 1
     MODERATOR_KEY = 2
+    # The clinic's admin key (crypto/group_labels.py): the "thread" field holds the clinic id.
+    ADMIN_KEY = 3
 
 
 class ReportCategory(enum.IntEnum):

@@ -18,6 +18,7 @@ from crypto import CryptoError
 from crypto import groups as gcrypto
 from messaging import audit
 from messaging.actors import Actor, Role
+from messaging.admin_keys import check_label
 from messaging.audit import AuditEntry
 from messaging.context import ServiceContext
 from messaging.errors import Conflict, Forbidden, InvalidInput, NotFound
@@ -90,9 +91,11 @@ async def create_group(
     info: bytes,
     admin_seals: dict[uuid.UUID, bytes],
     moderators: dict[uuid.UUID, bytes],
+    label: bytes | None = None,
 ) -> ThreadRecord:
     """Create a group with its encrypted info, its policy and its first moderators (each
-    invited with the info key sealed to their account key)."""
+    invited with the info key sealed to their account key), and optionally its label for
+    the clinic's admins (sealed to the admin key, signed by this admin)."""
     allowed = authorize(actor, Action.CREATE_GROUP, clinic_of(actor))
     if policy not in POLICIES:
         raise InvalidInput("policy: one of open, premoderated, announcements.")
@@ -112,6 +115,8 @@ async def create_group(
         _seal(seal, "moderators")
     if await thread_store.get_thread(uow.session, thread_id) is not None:
         raise Conflict("That group id is taken; make a new one.")
+    if label is not None:
+        await check_label(uow, allowed, thread_id, label)
     now = ctx.clock.now()
     thread = ThreadRecord(
         id=thread_id,
@@ -137,6 +142,7 @@ async def create_group(
             info,
             {str(u): crypto.b64encode(s) for u, s in admin_seals.items()},
             0,
+            label,
         ),
     )
     for user_id, seal in moderators.items():

@@ -66,6 +66,7 @@ class Action(enum.StrEnum):
     POST_IN_GROUP = "groups.post"
     MODERATE_GROUP = "groups.moderate"
     LIST_GROUP_CANDIDATES = "groups.list_candidates"
+    MANAGE_ADMIN_KEY = "clinic.admin_key"
 
 
 class Relation(enum.Enum):
@@ -148,6 +149,8 @@ RULES: dict[Action, Rule] = {
     # The clinic's clients (id and name) a group's moderator may invite; moderators are
     # the clinic's therapists and admins.
     Action.LIST_GROUP_CANDIDATES: Rule(STAFF, Relation.GROUP_MODERATOR),
+    # The clinic's admin key, whose secret opens the groups' labels for admins.
+    Action.MANAGE_ADMIN_KEY: Rule(ADMINS, Relation.SAME_CLINIC),
 }
 
 

@@ -5,6 +5,7 @@ added for moderators only."""
 from __future__ import annotations
 
 from crypto import b64encode
+from messaging.admin_keys import AdminKeyView
 from messaging.clock import iso_utc
 from messaging.group_posts import post_payload
 from messaging.groups import ClinicGroup, GroupView, MyGroup
@@ -100,6 +101,7 @@ def clinic_group_json(found: ClinicGroup, admin_id: str) -> wire.ClinicGroupJson
         "created_at": iso_utc(found.thread.created_at),
         "info": b64encode(found.group.info),
         "admin_seal": found.group.admin_seals.get(admin_id),
+        "label": _b64(found.group.label),
         "moderators": found.moderators,
         "members": found.members,
     }
@@ -125,4 +127,15 @@ def queue_json(found: Queue) -> wire.ModerationQueueJson:
     return {
         "held": [post_payload(p) for p in found.held],
         "reports": [{**report_json(r), "post": post_payload(p)} for r, p in found.reports],
+    }
+
+
+def admin_key_json(view: AdminKeyView) -> wire.AdminKeyJson:
+    return {
+        "generation": view.generation,
+        "public_key": _b64(view.public_key),
+        "seal": _b64(view.seal),
+        "sealed_to": [str(u) for u in view.sealed_to],
+        "admins": [str(u) for u in view.admins],
+        "replace_due": view.replace_due,
     }

@@ -20,6 +20,7 @@ import crypto
 from crypto import CryptoError, Identity, KeyScope, b64decode, b64encode
 from crypto import groups as g
 from web.sdk_errors import ApiError
+from web.sdk_group_labels import GroupLabels, LabelledGroup
 
 if TYPE_CHECKING:
     from web.client import InterludeClient
@@ -67,6 +68,7 @@ class Groups:
     def __init__(self, client: InterludeClient) -> None:
         self._client = client
         self._keys: dict[uuid.UUID, GroupKeys] = {}
+        self.labels = GroupLabels(client)
 
     @property
     def _account(self) -> Identity:
@@ -116,9 +118,11 @@ class Groups:
         guidelines: str,
         moderators: list[str],
         admins: list[str] | None = None,
+        label: str | None = None,
     ) -> str:
         """Create a group (as a clinic admin): the info key is sealed to each named
-        moderator and to the admins (this one by default), nobody else."""
+        moderator and to the admins (this one by default), nobody else; `label`, if
+        given, is sealed to the clinic's admin key for every admin to read."""
         body = await self.creation_body(
             policy=policy,
             title=title,
@@ -126,6 +130,7 @@ class Groups:
             guidelines=guidelines,
             moderators=moderators,
             admins=admins,
+            label=label,
         )
         await self._client.request("POST", "/api/groups", body)
         return str(body["thread_id"])
@@ -139,6 +144,7 @@ class Groups:
         guidelines: str,
         moderators: list[str],
         admins: list[str] | None = None,
+        label: str | None = None,
     ) -> Json:
         thread_id = uuid.uuid4()
         info_key = secrets.token_bytes(32)
@@ -154,13 +160,19 @@ class Groups:
             )
             for who in {*moderators, *admin_ids}
         }
-        return {
+        body: Json = {
             "thread_id": str(thread_id),
             "policy": policy,
             "info": b64encode(g.encrypt_group_info(info_key, thread_id, plaintext)),
             "admin_seals": {u: seal_to[u] for u in admin_ids},
             "moderators": {u: seal_to[u] for u in moderators},
         }
+        if label is not None:
+            key = await self.labels.admin_key()
+            if key is None:
+                raise RuntimeError("no admin has shared the clinic's admin key with you yet")
+            body["label"] = b64encode(self.labels.seal(key, str(thread_id), label))
+        return body
 
     def _me(self) -> str:
         assert self._client.unlocked is not None
@@ -169,6 +181,10 @@ class Groups:
     async def clinic_groups(self) -> list[Json]:
         found: list[Json] = (await self._client.request("GET", "/api/clinic/groups"))["groups"]
         return found
+
+    async def admin_list(self) -> list[LabelledGroup]:
+        """The clinic's groups as an admin sees them, each with its label opened."""
+        return await self.labels.groups()
 
     async def name_moderator(self, thread_id: str, user_id: str) -> str:
         """Name another moderator (as an admin holding the group's admin seal)."""

@@ -12,6 +12,7 @@ from datetime import datetime
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from messaging.storage.admin_keys import forget_admin
 from messaging.storage.records import UserRecord
 from messaging.storage.tables import (
     account_deletions,
@@ -109,6 +110,7 @@ async def erase_account_rows(session: AsyncSession, user_id: uuid.UUID, now: dat
     sealed, the consultation request that brought them, the devices they were seen on, their
     trust marks and the history keys shared with or by them; they leave every thread (which
     then needs new keys)."""
+    await forget_admin(session, user_id)
     their_invitations = select(invitations.c.id).where(invitations.c.user_id == user_id)
     await session.execute(
         delete(consultation_requests).where(

@@ -32,6 +32,7 @@ class GroupRecord(Record):
     info: bytes
     admin_seals: dict[str, str]
     mod_generation: int
+    label: bytes | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,6 +114,10 @@ async def clinic_groups(session: AsyncSession, clinic_id: uuid.UUID) -> list[Gro
         .order_by(threads.c.created_at, threads.c.id)
     )
     return [GroupRecord.from_row(row) for row in rows.mappings()]
+
+
+async def set_label(session: AsyncSession, thread_id: uuid.UUID, label: bytes) -> None:
+    await session.execute(update(groups).where(groups.c.thread_id == thread_id).values(label=label))
 
 
 async def set_mod_generation(session: AsyncSession, thread_id: uuid.UUID, generation: int) -> None:

@@ -613,6 +613,8 @@ groups = Table(
     Column("admin_seals", JSON, nullable=False),
     Column("mod_generation", BigInteger, nullable=False),
     CheckConstraint(f"policy IN {GROUP_POLICIES!r}", name="policy"),
+    # Sealed to the clinic's admin key, signed by an admin (docs/crypto.md §12); or none.
+    Column("label", LargeBinary, nullable=True),
 )
 
 # One row per person per group. `id` is the pseudonymous member id: other members see it,
@@ -690,4 +692,25 @@ group_reports = Table(
 )
 Index(
     "ix_group_reports_thread_id_resolved_at", group_reports.c.thread_id, group_reports.c.resolved_at
+)
+
+# The clinic's admin key (docs/crypto.md §12, labels for admins): its public half and
+# generation, and its secret sealed to each active admin.
+admin_keys = Table(
+    "admin_keys",
+    metadata,
+    Column("clinic_id", Uuid, ForeignKey("clinics.id"), primary_key=True),
+    Column("generation", BigInteger, nullable=False),
+    Column("public_key", LargeBinary(32), nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    # An admin who held a seal was deleted: the next client replaces the key.
+    Column("replace_due", Boolean, nullable=False),
+)
+
+admin_key_seals = Table(
+    "admin_key_seals",
+    metadata,
+    Column("clinic_id", Uuid, ForeignKey("clinics.id"), primary_key=True),
+    Column("admin_id", Uuid, ForeignKey("users.id"), primary_key=True),
+    Column("seal", LargeBinary, nullable=False),
 )

@@ -85,6 +85,7 @@ async def populated(server: LiveServer, data_dir: Path, database_url: str) -> Ca
                 description="",
                 guidelines="",
                 moderators=[team.therapist.user_id],
+                label="Fuzzed label",
             )
             await team.therapist.client.groups.join(group_id, "Moderator")
             await team.therapist.client.groups.invite(group_id, team.client.user_id)

@@ -59,7 +59,7 @@ def everything_in(directory: Path) -> dict[str, bytes]:
 async def test_no_canary_reaches_the_database_logs_files_or_payloads(
     tmp_path: Path, database_url: str, dialect: str
 ) -> None:
-    canaries = [f"CANARY-{uuid.uuid4().hex}" for _ in range(5)]
+    canaries = [f"CANARY-{uuid.uuid4().hex}" for _ in range(6)]
     extra = {"INTERLUDE_ALLOW_INTERACTIVE_KDF": "true", "INTERLUDE_LOG_LEVEL": "DEBUG"}
     data_dir = tmp_path / "server"
     settings = load_settings({**interlude_env(data_dir, database_url), **extra})
@@ -109,6 +109,17 @@ async def test_no_canary_reaches_the_database_logs_files_or_payloads(
                 await api.new_client().consultations.request(clinic_id, form)
                 [opened] = await team.admin.client.consultations.queue()
                 assert opened["form"]["message"] == canaries[4], "the canary was really sent"
+                # A group's label for admins, sealed to the clinic's admin key.
+                await team.admin.client.groups.create(
+                    policy="open",
+                    title="t",
+                    description="",
+                    guidelines="",
+                    moderators=[team.therapist.user_id],
+                    label=canaries[5],
+                )
+                [group] = await team.admin.client.groups.admin_list()
+                assert group.label == canaries[5], "the canary was really sent"
             log = server.log().encode()
         places: dict[str, bytes] = {
             "server log": log,

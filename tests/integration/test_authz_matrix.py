@@ -19,6 +19,7 @@ from sqlalchemy import update
 from starlette.routing import Mount, Route
 
 from crypto import b64decode, b64encode, parse_public_bundle
+from crypto.group_labels import create_admin_key, seal_admin_key
 from crypto.intake import create_intake_key, seal_intake_key, seal_request, solve_pow
 from messaging import jobs, preferences
 from messaging.settings import load_settings
@@ -545,6 +546,24 @@ async def intake_key(world: World, role: str) -> Request:
     return None, {"public_key": b64encode(bytes(32)), "seals": {}}
 
 
+async def admin_key(world: World, role: str) -> Request:
+    """The next admin key, sealed to every active admin of the actor's clinic."""
+    person = world.person("admin" if role in DEAD else role)
+    if role not in ("admin", "other_admin"):
+        return None, {"generation": 1, "public_key": b64encode(bytes(32)), "seals": {}}
+    mine = await person.client.me()
+    clinic_id = uuid.UUID(mine["clinic"]["id"])
+    current = await person.client.request("GET", "/api/clinic/admin-key")
+    generation = current["generation"] + 1
+    public, secret = create_admin_key()
+    seals = {}
+    for admin_id in current["admins"]:
+        bundle = await person.client.request("GET", f"/api/users/{admin_id}/public-key")
+        box_pk = parse_public_bundle(b64decode(bundle["public_bundle"])).box_pk
+        seals[admin_id] = b64encode(seal_admin_key(secret, clinic_id, generation, box_pk))
+    return None, {"generation": generation, "public_key": b64encode(public), "seals": seals}
+
+
 async def consultation_request(world: World, role: str) -> Request:
     path, body = await consultation_form(world, role)  # type: ignore[misc]
     await world.api.new_client().request("POST", path or "", body)
@@ -1013,6 +1032,8 @@ MATRIX: list[Case] = [
     self_service(nothing)("GET", "/api/groups"),
     admin_only("POST", "/api/groups", group_creation, clinic_wide=True),
     admin_only("GET", "/api/clinic/groups", nothing, clinic_wide=True),
+    admin_only("GET", "/api/clinic/admin-key", nothing, clinic_wide=True),
+    admin_only("PUT", "/api/clinic/admin-key", admin_key, clinic_wide=True),
     members_only("GET", "/api/groups/{thread_id}", group_path),
     members_only("GET", "/api/groups/{thread_id}/commits", group_commits),
     admin_only("POST", "/api/groups/{thread_id}/moderators", moderator_to_name, clinic_wide=False),

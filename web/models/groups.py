@@ -9,6 +9,7 @@ from typing import Annotated, NotRequired
 from pydantic import Field
 from typing_extensions import TypedDict
 
+from crypto import group_labels as labels
 from crypto import groups as gcrypto
 from messaging import groups, moderation
 from web.models.fields import (
@@ -27,19 +28,22 @@ from web.models.fields import (
 from web.models.threads import Envelope
 
 InfoSeal = Annotated[bytes, Base64(size=gcrypto.GROUP_SECRET_SEAL_BYTES)]
+GroupLabel = Annotated[bytes, Base64(size=labels.LABEL_BYTES)]
 GroupCommit = Annotated[bytes, Base64(max_size=groups.MAX_GROUP_COMMIT_BYTES)]
 MAX_ADMIN_SEALS = 200
 
 
 class GroupCreation(Input):
     """`admin_seals` and `moderators` map a user id to that person's seal of the group's
-    info key (docs/crypto.md §12)."""
+    info key; `label`, the group's label for the clinic's admins, sealed to the admin key
+    and signed by the creating admin (docs/crypto.md §12)."""
 
     thread_id: Id
     policy: Annotated[str, Text(16)]
     info: Annotated[bytes, Base64(max_size=gcrypto.MAX_INFO_BYTES + 512)]
     admin_seals: Annotated[dict[Id, InfoSeal], Field(max_length=MAX_ADMIN_SEALS)]
     moderators: Annotated[dict[Id, InfoSeal], Field(max_length=gcrypto.MAX_MODERATORS)]
+    label: GroupLabel | None = None
 
 
 class GroupInvitation(Input):
@@ -125,13 +129,15 @@ class MyGroupList(TypedDict):
 
 
 class ClinicGroupJson(TypedDict):
-    """`admin_seal`: the group's info key sealed to the asking admin, or null."""
+    """`admin_seal`: the group's info key sealed to the asking admin, or null; `label`:
+    the label for admins sealed to the clinic's admin key, or null."""
 
     thread_id: IdText
     policy: str
     created_at: Timestamp
     info: Base64Text
     admin_seal: Base64Text | None
+    label: Base64Text | None
     moderators: int
     members: int
 
@@ -327,3 +333,33 @@ class GroupMuted(TypedDict):
 
 class GroupRemoved(TypedDict):
     thread_id: IdText
+
+
+MAX_LABELLED_GROUPS = 10_000
+
+
+class AdminKeyChange(Input):
+    """A new admin key (`generation` one past the current, with every labelled group's
+    label resealed to it in `labels`) or the current one resealed to the clinic's active
+    admins (same generation and key, no labels); `seals` by admin id."""
+
+    generation: Annotated[int, Whole(1)]
+    public_key: Annotated[bytes, Base64(size=32)]
+    seals: Annotated[dict[Id, InfoSeal], Field(max_length=MAX_ADMIN_SEALS)]
+    labels: Annotated[dict[Id, GroupLabel], Field(max_length=MAX_LABELLED_GROUPS)] = Field(
+        default_factory=dict
+    )
+
+
+class AdminKeyJson(TypedDict):
+    """`generation` 0 and `public_key` null: the clinic has no admin key yet. `seal`: its
+    secret sealed to me, or null; `sealed_to`: the admins holding a seal; `admins`: the
+    clinic's active admins (a client reseals or replaces the key when the two differ);
+    `replace_due`: an admin who held it was deleted, so a client replaces it."""
+
+    generation: int
+    public_key: Base64Text | None
+    seal: Base64Text | None
+    sealed_to: list[IdText]
+    admins: list[IdText]
+    replace_due: bool

@@ -5,13 +5,14 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from messaging import errors, group_invitations, group_posts, groups, moderation
+from messaging import admin_keys, errors, group_invitations, group_posts, groups, moderation
 from messaging.actors import Actor
 from messaging.clock import iso_utc
 from web import parsing
 from web.api import ApiRoute, Contract
 from web.context import app_context
 from web.group_serializers import (
+    admin_key_json,
     clinic_group_json,
     group_commit_json,
     group_view_json,
@@ -38,6 +39,7 @@ async def create_group(
             body.info,
             dict(body.admin_seals),
             dict(body.moderators),
+            body.label,
         )
     return {"thread_id": str(thread.id), "policy": body.policy}
 
@@ -55,6 +57,30 @@ async def list_clinic_groups(request: Request, actor: Actor | None) -> wire.Clin
         found = await groups.clinic_groups(uow, actor)
     admin_id = str(actor.user_id) if actor else ""
     return {"groups": [clinic_group_json(g, admin_id) for g in found]}
+
+
+async def read_admin_key(request: Request, actor: Actor | None) -> wire.AdminKeyJson:
+    context = app_context(request)
+    async with context.database.unit_of_work() as uow:
+        view = await admin_keys.my_admin_key(uow, actor)
+    return admin_key_json(view)
+
+
+async def change_admin_key(
+    request: Request, actor: Actor | None, body: wire.AdminKeyChange
+) -> wire.AdminKeyJson:
+    context = app_context(request)
+    async with context.database.unit_of_work() as uow:
+        view = await admin_keys.set_admin_key(
+            uow,
+            context.services,
+            actor,
+            body.generation,
+            body.public_key,
+            dict(body.seals),
+            dict(body.labels),
+        )
+    return admin_key_json(view)
 
 
 async def group_detail(request: Request, actor: Actor | None) -> wire.GroupViewJson:
@@ -499,6 +525,28 @@ routes = [
             "Start a new epoch for the active members (moderators; needed after a deletion)",
             body=wire.GroupRekey,
             response=wire.RekeyedJson,
+            errors=(errors.Conflict,),
+        ),
+    ),
+    ApiRoute(
+        "/api/clinic/admin-key",
+        read_admin_key,
+        "GET",
+        Contract(
+            "The clinic's admin key (admins): its public half, its secret sealed to me, "
+            "and whom it is sealed to",
+            response=wire.AdminKeyJson,
+        ),
+    ),
+    ApiRoute(
+        "/api/clinic/admin-key",
+        change_admin_key,
+        "PUT",
+        Contract(
+            "Make, reseal or replace the admin key (admins): sealed to every active admin; "
+            "a replacement reseals every group's label",
+            body=wire.AdminKeyChange,
+            response=wire.AdminKeyJson,
             errors=(errors.Conflict,),
         ),
     ),

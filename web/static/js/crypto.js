@@ -1311,7 +1311,7 @@ const AUTHOR_COPY_KEY_CONTEXT = "ilauthcp";
 const AUTHOR_COPY_CONTEXT = ascii("interlude/author-copy/v1\0");
 const AUTHOR_COPY_BYTES = 1 + 24 + 32 + 16;
 export const CERTIFICATE_BYTES = 1 + 16 + 16 + 16 + 145 + 64;
-export const SECRET_KIND = Object.freeze({ INFO_KEY: 1, MODERATOR_KEY: 2 });
+export const SECRET_KIND = Object.freeze({ INFO_KEY: 1, MODERATOR_KEY: 2, ADMIN_KEY: 3 });
 export const REPORT_CATEGORY = Object.freeze({ HARASSMENT: 1, RISK_OF_HARM: 2, SPAM: 3, PRIVACY: 4, OTHER: 5 });
 
 /** The membership's keys: BLAKE2b-512(ctx ‖ thread ‖ member id, key = account key). */
@@ -1593,5 +1593,93 @@ export function checkGroupChainLink(previous, commit) {
   const added = commit.members.filter((m) => !before.has(m.userId)).map((m) => m.userId);
   if (!previous.members.every((m) => now.has(entry(m))) || added.length !== 1 || added[0] !== commit.authorId) {
     throw new ChainError("a joining author may only add itself");
+  }
+}
+
+// ---------------------------------------------------------------- labels for admins
+// docs/crypto.md §12 "Labels for admins"; the Python twin is crypto/group_labels.py.
+
+const LABEL_CONTEXT = ascii("interlude/group-label/v1\0");
+const LABEL_KIND = 4;
+const MAX_LABEL_BYTES = 64;
+const LABEL_SEAL_BYTES = 1 + 16 + 8 + 1 + MAX_LABEL_BYTES + 48;
+export const LABEL_BYTES = 1 + 16 + 8 + LABEL_SEAL_BYTES + 16 + 16 + 64;
+
+/** A new clinic admin key pair {publicKey, secretKey}. Draws: secret (32). */
+export function createAdminKey(rng = osRandom) {
+  const secretKey = draw(rng, 32);
+  return { publicKey: sodium.crypto_scalarmult_base(secretKey), secretKey };
+}
+
+/** The admin key's secret sealed to one admin's account encryption key (105 bytes). */
+export function sealAdminKey(secretKey, clinicId, generation, adminBoxPk, rng = osRandom) {
+  return sealGroupSecret(SECRET_KIND.ADMIN_KEY, clinicId, generation, secretKey, adminBoxPk, rng);
+}
+
+/** The admin key's secret from this admin's seal; it must match the public half named. */
+export function openAdminKey(seal, clinicId, generation, publicKey, admin) {
+  const secret = openGroupSecret(seal, SECRET_KIND.ADMIN_KEY, clinicId, generation, admin.boxPk, admin.boxSk);
+  if (!equal(sodium.crypto_scalarmult_base(secret), publicKey)) {
+    throw new WrongKeyError("sealed admin key does not match its public half");
+  }
+  return secret;
+}
+
+/** A group's label sealed to the admin key of `generation`, signed by the writing admin (259 bytes). */
+export function createGroupLabel(author, threadId, generation, text, adminPk, rng = osRandom) {
+  const encoded = te.encode(text);
+  if (encoded.length < 1 || encoded.length > MAX_LABEL_BYTES) {
+    throw new MalformedError(`a label is 1 to ${MAX_LABEL_BYTES} bytes of UTF-8`);
+  }
+  const padded = new Uint8Array(MAX_LABEL_BYTES);
+  padded.set(encoded);
+  const plaintext = new Writer().u8(LABEL_KIND).uuid(threadId).u64(generation).u8(encoded.length).fixed(padded, MAX_LABEL_BYTES).bytes();
+  const body = new Writer()
+    .u8(GROUP_FORMAT_VERSION)
+    .uuid(threadId)
+    .u64(generation)
+    .fixed(boxSeal(plaintext, adminPk, rng), LABEL_SEAL_BYTES)
+    .uuid(author.userId)
+    .fixed(author.keyId, 16)
+    .bytes();
+  return concat(body, sodium.crypto_sign_detached(concat(LABEL_CONTEXT, body), author.signSk));
+}
+
+export function parseGroupLabel(data) {
+  const r = new Reader(data);
+  if (r.u8() !== GROUP_FORMAT_VERSION) throw new UnsupportedVersionError("group label version");
+  const threadId = r.uuid();
+  const generation = r.u64();
+  const seal = r.fixed(LABEL_SEAL_BYTES);
+  const authorId = r.uuid();
+  const authorKeyId = r.fixed(16);
+  const signature = r.fixed(64);
+  r.end();
+  return Object.freeze({ threadId, generation, seal, authorId, authorKeyId, signature, raw: data });
+}
+
+/** Checks the label is for this group and signed by the given account key. */
+export function verifyGroupLabel(label, threadId, authorSignPk) {
+  if (label.threadId !== threadId) throw new BadSignatureError("label is for another group");
+  if (!equal(keyId(authorSignPk), label.authorKeyId)) throw new BadSignatureError("author key id does not match the given key");
+  verifySignature(authorSignPk, concat(LABEL_CONTEXT, label.raw.slice(0, -64)), label.signature);
+}
+
+/** The label's text: the signature first, then the seal (inner thread and generation must repeat the outer ones). */
+export function openGroupLabel(label, threadId, authorSignPk, adminSecret) {
+  verifyGroupLabel(label, threadId, authorSignPk);
+  const r = new Reader(boxSealOpen(label.seal, sodium.crypto_scalarmult_base(adminSecret), adminSecret));
+  if (r.u8() !== LABEL_KIND || r.uuid() !== threadId) throw new WrongKeyError("sealed label is for another group");
+  if (r.u64() !== label.generation) throw new WrongKeyError("sealed label is for another generation of the admin key");
+  const size = r.u8();
+  const padded = r.fixed(MAX_LABEL_BYTES);
+  r.end();
+  if (size < 1 || size > MAX_LABEL_BYTES || padded.slice(size).some((b) => b !== 0)) {
+    throw new MalformedError("label padding");
+  }
+  try {
+    return new TextDecoder("utf-8", { fatal: true }).decode(padded.slice(0, size));
+  } catch {
+    throw new MalformedError("label is not UTF-8");
   }
 }

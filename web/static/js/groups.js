@@ -12,6 +12,7 @@ import { describe } from "./failures.js";
 import { FormProblem, formDialog } from "./form-dialog.js";
 import { alertLine, choice, field, statusLine } from "./forms.js";
 import * as keys from "./group-keys.js";
+import { labelLine } from "./group-labels.js";
 import * as live from "./live.js";
 import { shortTime } from "./message-item.js";
 import * as outbox from "./outbox.js";
@@ -157,6 +158,7 @@ export function clinicGroups() {
             "li",
             { className: "card group-card" },
             h("h3", {}, group.admin_seal ? titleOf(group, group.admin_seal) : "A group created by another administrator"),
+            labelLine(group),
             h("p", {}, policyBadge(group.policy), ` ${plural(group.moderators, "moderator")} · ${plural(group.members, "member")}`),
             group.admin_seal
               ? h("div", { className: "actions" }, h("button", { type: "button", className: "button secondary small", on: { click: () => nameModerator(group, status).catch((error) => alert.show(describe(error))) } },

@@ -6,9 +6,16 @@ import { h, screen, uid } from "../dom.js";
 import { describe } from "../failures.js";
 import { alertLine, field, showProblem, whileWorking, workingLine } from "../forms.js";
 import { creationBody } from "../group-keys.js";
+import { adminKey, sealLabel } from "../group-labels.js";
 import { POLICIES } from "../groups.js";
 import { allPeople } from "../people.js";
 import * as session from "../session.js";
+
+const NO_ADMIN_KEY = "Another administrator has to open the list of groups once before you can add a label. Leave the label empty, or try again later.";
+
+class NoAdminKey extends Error {}
+
+const explain = (error) => (error instanceof NoAdminKey ? NO_ADMIN_KEY : describe(error));
 
 function textArea(label, hint, rows, maxlength) {
   const id = uid("area");
@@ -34,6 +41,12 @@ function radios(legend, options, checked) {
 
 export function render({ navigate }) {
   const title = field({ label: "Title", hint: "Only the group's members (and you) can read it.", maxlength: "120", autocomplete: "off", required: true });
+  const label = field({
+    label: "Label for admins",
+    hint: "Optional. A short name that every administrator of the clinic sees in the list of groups, even one who is not in the group. Members never see it.",
+    maxlength: "64",
+    autocomplete: "off",
+  });
   const description = textArea("Description", "What the group is for, in a sentence or two.", 3, 1000);
   const guidelines = textArea("Guidelines", "Members read these before they join.", 6, 8000);
   const policy = radios("Who may post", Object.entries(POLICIES).map(([value, p]) => [value, p.name, p.words]), "premoderated");
@@ -44,6 +57,7 @@ export function render({ navigate }) {
     "fieldset",
     {},
     title.element,
+    label.element,
     description.element,
     guidelines.element,
     policy.element,
@@ -73,8 +87,10 @@ export function render({ navigate }) {
     event.preventDefault();
     alert.clear();
     if (!title.input.value.trim()) return showProblem(alert, title.input, "Give the group a title.");
+    const labelText = label.input.value.trim();
+    if (new TextEncoder().encode(labelText).length > 64) return showProblem(alert, label.input, "Make the label shorter.");
     if (chosen().length === 0) return alert.show("Choose at least one moderator.");
-    const done = await whileWorking({ fieldset, working, alert, words: "Encrypting the group's details…", describe }, async () => {
+    const done = await whileWorking({ fieldset, working, alert, words: "Encrypting the group's details…", describe: explain }, async () => {
       const body = await creationBody({
         policy: policy.value(),
         title: title.input.value.trim(),
@@ -82,6 +98,11 @@ export function render({ navigate }) {
         guidelines: guidelines.input.value.trim(),
         moderators: chosen(),
       });
+      if (labelText) {
+        const key = await adminKey();
+        if (!key) throw new NoAdminKey();
+        body.label = sealLabel(key, body.thread_id, labelText);
+      }
       await api("POST", "/api/groups", body);
       return true;
     });
