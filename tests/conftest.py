@@ -1,6 +1,7 @@
 """Fixtures shared by every tier. Database-backed tests run once on SQLite and once on
 PostgreSQL (test ids end in [sqlite] / [postgresql])."""
 
+# ruff: noqa: E402 (the imports of tests.support must follow register_assert_rewrite)
 from __future__ import annotations
 
 import shutil
@@ -8,6 +9,10 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
+
+# Before tests.support is first imported: the assertions in its helpers then report what
+# they compared, like a test's own, instead of a bare AssertionError.
+pytest.register_assert_rewrite("tests.support")
 
 from messaging.context import ServiceContext
 from messaging.settings import Settings, load_settings

@@ -69,6 +69,7 @@ class Groups:
         self._client = client
         self._keys: dict[uuid.UUID, GroupKeys] = {}
         self.labels = GroupLabels(client)
+        self._info_keys: dict[uuid.UUID, bytes] = {}
 
     @property
     def _account(self) -> Identity:
@@ -211,11 +212,19 @@ class Groups:
         found: Json = await self._client.request("GET", f"/api/groups/{thread_id}")
         return found
 
+    async def _info_key(self, thread_id: str) -> bytes:
+        """This member's copy of the group's info key, opened once: the key never changes,
+        and reading the seal means fetching the group with all its members."""
+        tid = uuid.UUID(thread_id)
+        if tid not in self._info_keys:
+            detail = await self.detail(thread_id)
+            self._info_keys[tid] = self._open_info_key(tid, detail["me"]["info_seal"])
+        return self._info_keys[tid]
+
     async def invite(self, thread_id: str, user_id: str) -> str:
         """Invite a client (as a moderator): they receive the info key sealed to them."""
-        detail = await self.detail(thread_id)
         tid = uuid.UUID(thread_id)
-        info_key = self._open_info_key(tid, detail["me"]["info_seal"])
+        info_key = await self._info_key(thread_id)
         seal = g.seal_group_secret(
             g.SecretKind.INFO_KEY, tid, 0, info_key, await self._account_box_pk(user_id)
         )

@@ -4,7 +4,11 @@ post reaches every member once, in seq order, and a removal takes effect in both
 from __future__ import annotations
 
 from tests.e2e.test_two_processes import two_servers
-from tests.support.groups import every_member_receives_every_post_once_in_order, group_world
+from tests.support.groups import (
+    every_member_receives_every_post_once_in_order,
+    group_world,
+    in_batches,
+)
 from tests.support.world import Api
 from web.sdk_realtime import Realtime
 
@@ -21,9 +25,8 @@ async def test_members_on_two_processes_receive_every_post_once_in_seq_order(
         Realtime((first if n % 2 else second).base_url, person.client.token or "")
         for n, person in enumerate(world.members)
     ]
-    for rt in realtimes:
-        await rt.connect()
     try:
+        await in_batches([rt.connect for rt in realtimes])
         await every_member_receives_every_post_once_in_order(
             world, realtimes, posters=10, posts_each=3
         )

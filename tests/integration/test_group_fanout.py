@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from tests.support.groups import every_member_receives_every_post_once_in_order, group_world
+from tests.support.groups import (
+    every_member_receives_every_post_once_in_order,
+    group_world,
+    in_batches,
+)
 from tests.support.world import Api
 
 MEMBERS = 200
@@ -13,9 +17,8 @@ async def test_two_hundred_members_receive_every_concurrent_post_once_in_seq_ord
 ) -> None:
     world = await group_world(api, "open", members=MEMBERS)
     realtimes = [person.client.realtime() for person in world.members]
-    for rt in realtimes:
-        await rt.connect()
     try:
+        await in_batches([rt.connect for rt in realtimes])
         await every_member_receives_every_post_once_in_order(
             world, realtimes, posters=10, posts_each=3
         )
