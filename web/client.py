@@ -6,7 +6,10 @@ keys never leave this process; only auth keys, public bundles and wrapped blobs 
 
 from __future__ import annotations
 
+import asyncio
+import functools
 import secrets
+import ssl
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
@@ -26,10 +29,18 @@ Json = dict[str, Any]
 # Idle connections are dropped well before the server's keep-alive timeout (uvicorn's
 # `timeout_keep_alive`, 5 s by default), so a request never races the server closing them.
 KEEPALIVE_EXPIRY_SECONDS = 2.0
+
 # Safe to repeat: the server gives the same answer, or changes nothing more, the second time.
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
 # What a request on a connection the server has just closed fails with.
 CLOSED_CONNECTION_ERRORS = (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError)
+
+
+@functools.cache
+def _tls_context() -> ssl.SSLContext:
+    """One verifying TLS context for every client of the process (httpx's default, built
+    once: loading the CA bundle costs about 25 ms per client otherwise)."""
+    return httpx.create_ssl_context()
 
 
 @dataclass
@@ -72,6 +83,7 @@ class InterludeClient:
         self._http = httpx.AsyncClient(
             base_url=self.base_url,
             transport=transport,
+            verify=_tls_context(),
             timeout=30,
             limits=httpx.Limits(keepalive_expiry=KEEPALIVE_EXPIRY_SECONDS),
         )
@@ -136,11 +148,22 @@ class InterludeClient:
 
     # -- accounts ------------------------------------------------------------------------
 
-    def _password_material(self, user_id: uuid.UUID, password: str, account_key: bytes) -> Json:
-        salt = secrets.token_bytes(crypto.SALT_BYTES)
-        keys = crypto.derive_password_keys(
-            password, salt, self.kdf, allow_interactive=self.allow_interactive_kdf
+    async def _derive(self, password: str, salt: bytes, params: KdfParams) -> crypto.LoginKeys:
+        """Argon2id off the event loop: it takes a noticeable moment by design, and this
+        client's sockets and other requests go on meanwhile."""
+        return await asyncio.to_thread(
+            crypto.derive_password_keys,
+            password,
+            salt,
+            params,
+            allow_interactive=self.allow_interactive_kdf,
         )
+
+    async def _password_material(
+        self, user_id: uuid.UUID, password: str, account_key: bytes
+    ) -> Json:
+        salt = secrets.token_bytes(crypto.SALT_BYTES)
+        keys = await self._derive(password, salt, self.kdf)
         return {
             "auth_key": b64encode(keys.auth_key),
             "salt": b64encode(salt),
@@ -166,7 +189,7 @@ class InterludeClient:
         recovery_code = crypto.generate_recovery_code()
         recovery_keys = crypto.derive_recovery_keys(recovery_code)
         body = {
-            **self._password_material(user_id, password, account_key),
+            **await self._password_material(user_id, password, account_key),
             "recovery_auth_key": b64encode(recovery_keys.auth_key),
             "recovery_wrapped_account_key": b64encode(
                 crypto.wrap_account_key_with_recovery(account_key, recovery_keys.kek, user_id)
@@ -196,9 +219,7 @@ class InterludeClient:
     async def login(self, email: str, password: str) -> Unlocked:
         """Log in and unlock: derive keys locally, send the auth key, open the keyring."""
         salt, params = await self.prelogin(email)
-        keys = crypto.derive_password_keys(
-            password, salt, params, allow_interactive=self.allow_interactive_kdf
-        )
+        keys = await self._derive(password, salt, params)
         grant = await self.request(
             "POST",
             "/api/login",
@@ -251,18 +272,17 @@ class InterludeClient:
         user_id, current_auth_key = await self._current_auth_key(current_password)
         return {
             "current_auth_key": b64encode(current_auth_key),
-            "new": self._password_material(user_id, new_password, self.unlocked.account_key),
+            "new": await self._password_material(user_id, new_password, self.unlocked.account_key),
         }
 
     async def _current_auth_key(self, password: str) -> tuple[uuid.UUID, bytes]:
         """The auth key for `password` under the account's current salt and KDF."""
         account = await self.me()
         kdf = account["kdf"]
-        current = crypto.derive_password_keys(
+        current = await self._derive(
             password,
             b64decode(account["salt"]),
             KdfParams(kdf["version"], kdf["ops"], kdf["mem"]),
-            allow_interactive=self.allow_interactive_kdf,
         )
         return uuid.UUID(account["user"]["id"]), current.auth_key
 
@@ -298,7 +318,7 @@ class InterludeClient:
             "email": email,
             "recovery_auth_key": b64encode(recovery_keys.auth_key),
             "recovery_wrapped_account_key": b64encode(wrapped),
-            "new": self._password_material(user_id, new_password, account_key),
+            "new": await self._password_material(user_id, new_password, account_key),
             "device_label": self.device_label,
         }
         grant = await self.request("POST", "/api/recovery/complete", body)
