@@ -96,7 +96,8 @@ class JobRegistry:
     of that kind in a claimed batch, it loads what they need in one read (instead of one
     read transaction per job) and returns each job's work, ready to run. A job it leaves
     out runs `handler` on its own, and so does every job of the kind when preparing
-    fails; the outcome of each job is its own either way.
+    fails; the outcome of each job is its own either way. What it loads is read when the
+    batch starts, a few seconds at most before the job runs (a lease's worth).
     """
 
     handlers: dict[str, JobHandler] = field(default_factory=dict)
