@@ -97,7 +97,7 @@ class JobRegistry:
     read transaction per job) and returns each job's work, ready to run. A job it leaves
     out runs `handler` on its own, and so does every job of the kind when preparing
     fails; the outcome of each job is its own either way. What it loads is read when the
-    batch starts, a few seconds at most before the job runs (a lease's worth).
+    batch starts, not just before each job runs (as late as the sends ahead of it take).
     """
 
     handlers: dict[str, JobHandler] = field(default_factory=dict)
