@@ -31,6 +31,10 @@ logger = logging.getLogger("interlude.jobs")
 
 Job = JobRecord
 JobHandler = Callable[[JobRecord], Awaitable[None]]
+# One job's work with what it needs already loaded, ready to run.
+PreparedJob = Callable[[], Awaitable[None]]
+# Loads what several jobs of one kind need at once; returns each job's work by job id.
+JobPreparer = Callable[[list[JobRecord]], Awaitable[dict[int, PreparedJob]]]
 
 DEFAULT_MAX_ATTEMPTS = 8
 MAX_ERROR_LENGTH = 2000
@@ -87,17 +91,34 @@ class JobRegistry:
     A kind registered `concurrent=True` may run beside other jobs of the same batch (an
     email: each stands alone). Every other kind runs one job at a time, in claim order
     (a scheduled release: a thread's messages go out in delivery order).
+
+    A kind may also have a `prepare`, the batch form of its handler: given all the jobs
+    of that kind in a claimed batch, it loads what they need in one read (instead of one
+    read transaction per job) and returns each job's work, ready to run. A job it leaves
+    out runs `handler` on its own, and so does every job of the kind when preparing
+    fails; the outcome of each job is its own either way. What it loads is read when the
+    batch starts, not just before each job runs (as late as the sends ahead of it take).
     """
 
     handlers: dict[str, JobHandler] = field(default_factory=dict)
     concurrent_kinds: set[str] = field(default_factory=set)
+    preparers: dict[str, JobPreparer] = field(default_factory=dict)
 
-    def register(self, kind: str, handler: JobHandler, *, concurrent: bool = False) -> None:
+    def register(
+        self,
+        kind: str,
+        handler: JobHandler,
+        *,
+        concurrent: bool = False,
+        prepare: JobPreparer | None = None,
+    ) -> None:
         if kind in self.handlers:
             raise ValueError(f"a handler for job kind {kind!r} is already registered")
         self.handlers[kind] = handler
         if concurrent:
             self.concurrent_kinds.add(kind)
+        if prepare is not None:
+            self.preparers[kind] = prepare
 
     @property
     def kinds(self) -> list[str]:
@@ -185,8 +206,8 @@ class JobRunner:
                 waiter.cancel()
 
     async def run_due(self, stop: asyncio.Event | None = None) -> int:
-        """Claim one batch of due jobs, run it, and record every outcome in one
-        transaction; returns how many ran.
+        """Claim one batch of due jobs, prepare those of kinds with a batch form, run
+        them, and record every outcome in one transaction; returns how many ran.
 
         Jobs of serial kinds run one after another in claim order; jobs of concurrent
         kinds run beside them, at most `concurrency` at a time, those about the same
@@ -213,7 +234,8 @@ class JobRunner:
         outcomes: list[Outcome] = []
         heartbeat = asyncio.create_task(self._keep_leases([job.id for job in claimed], token))
         try:
-            await self._run_batch(claimed, outcomes, stop)
+            prepared = await self._prepare(claimed)
+            await self._run_batch(claimed, prepared, outcomes, stop)
         finally:
             heartbeat.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -221,8 +243,32 @@ class JobRunner:
             await self._record(outcomes, token)
         return sum(outcome.state != "released" for outcome in outcomes)
 
+    async def _prepare(self, claimed: list[JobRecord]) -> dict[int, PreparedJob]:
+        """Each job's prepared work, for the kinds that have a batch form: one call per
+        kind for all its jobs in the batch. A kind whose preparing fails runs its jobs one
+        by one through the handler, as if it had no batch form."""
+        by_kind: dict[str, list[JobRecord]] = {}
+        for job in claimed:
+            if job.kind in self._registry.preparers and job.attempts <= job.max_attempts:
+                by_kind.setdefault(job.kind, []).append(job)
+        prepared: dict[int, PreparedJob] = {}
+        for kind, batch in by_kind.items():
+            try:
+                prepared.update(await self._registry.preparers[kind](batch))
+            except Exception:
+                logger.warning(
+                    "could not prepare a batch of jobs; running them one by one",
+                    extra={"kind": kind, "jobs": len(batch)},
+                    exc_info=True,
+                )
+        return prepared
+
     async def _run_batch(
-        self, claimed: list[JobRecord], outcomes: list[Outcome], stop: asyncio.Event | None
+        self,
+        claimed: list[JobRecord],
+        prepared: dict[int, PreparedJob],
+        outcomes: list[Outcome],
+        stop: asyncio.Event | None,
     ) -> None:
         slots = asyncio.Semaphore(max(self._options.concurrency, 1))
         in_flight: set[asyncio.Task[None]] = set()
@@ -234,7 +280,7 @@ class JobRunner:
                 # they were queued); the lock is taken before the first await, so in
                 # claim order.
                 async with lanes.setdefault(_lane(job), asyncio.Lock()):
-                    outcomes.append(await self._outcome(job))
+                    outcomes.append(await self._outcome(job, prepared.get(job.id)))
             finally:
                 slots.release()
 
@@ -249,19 +295,23 @@ class JobRunner:
                     in_flight.add(task)
                     task.add_done_callback(in_flight.discard)
                 else:
-                    outcomes.append(await self._outcome(job))
+                    outcomes.append(await self._outcome(job, prepared.get(job.id)))
         finally:
             if in_flight:
                 await asyncio.gather(*in_flight, return_exceptions=True)
 
-    async def _outcome(self, job: JobRecord) -> Outcome:
-        """Run one job's handler; every failure becomes an outcome, never an exception."""
+    async def _outcome(self, job: JobRecord, prepared: PreparedJob | None) -> Outcome:
+        """Run one job (its prepared work, else its handler); every failure becomes an
+        outcome, never an exception."""
         if job.attempts > job.max_attempts:
             # Claimed again after its worker died on every attempt: stop trying.
             error = job.last_error or "the worker running it stopped before finishing"
             return Outcome(job, "dead", error=error)
         try:
-            await self._registry.handlers[job.kind](job)
+            if prepared is not None:
+                await prepared()
+            else:
+                await self._registry.handlers[job.kind](job)
         except JobNotDueYet as later:
             return Outcome(job, "queued", run_at=later.run_at, refund=True)
         except PermanentJobFailure as failure:

@@ -7,6 +7,7 @@ and device labels the user's own browser chose. Never message content, titles or
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -59,20 +60,46 @@ class SecurityNoticeEmail:
     device_label: str | None
 
 
-async def security_notice_email(
-    uow: UnitOfWork, user_id: uuid.UUID, notice: str, session_id: uuid.UUID | None
-) -> SecurityNoticeEmail | None:
-    """A security notice's data; None if the account is gone or disabled."""
-    user = await accounts.get_user(uow.session, user_id)
-    if user is None or user.status != "active":
-        return None
-    clinic = await accounts.get_clinic(uow.session, user.clinic_id)
-    device_label = None
-    if session_id is not None:
-        device_label = await accounts.session_device_label(uow.session, session_id)
-    return SecurityNoticeEmail(
-        to=user.email,
-        sender_name=clinic.sender_name if clinic else "Interlude",
-        notice=notice,
-        device_label=device_label,
+@dataclass(frozen=True, slots=True)
+class SecurityNoticeRequest:
+    """What a security-notice job asks for: whom to tell, what, and the session (device)
+    it concerns, if any."""
+
+    user_id: uuid.UUID
+    notice: str
+    session_id: uuid.UUID | None
+
+
+async def security_notice_emails(
+    uow: UnitOfWork, requests: Sequence[SecurityNoticeRequest]
+) -> list[SecurityNoticeEmail | None]:
+    """The data of each requested security notice, in order; None where the account is
+    gone or disabled. Two queries however many there are (recipients with their clinics,
+    then device labels), so a worker reads a whole batch's at once."""
+    recipients = await accounts.active_recipients(
+        uow.session, {request.user_id for request in requests}
     )
+    labels = await accounts.session_device_labels(
+        uow.session,
+        {
+            request.session_id
+            for request in requests
+            if request.session_id is not None and request.user_id in recipients
+        },
+    )
+    emails: list[SecurityNoticeEmail | None] = []
+    for request in requests:
+        recipient = recipients.get(request.user_id)
+        emails.append(
+            None
+            if recipient is None
+            else SecurityNoticeEmail(
+                to=recipient.email,
+                sender_name=recipient.sender_name or "Interlude",
+                notice=request.notice,
+                device_label=(
+                    None if request.session_id is None else labels.get(request.session_id)
+                ),
+            )
+        )
+    return emails

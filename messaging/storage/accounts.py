@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Collection
 from datetime import datetime
 from typing import NamedTuple
 
@@ -259,9 +260,18 @@ async def list_care_assignments(
     return [CareAssignmentRecord.from_row(row) for row in rows.mappings()]
 
 
-async def session_device_label(session: AsyncSession, session_id: uuid.UUID) -> str | None:
-    label = await session.scalar(select(sessions.c.device_label).where(sessions.c.id == session_id))
-    return None if label is None else str(label)
+async def session_device_labels(
+    session: AsyncSession, session_ids: Collection[uuid.UUID]
+) -> dict[uuid.UUID, str]:
+    """The device label of each of `session_ids` that has one, in one query."""
+    if not session_ids:
+        return {}
+    rows = await session.execute(
+        select(sessions.c.id, sessions.c.device_label).where(
+            sessions.c.id.in_(session_ids), sessions.c.device_label.is_not(None)
+        )
+    )
+    return {session_id: str(label) for session_id, label in rows}
 
 
 async def therapists_of_client(session: AsyncSession, client_id: uuid.UUID) -> list[UserRecord]:
@@ -333,3 +343,25 @@ async def clients_of_therapist(session: AsyncSession, therapist_id: uuid.UUID) -
         .order_by(users.c.display_name, users.c.id)
     )
     return [UserRecord.from_row(row) for row in rows.mappings()]
+
+
+class Recipient(NamedTuple):
+    """Where a person's emails go: their address and their clinic's neutral sender name."""
+
+    email: str
+    sender_name: str | None
+
+
+async def active_recipients(
+    session: AsyncSession, user_ids: Collection[uuid.UUID]
+) -> dict[uuid.UUID, Recipient]:
+    """The active people among `user_ids` with their clinic's sender name, in one query
+    (the batch form of reading each user and then their clinic)."""
+    if not user_ids:
+        return {}
+    rows = await session.execute(
+        select(users.c.id, users.c.email, clinics.c.sender_name)
+        .outerjoin(clinics, clinics.c.id == users.c.clinic_id)
+        .where(users.c.id.in_(user_ids), users.c.status == "active")
+    )
+    return {user_id: Recipient(email, sender_name) for user_id, email, sender_name in rows}

@@ -85,12 +85,13 @@ async def claim_due_jobs(
     claim_token: str,
     limit: int,
 ) -> list[JobRecord]:
-    """Mark up to `limit` due jobs as running under `claim_token` and return them.
+    """Mark up to `limit` due jobs as running under `claim_token` and return them, in one
+    statement (an UPDATE of the due ids chosen by a subquery, returning the rows).
 
     A due job is a queued one whose `run_at` has come, or a running one whose lease has
     expired (its worker died). PostgreSQL skips rows other claimers hold
-    (`FOR UPDATE SKIP LOCKED`); SQLite serialises writers with BEGIN IMMEDIATE, so one
-    claimer at a time sees and takes a row.
+    (`FOR UPDATE SKIP LOCKED` in the subquery); SQLite serialises writers with BEGIN
+    IMMEDIATE, so one claimer at a time sees and takes a row.
     """
     due = (
         select(jobs.c.id)
@@ -105,12 +106,9 @@ async def claim_due_jobs(
         .limit(limit)
         .with_for_update(skip_locked=True)
     )
-    ids = list((await session.execute(due)).scalars())
-    if not ids:
-        return []
     result = await session.execute(
         update(jobs)
-        .where(jobs.c.id.in_(ids))
+        .where(jobs.c.id.in_(due.scalar_subquery()))
         .values(
             state="running",
             attempts=jobs.c.attempts + 1,

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -77,9 +78,20 @@ def _address(mail_from: str) -> str:
     return _bare_address(address)
 
 
+# A plain dot-atom address, as nearly every stored one is: the email package's parser
+# would accept it and hand it back unchanged, so it is checked without the parser (which
+# costs about 30 µs an email).
+_PLAIN_ADDRESS = re.compile(
+    r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
+    r"@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+"
+)
+
+
 def _bare_address(address: str) -> str:
     # Address() rejects anything but a single addr-spec, so no display name (which could
     # carry a person's name) and no header injection can get through.
+    if _PLAIN_ADDRESS.fullmatch(address):
+        return address
     return Address(addr_spec=address).addr_spec
 
 
