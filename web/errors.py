@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, ProgrammingError
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -11,6 +12,7 @@ from starlette.responses import JSONResponse, Response
 from messaging import errors
 
 logger = logging.getLogger("interlude.web")
+DATABASE_RETRY_AFTER_SECONDS = 2
 
 STATUS_BY_ERROR: dict[type[errors.InterludeError], int] = {
     errors.InvalidInput: 422,
@@ -60,6 +62,21 @@ async def handle_http_exception(request: Request, exc: Exception) -> Response:
     return error_response(exc.status_code, code, message)
 
 
+async def handle_database_error(request: Request, exc: Exception) -> Response:
+    """The database refused or dropped the connection, or (SQLite) stayed locked past the
+    busy timeout: the request can be tried again, so it is a 503 with Retry-After. A
+    statement the database rejected (a constraint, bad SQL, bad data) is our bug: a 500.
+    Only the error's type is logged (its text may quote SQL)."""
+    if isinstance(exc, IntegrityError | ProgrammingError | DataError):
+        return await handle_unexpected(request, exc)
+    logger.warning("database unavailable: %s", type(exc).__name__)
+    response = error_response(
+        503, "unavailable", "The service is briefly unavailable. Please try again in a moment."
+    )
+    response.headers["Retry-After"] = str(DATABASE_RETRY_AFTER_SECONDS)
+    return response
+
+
 async def handle_unexpected(request: Request, exc: Exception) -> Response:
     # The traceback goes to the log (which carries no plaintext); the client gets none.
     logger.error("unhandled error", exc_info=exc)
@@ -69,5 +86,6 @@ async def handle_unexpected(request: Request, exc: Exception) -> Response:
 EXCEPTION_HANDLERS = {
     errors.InterludeError: handle_interlude_error,
     HTTPException: handle_http_exception,
+    DBAPIError: handle_database_error,
     Exception: handle_unexpected,
 }
