@@ -17,8 +17,9 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import deque
-from collections.abc import Awaitable, Callable, Hashable
+from collections.abc import Awaitable, Callable, Coroutine, Hashable
 from dataclasses import dataclass, field
+from typing import Any
 
 logger = logging.getLogger("interlude.commit_order")
 
@@ -45,23 +46,34 @@ class CommitOrder:
 
     def __init__(self) -> None:
         self._lanes: dict[Hashable, _Lane] = {}
-        self._resumers: set[asyncio.Task[None]] = set()
+        self._background: set[asyncio.Task[None]] = set()
 
     def take_place(self, key: Hashable) -> Place:
         place = Place(key)
         self._lanes.setdefault(key, _Lane()).places.append(place)
         return place
 
-    async def settle(self, place: Place, callback: AfterCommit | None) -> None:
-        """Fill `place` (with None when its transaction did not commit) and run whatever
-        in its lane is now due. Returns at once if an earlier place is still open or
-        another caller is running the lane: that caller runs this one too."""
-        if place.settled:
-            return
-        place.callback, place.settled = callback, True
-        lane = self._lanes.get(place.key)
+    @staticmethod
+    def fill(place: Place, callback: AfterCommit | None) -> None:
+        """Settle `place` with its callback, or with None when its transaction did not
+        commit. Synchronous, so a unit of work settles all its places before anything can
+        interrupt it; `drain` then runs what is due."""
+        if not place.settled:
+            place.callback, place.settled = callback, True
+
+    async def drain(self, key: Hashable) -> None:
+        """Run whatever in the key's lane is now due. Returns at once if an earlier place
+        is still open or another caller is running the lane: that caller runs it too."""
+        lane = self._lanes.get(key)
         if lane is not None and not lane.running:
-            await self._run(place.key, lane)
+            await self._run(key, lane)
+
+    def drain_soon(self, key: Hashable) -> None:
+        """`drain` in a task of its own (after a rollback or a failure, where the caller
+        must not wait for, or be interrupted in, other transactions' callbacks)."""
+        lane = self._lanes.get(key)
+        if lane is not None and not lane.running and lane.places[0].settled:
+            self._in_background(self._run(key, lane))
 
     def pending(self, key: Hashable) -> int:
         """How many places the key's lane holds (for tests and diagnostics)."""
@@ -87,6 +99,9 @@ class CommitOrder:
             elif lane.places[0].settled:
                 # Cancelled midway (the request that ran the lane went away): the rest
                 # still runs, in a task of its own.
-                resumer = asyncio.ensure_future(self._run(key, lane))
-                self._resumers.add(resumer)
-                resumer.add_done_callback(self._resumers.discard)
+                self._in_background(self._run(key, lane))
+
+    def _in_background(self, run: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.ensure_future(run)
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)

@@ -169,13 +169,17 @@ class UnitOfWork:
         tb: TracebackType | None,
     ) -> None:
         session = self.session
+        abandoned = self._give_up_places()
         try:
             if session.in_transaction():
                 await session.rollback()
         finally:
-            await session.close()
-            self._session = None
-            await self._give_up_places()
+            try:
+                await session.close()
+            finally:
+                self._session = None
+                for key in abandoned:
+                    self._order.drain_soon(key)
 
     def after_commit(self, callback: AfterCommit, *, in_order_of: Hashable | None = None) -> None:
         place = None if in_order_of is None else self._order.take_place(in_order_of)
@@ -183,21 +187,38 @@ class UnitOfWork:
 
     async def commit(self) -> None:
         await self.session.commit()
-        while self._after_commit:
-            callback, place = self._after_commit.pop(0)
-            if place is None:
-                await callback()
-            else:
-                await self._order.settle(place, callback)
+        registered, self._after_commit = self._after_commit, []
+        # Every place is filled before anything runs, so an interruption below (a failing
+        # callback, a cancelled request) leaves no committed event's place open.
+        for callback, place in registered:
+            if place is not None:
+                self._order.fill(place, callback)
+        undrained = [place.key for _, place in registered if place is not None]
+        try:
+            for callback, place in registered:
+                if place is None:
+                    await callback()
+                else:
+                    await self._order.drain(place.key)
+                    undrained.remove(place.key)
+        finally:
+            for key in dict.fromkeys(undrained):
+                self._order.drain_soon(key)
 
     async def rollback(self) -> None:
-        await self.session.rollback()
-        await self._give_up_places()
+        abandoned = self._give_up_places()
+        try:
+            await self.session.rollback()
+        finally:
+            for key in abandoned:
+                self._order.drain_soon(key)
 
-    async def _give_up_places(self) -> None:
-        """What was registered but will not run (a rollback, or a callback that failed)
-        leaves its places, so later ones in those lanes are not held up."""
+    def _give_up_places(self) -> list[Hashable]:
+        """What was registered but will not run (a rollback, or leaving without a commit)
+        leaves its places at once, so later ones in those lanes are not held up; returns
+        the lanes to drain."""
         registered, self._after_commit = self._after_commit, []
-        for _, place in registered:
-            if place is not None:
-                await self._order.settle(place, None)
+        abandoned = [place for _, place in registered if place is not None]
+        for place in abandoned:
+            self._order.fill(place, None)
+        return list(dict.fromkeys(place.key for place in abandoned))

@@ -86,7 +86,7 @@ async def claim_due_jobs(
     limit: int,
 ) -> list[JobRecord]:
     """Mark up to `limit` due jobs as running under `claim_token` and return them, in one
-    statement (an UPDATE of the due ids chosen by a subquery, returning the rows).
+    statement (an UPDATE of the due ids chosen by a materialized CTE, returning the rows).
 
     A due job is a queued one whose `run_at` has come, or a running one whose lease has
     expired (its worker died). PostgreSQL skips rows other claimers hold
@@ -105,10 +105,14 @@ async def claim_due_jobs(
         .order_by(jobs.c.run_at, jobs.c.id)
         .limit(limit)
         .with_for_update(skip_locked=True)
+        # Chosen once: a LIMIT subquery that locks with SKIP LOCKED could be scanned again
+        # by the plan and pick further rows; a materialized CTE cannot.
+        .cte("due")
+        .prefix_with("MATERIALIZED")
     )
     result = await session.execute(
         update(jobs)
-        .where(jobs.c.id.in_(due.scalar_subquery()))
+        .where(jobs.c.id.in_(select(due.c.id)))
         .values(
             state="running",
             attempts=jobs.c.attempts + 1,

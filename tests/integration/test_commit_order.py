@@ -82,7 +82,20 @@ async def test_a_rolled_back_transaction_gives_up_its_place(database: Database) 
         abandoned.after_commit(recorder.publish("never"), in_order_of=THREAD)
         await commit_with(database, recorder.publish("committed"), THREAD)
         assert recorder.sent == []  # behind a transaction that is still open
-    assert recorder.sent == ["committed"]
+    await until(lambda: recorder.sent == ["committed"])
+    assert database.commit_order.pending(THREAD) == 0
+
+
+async def test_a_transaction_leaving_with_places_around_anothers_frees_them_all(
+    database: Database,
+) -> None:
+    recorder = Recorder()
+    async with database.unit_of_work() as abandoned:
+        abandoned.after_commit(recorder.publish("never 1"), in_order_of=THREAD)
+        await commit_with(database, recorder.publish("between"), THREAD)
+        abandoned.after_commit(recorder.publish("never 2"), in_order_of=THREAD)
+    await commit_with(database, recorder.publish("later"), THREAD)
+    await until(lambda: recorder.sent == ["between", "later"])
     assert database.commit_order.pending(THREAD) == 0
 
 
