@@ -29,6 +29,7 @@ Json = dict[str, Any]
 # Idle connections are dropped well before the server's keep-alive timeout (uvicorn's
 # `timeout_keep_alive`, 5 s by default), so a request never races the server closing them.
 KEEPALIVE_EXPIRY_SECONDS = 2.0
+PEOPLE_PAGE = 200  # the server's largest page of `GET /api/clinic/people`
 
 # Safe to repeat: the server gives the same answer, or changes nothing more, the second time.
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
@@ -362,8 +363,17 @@ class InterludeClient:
         await self.request("DELETE", f"/api/clinic/invitations/{invitation_id}")
 
     async def people(self) -> list[Json]:
-        result: list[Json] = (await self.request("GET", "/api/clinic/people"))["people"]
-        return result
+        """Everyone in the clinic, page by page (a page holds at most `PEOPLE_PAGE`)."""
+        everyone: list[Json] = []
+        params: dict[str, str | int] = {"limit": PEOPLE_PAGE}
+        while True:
+            page: list[Json] = (await self.request("GET", "/api/clinic/people", params=params))[
+                "people"
+            ]
+            everyone.extend(page)
+            if len(page) < PEOPLE_PAGE:
+                return everyone
+            params = {"limit": PEOPLE_PAGE, "after": page[-1]["email"]}
 
     async def assign(self, therapist_id: str, client_id: str) -> Json:
         result: Json = await self.request(

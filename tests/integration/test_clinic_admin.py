@@ -1,12 +1,15 @@
 """Clinic administration: invitations, care teams, disabling people, the audit trail."""
 
 import asyncio
+import uuid
 from datetime import timedelta
 
 import pytest
 from sqlalchemy import update
 
 from messaging import audit
+from messaging.storage import accounts
+from messaging.storage.records import UserRecord
 from messaging.storage.tables import audit_events
 from tests.support.clock import FrozenClock
 from tests.support.world import PASSWORD, Api
@@ -216,3 +219,31 @@ async def test_an_expired_invitation_can_be_replaced_by_a_new_one(
     await admin.client.login(admin.email, PASSWORD)
     fresh = await admin.client.invite("late@example.org", "Late", "client")
     assert [i["id"] for i in await admin.client.invitations()] == [fresh["id"]]
+
+
+async def test_the_sdk_lists_everyone_of_a_clinic_larger_than_one_page(
+    api: Api, clock: FrozenClock
+) -> None:
+    admin = await api.create_clinic()
+    clinic_id = uuid.UUID((await admin.client.me())["clinic"]["id"])
+    others = 205  # more than the server's largest page of 200
+    async with api.database.unit_of_work() as uow:
+        for n in range(others):
+            await accounts.insert_user(
+                uow.session,
+                UserRecord(
+                    id=uuid.uuid4(),
+                    clinic_id=clinic_id,
+                    email=f"person{n:03}@example.org",
+                    display_name=f"Person {n}",
+                    role="client",
+                    status="active",
+                    created_at=clock.now(),
+                    disabled_at=None,
+                ),
+            )
+        await uow.commit()
+
+    everyone = await admin.client.people()
+
+    assert len({person["id"] for person in everyone}) == len(everyone) == others + 1
