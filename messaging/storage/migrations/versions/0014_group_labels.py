@@ -3,8 +3,9 @@ label per group sealed to it.
 
 The label (docs/crypto.md section 12) is an opaque name that every admin of the clinic
 reads, member of the group or not; the server stores it and the admin key's public half
-and cannot read either. `admin_keys.maker_id` and `signature`: the admin who made or last
-resealed the key and their signature over it, which every client checks. `groups.label` is nullable: a group may have none.
+and cannot read either. `groups.label` is nullable: a group may have none.
+`admin_keys.maker_id` and `signature`: the admin who made or last resealed the key and
+their signature over it, which every client checks.
 
 Revision ID: 0014
 Revises: 0013
