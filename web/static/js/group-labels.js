@@ -25,6 +25,13 @@ import * as session from "./session.js";
 
 export const UNNAMED = "Unnamed group";
 
+/** The admin key served is not signed by an administrator of the clinic: nothing is opened or sealed. */
+export class AdminKeyUnverified extends Error {
+  constructor() {
+    super("The clinic's admin key cannot be verified: no administrator of the clinic signed it, so labels are not opened or written. Please tell your clinic.");
+  }
+}
+
 function me() {
   return session.current().identities[0];
 }
@@ -51,7 +58,7 @@ async function verifyKey(view) {
     const bundle = await bundleOf(view.maker_id);
     verifyAdminKey(b64decode(view.signature), clinicId(), view.generation, b64decode(view.public_key), view.maker_id, bundle.signPk);
   } catch {
-    throw new Error("The clinic's admin key cannot be verified: no administrator of the clinic signed it. Labels are not opened or written.");
+    throw new AdminKeyUnverified();
   }
 }
 
@@ -153,6 +160,9 @@ export function labelLine(group) {
       line.replaceChildren(h("strong", {}, "Label for admins: "), found.label ?? UNNAMED);
       if (found.problem) line.append(h("span", { className: "hint" }, ` (${found.problem})`));
     })
-    .catch(() => line.replaceChildren(h("strong", {}, "Label for admins: "), UNNAMED));
+    .catch((error) => {
+      line.replaceChildren(h("strong", {}, "Label for admins: "), UNNAMED);
+      if (error instanceof AdminKeyUnverified) line.append(h("span", { className: "hint" }, " (the clinic's admin key cannot be verified)"));
+    });
   return line;
 }
