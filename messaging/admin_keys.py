@@ -3,10 +3,11 @@
 Every admin of a clinic, member of a group or not, sees each group's label: an opaque
 name sealed in an admin's client to the clinic's admin key, whose secret is sealed to
 each active admin, as the intake key's is (section 11). The server stores seals and
-labels it cannot read, checks that a label is signed by the admin who sends it, and keeps
-the key in step with the admins: a set of seals is accepted only if it is exactly the
-clinic's active admins; a new key (generation + 1) only with every existing label resealed
-to it. Each change is a compare-and-swap on the generation, so two admins' clients cannot
+labels it cannot read, checks that a label is signed by the admin who sends it and that
+the key is signed by the active admin who makes or reseals it (so that clients can refuse
+a key the server made), and keeps the key in step with the admins: a set of seals is
+accepted only if it is exactly the clinic's active admins; a new key (generation + 1)
+only with every existing label resealed to it. Each change is a compare-and-swap on the generation, so two admins' clients cannot
 both win and no label is written under a key being replaced.
 """
 
