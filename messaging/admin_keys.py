@@ -7,8 +7,9 @@ labels it cannot read, checks that a label is signed by the admin who sends it a
 the key is signed by the active admin who makes or reseals it (so that clients can refuse
 a key the server made), and keeps the key in step with the admins: a set of seals is
 accepted only if it is exactly the clinic's active admins; a new key (generation + 1)
-only with every existing label resealed to it. Each change is a compare-and-swap on the generation, so two admins' clients cannot
-both win and no label is written under a key being replaced.
+only with every existing label resealed to it. Each change is a compare-and-swap on the
+generation, so two admins' clients cannot both win and no label is written under a key
+being replaced.
 """
 
 from __future__ import annotations
