@@ -11,6 +11,9 @@ the admin key, fails.
 
 Formats:
 - admin key seal: `SEAL(u8 3 ‖ clinic_id(16) ‖ u64 generation ‖ admin_sk(32), admin box_pk)`;
+- admin key signature (64 bytes): `SIGN(maker account key, "interlude/admin-key/v1\\0" ‖
+  u8 1 ‖ clinic_id(16) ‖ u64 generation ‖ admin_pk(32) ‖ maker id(16))`, made by the
+  admin who makes or reseals the key, so a key the server minted is refused;
 - label (259 bytes): `u8 1 ‖ thread_id(16) ‖ u64 generation ‖ SEAL(u8 4 ‖ thread_id(16) ‖
   u64 generation ‖ u8 len ‖ text(len) ‖ zeros(64 - len), admin_pk) ‖ author id(16) ‖
   author key id(16) ‖ sig(64)`, `sig = SIGN(author account key,
@@ -37,6 +40,7 @@ from crypto.identity import Identity, key_id
 from crypto.primitives import Rng, os_random
 
 LABEL_CONTEXT = b"interlude/group-label/v1\x00"
+ADMIN_KEY_CONTEXT = b"interlude/admin-key/v1\x00"
 LABEL_KIND = 4
 MAX_LABEL_BYTES = 64
 LABEL_PLAINTEXT_BYTES = 1 + 16 + 8 + 1 + MAX_LABEL_BYTES
@@ -72,6 +76,48 @@ def open_admin_key(
     if not primitives.equal(primitives.box_public_key(secret), public_key):
         raise WrongKeyError("sealed admin key does not match its public half")
     return secret
+
+
+def _admin_key_statement(
+    clinic_id: uuid.UUID, generation: int, public_key: bytes, maker_id: uuid.UUID
+) -> bytes:
+    if not 1 <= generation <= MAX_EPOCH:
+        raise MalformedError("generation out of range")
+    return ADMIN_KEY_CONTEXT + (
+        Writer()
+        .u8(GROUP_FORMAT_VERSION)
+        .uuid(clinic_id)
+        .u64(generation)
+        .fixed(public_key, 32)
+        .uuid(maker_id)
+        .getvalue()
+    )
+
+
+def sign_admin_key(
+    maker: Identity, clinic_id: uuid.UUID, generation: int, public_key: bytes
+) -> bytes:
+    """The maker's signature (64 bytes) over the admin key's public half, clinic and
+    generation: what lets every admin's client tell a key an admin made from one the
+    server made."""
+    return maker.sign(_admin_key_statement(clinic_id, generation, public_key, maker.user_id))
+
+
+def verify_admin_key(
+    signature: bytes,
+    clinic_id: uuid.UUID,
+    generation: int,
+    public_key: bytes,
+    maker_id: uuid.UUID,
+    maker_sign_pk: bytes,
+) -> None:
+    """Checks the admin key was signed for this clinic and generation by the account key
+    given (the server checks it against the maker's current key, a client against the
+    bundle of an admin of its clinic); `BadSignatureError` otherwise."""
+    if len(signature) != 64 or len(public_key) != 32:
+        raise BadSignatureError("admin key signature")
+    statement = _admin_key_statement(clinic_id, generation, public_key, maker_id)
+    primitives.verify(maker_sign_pk, statement, signature)
 
 
 @dataclass(frozen=True)

@@ -3,11 +3,13 @@
 Every admin of a clinic, member of a group or not, sees each group's label: an opaque
 name sealed in an admin's client to the clinic's admin key, whose secret is sealed to
 each active admin, as the intake key's is (section 11). The server stores seals and
-labels it cannot read, checks that a label is signed by the admin who sends it, and keeps
-the key in step with the admins: a set of seals is accepted only if it is exactly the
-clinic's active admins; a new key (generation + 1) only with every existing label resealed
-to it. Each change is a compare-and-swap on the generation, so two admins' clients cannot
-both win and no label is written under a key being replaced.
+labels it cannot read, checks that a label is signed by the admin who sends it and that
+the key is signed by the active admin who makes or reseals it (so that clients can refuse
+a key the server made), and keeps the key in step with the admins: a set of seals is
+accepted only if it is exactly the clinic's active admins; a new key (generation + 1)
+only with every existing label resealed to it. Each change is a compare-and-swap on the
+generation, so two admins' clients cannot both win and no label is written under a key
+being replaced.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from messaging import audit
 from messaging.actors import Actor, Role
 from messaging.audit import AuditEntry
 from messaging.context import ServiceContext
-from messaging.errors import Conflict, InvalidInput
+from messaging.errors import Conflict, Forbidden, InvalidInput
 from messaging.policy import Action, authorize, clinic_of
 from messaging.storage import accounts
 from messaging.storage import admin_keys as store
@@ -44,8 +46,11 @@ class AdminKeyView:
     seal: bytes | None
     sealed_to: list[uuid.UUID]
     admins: list[uuid.UUID]
-    # An admin who held it was deleted: replace it even if the seals match the admins.
+    # An admin who held it was deleted or disabled: replace it even if the seals match.
     replace_due: bool
+    # The admin who made or last resealed it and their signature over it (None: no key).
+    maker_id: uuid.UUID | None
+    signature: bytes | None
 
 
 async def _active_admins(uow: UnitOfWork, clinic_id: uuid.UUID) -> list[uuid.UUID]:
@@ -63,6 +68,8 @@ async def my_admin_key(uow: UnitOfWork, actor: Actor | None) -> AdminKeyView:
         await store.sealed_to(uow.session, allowed.clinic_id),
         await _active_admins(uow, allowed.clinic_id),
         False if key is None else key.replace_due,
+        None if key is None else key.maker_id,
+        None if key is None else key.signature,
     )
 
 
@@ -99,10 +106,12 @@ async def set_admin_key(
     public_key: bytes,
     seals: dict[uuid.UUID, bytes],
     resealed_labels: dict[uuid.UUID, bytes],
+    signature: bytes,
 ) -> AdminKeyView:
     """Make the admin key (generation 1), reseal it to the current admins (same
     generation and key, no labels) or replace it (the next generation, with every
-    existing label resealed to the new key by this admin)."""
+    existing label resealed to the new key by this admin). `signature` is this admin's
+    over the key, clinic and generation; an admin's client opens no key without one."""
     allowed = authorize(actor, Action.MANAGE_ADMIN_KEY, clinic_of(actor))
     if len(public_key) != 32:
         raise InvalidInput("public_key: must be 32 bytes.")
@@ -111,6 +120,17 @@ async def set_admin_key(
     admins = await _active_admins(uow, allowed.clinic_id)
     if set(seals) != set(admins):
         raise InvalidInput("seals: one for every active admin of the clinic, and no one else.")
+    if allowed.user_id not in admins:
+        raise Forbidden("Only an active admin of the clinic signs its admin key.")
+    maker_key = await accounts.current_identity_key(uow.session, allowed.user_id)
+    try:
+        if maker_key is None:
+            raise CryptoError("no identity key")
+        labels.verify_admin_key(
+            signature, allowed.clinic_id, generation, public_key, allowed.user_id, maker_key.sign_pk
+        )
+    except CryptoError:
+        raise InvalidInput("signature: not your account key's over this admin key.") from None
     now = ctx.clock.now()
     current = await store.get_admin_key(uow.session, allowed.clinic_id)
     at = 0 if current is None else current.generation
@@ -121,8 +141,11 @@ async def set_admin_key(
             raise Conflict("An admin who held the key was deleted: replace it.")
         if not await store.claim_generation(uow.session, allowed.clinic_id, at):
             raise Conflict(KEY_CHANGED)
+        await store.sign_again(uow.session, allowed.clinic_id, allowed.user_id, signature)
     elif generation == at + 1:
-        record = AdminKeyRecord(allowed.clinic_id, generation, public_key, now, False)
+        record = AdminKeyRecord(
+            allowed.clinic_id, generation, public_key, now, False, allowed.user_id, signature
+        )
         if not await store.save_admin_key(uow.session, record, at):
             raise Conflict(KEY_CHANGED)
         labelled = {
@@ -152,5 +175,12 @@ async def set_admin_key(
     )
     await uow.commit()
     return AdminKeyView(
-        generation, public_key, seals.get(allowed.user_id), sorted(seals), admins, False
+        generation,
+        public_key,
+        seals.get(allowed.user_id),
+        sorted(seals),
+        admins,
+        False,
+        allowed.user_id,
+        signature,
     )

@@ -17,6 +17,7 @@ from messaging.emails import normalize_email
 from messaging.errors import Conflict, InvalidInput, NotFound
 from messaging.policy import Action, Target, authorize, clinic_of
 from messaging.storage import accounts, invitations, sessions
+from messaging.storage import admin_keys as admin_key_store
 from messaging.storage.database import UnitOfWork
 from messaging.storage.records import (
     CareAssignmentRecord,
@@ -308,14 +309,16 @@ async def disable_user(
     user_id: uuid.UUID,
     origin: RequestOrigin,
 ) -> list[uuid.UUID]:
-    """Disable an account of the admin's clinic; all its sessions end at once. Returns the
-    ended session ids (so live sockets can be closed)."""
+    """Disable an account of the admin's clinic; all its sessions end at once and, if it
+    held the clinic's admin key, its seal goes and the key is due for replacement. Returns
+    the ended session ids (so live sockets can be closed)."""
     allowed, user = await _clinic_member(uow, actor, user_id, Action.DISABLE_USER)
     now = ctx.clock.now()
     if not await accounts.disable_user(uow.session, user.id, now):
         raise Conflict("That account is already disabled.")
     ended = await sessions.end_sessions_of_user(uow.session, user.id, now)
     await sessions_ended(uow, ctx, ended, "account_disabled")
+    await admin_key_store.forget_admin(uow.session, user.id)
     await audit.record(
         uow,
         AuditEntry(

@@ -138,4 +138,6 @@ def admin_key_json(view: AdminKeyView) -> wire.AdminKeyJson:
         "sealed_to": [str(u) for u in view.sealed_to],
         "admins": [str(u) for u in view.admins],
         "replace_due": view.replace_due,
+        "maker_id": None if view.maker_id is None else str(view.maker_id),
+        "signature": _b64(view.signature),
     }

@@ -2,7 +2,9 @@
 kept in step with the clinic's admins, and the groups' labels sealed to it.
 
 An admin's client makes the key on first use, reseals it when an admin joins and replaces
-it when one leaves (resealing every label under the new key). A label opens only if an
+it when one leaves (resealing every label under the new key), signing the key each time.
+It opens a key, or seals a label to it, only if an admin of the clinic signed it for this
+clinic and generation, so a key the server made is refused. A label opens only if an
 admin of the clinic signed it for that group; the server receives seals and labels only.
 """
 
@@ -76,6 +78,7 @@ class GroupLabels:
         view = await self._client.request("GET", "/api/clinic/admin-key")
         if view["generation"] == 0:
             return await self._replace(clinic_id, view, {})
+        await self._verify_key(clinic_id, view)
         key = self._open(clinic_id, view)
         in_step = set(view["sealed_to"]) == set(view["admins"]) and not view["replace_due"]
         if key is None or in_step:
@@ -98,7 +101,7 @@ class GroupLabels:
 
     async def _list(self, key: AdminKey | None) -> list[LabelledGroup]:
         found: list[Json] = (await self._client.request("GET", "/api/clinic/groups"))["groups"]
-        admins = {p["id"] for p in await self._client.people() if p["role"] == "admin"}
+        admins = await self._admins()
         result = []
         for group in found:
             label, problem = None, None
@@ -134,6 +137,29 @@ class GroupLabels:
         bundle = await self._bundle(str(label.author_id))
         return labels.open_group_label(label, uuid.UUID(thread_id), bundle.sign_pk, key.secret)
 
+    async def _admins(self) -> set[str]:
+        return {p["id"] for p in await self._client.people() if p["role"] == "admin"}
+
+    async def _verify_key(self, clinic_id: uuid.UUID, view: Json) -> None:
+        """Refuses (`BadSignatureError`) an admin key that no admin of the clinic signed
+        for this clinic and generation, such as one the server made."""
+        maker = view["maker_id"]
+        try:
+            if maker is None or view["signature"] is None or maker not in await self._admins():
+                raise crypto.BadSignatureError("not signed by an admin of the clinic")
+            labels.verify_admin_key(
+                b64decode(view["signature"]),
+                clinic_id,
+                view["generation"],
+                b64decode(view["public_key"]),
+                uuid.UUID(maker),
+                (await self._bundle(maker)).sign_pk,
+            )
+        except CryptoError as error:
+            raise crypto.BadSignatureError(
+                f"the clinic's admin key cannot be verified: {error}"
+            ) from None
+
     def _open(self, clinic_id: uuid.UUID, view: Json) -> AdminKey | None:
         if view["seal"] is None:
             return None
@@ -157,6 +183,9 @@ class GroupLabels:
                 "public_key": b64encode(key.public_key),
                 "seals": seals,
                 "labels": resealed,
+                "signature": b64encode(
+                    labels.sign_admin_key(self._account, clinic_id, key.generation, key.public_key)
+                ),
             },
         )
 

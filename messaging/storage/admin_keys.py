@@ -25,8 +25,12 @@ class AdminKeyRecord(Record):
     generation: int
     public_key: bytes
     updated_at: datetime
-    # An admin who held a seal was deleted (their seal with them): replace the key.
+    # An admin who held a seal was deleted or disabled (their seal with them): replace
+    # the key.
     replace_due: bool
+    # The admin who made or last resealed the key, and their signature over it.
+    maker_id: uuid.UUID
+    signature: bytes
 
 
 async def get_admin_key(session: AsyncSession, clinic_id: uuid.UUID) -> AdminKeyRecord | None:
@@ -36,6 +40,17 @@ async def get_admin_key(session: AsyncSession, clinic_id: uuid.UUID) -> AdminKey
         .first()
     )
     return None if row is None else AdminKeyRecord.from_row(row)
+
+
+async def sign_again(
+    session: AsyncSession, clinic_id: uuid.UUID, maker_id: uuid.UUID, signature: bytes
+) -> None:
+    """(Reseal) Record the resealing admin's signature over the unchanged key."""
+    await session.execute(
+        update(admin_keys)
+        .where(admin_keys.c.clinic_id == clinic_id)
+        .values(maker_id=maker_id, signature=signature)
+    )
 
 
 async def claim_generation(session: AsyncSession, clinic_id: uuid.UUID, generation: int) -> bool:
@@ -101,7 +116,7 @@ async def sealed_to(session: AsyncSession, clinic_id: uuid.UUID) -> list[uuid.UU
 
 
 async def forget_admin(session: AsyncSession, user_id: uuid.UUID) -> None:
-    """(Deletion) Drop the person's seals; each clinic key they held is due for
+    """(Deletion, disabling) Drop the person's seals; each clinic key they held is due for
     replacement, so that they hold no key to labels written after they left."""
     held = await session.scalars(
         select(admin_key_seals.c.clinic_id).where(admin_key_seals.c.admin_id == user_id)

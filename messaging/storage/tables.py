@@ -705,6 +705,9 @@ admin_keys = Table(
     Column("updated_at", UTCDateTime, nullable=False),
     # An admin who held a seal was deleted: the next client replaces the key.
     Column("replace_due", Boolean, nullable=False),
+    # The admin who made or last resealed the key, and their signature over it.
+    Column("maker_id", Uuid, nullable=False),
+    Column("signature", LargeBinary(64), nullable=False),
 )
 
 admin_key_seals = Table(

@@ -19,7 +19,7 @@ from sqlalchemy import update
 from starlette.routing import Mount, Route
 
 from crypto import b64decode, b64encode, parse_public_bundle
-from crypto.group_labels import create_admin_key, seal_admin_key
+from crypto.group_labels import create_admin_key, seal_admin_key, sign_admin_key
 from crypto.intake import create_intake_key, seal_intake_key, seal_request, solve_pow
 from messaging import jobs, preferences
 from messaging.settings import load_settings
@@ -550,7 +550,12 @@ async def admin_key(world: World, role: str) -> Request:
     """The next admin key, sealed to every active admin of the actor's clinic."""
     person = world.person("admin" if role in DEAD else role)
     if role not in ("admin", "other_admin"):
-        return None, {"generation": 1, "public_key": b64encode(bytes(32)), "seals": {}}
+        return None, {
+            "generation": 1,
+            "public_key": b64encode(bytes(32)),
+            "seals": {},
+            "signature": b64encode(bytes(64)),
+        }
     mine = await person.client.me()
     clinic_id = uuid.UUID(mine["clinic"]["id"])
     current = await person.client.request("GET", "/api/clinic/admin-key")
@@ -561,7 +566,14 @@ async def admin_key(world: World, role: str) -> Request:
         bundle = await person.client.request("GET", f"/api/users/{admin_id}/public-key")
         box_pk = parse_public_bundle(b64decode(bundle["public_bundle"])).box_pk
         seals[admin_id] = b64encode(seal_admin_key(secret, clinic_id, generation, box_pk))
-    return None, {"generation": generation, "public_key": b64encode(public), "seals": seals}
+    assert person.client.unlocked is not None
+    signature = sign_admin_key(person.client.unlocked.identity, clinic_id, generation, public)
+    return None, {
+        "generation": generation,
+        "public_key": b64encode(public),
+        "seals": seals,
+        "signature": b64encode(signature),
+    }
 
 
 async def consultation_request(world: World, role: str) -> Request:

@@ -1,6 +1,6 @@
 """Labels for admins in the browser (web/static/js/crypto.js) and in Python
-(crypto/group_labels.py) agree: an admin key seal and a label made by either open in the
-other."""
+(crypto/group_labels.py) agree: an admin key seal, its signature and a label made by
+either verify and open in the other."""
 
 from __future__ import annotations
 
@@ -37,6 +37,8 @@ def test_an_admin_key_and_label_made_in_the_browser_open_in_python() -> None:
     clinic_id, thread_id = uuid.uuid4(), uuid.uuid4()
     made = run_node("make", {**_admin_payload(admin, clinic_id, thread_id), "text": TEXT})
     public = c.b64decode(made["public_key"])
+    signature = c.b64decode(made["signature"])
+    labels.verify_admin_key(signature, clinic_id, 3, public, admin.user_id, admin.sign_pk)
     secret = labels.open_admin_key(c.b64decode(made["seal"]), clinic_id, 3, public, admin)
     label = labels.parse_group_label(c.b64decode(made["label"]))
     assert labels.open_group_label(label, thread_id, admin.sign_pk, secret) == TEXT
@@ -53,6 +55,7 @@ def test_an_admin_key_and_label_made_in_python_open_in_the_browser() -> None:
             "public_key": c.b64encode(public),
             "seal": c.b64encode(labels.seal_admin_key(secret, clinic_id, 3, admin.box_pk)),
             "label": c.b64encode(labels.create_group_label(admin, thread_id, 3, TEXT, public)),
+            "signature": c.b64encode(labels.sign_admin_key(admin, clinic_id, 3, public)),
         },
     )
     assert opened == {"text": TEXT}

@@ -14,6 +14,8 @@ from sqlalchemy import update
 import crypto
 from crypto import group_labels as labels
 from messaging import deletion
+from messaging.storage import admin_keys as admin_key_store
+from messaging.storage.tables import admin_keys as admin_key_table
 from messaging.storage.tables import groups as group_table
 from tests.support.world import Api, Person
 from web.client import ApiError
@@ -256,11 +258,19 @@ async def test_the_admin_key_is_sealed_to_exactly_the_active_admins_and_replaced
             return error.status
         return 200
 
-    base = {"generation": 2, "public_key": crypto.b64encode(public)}
+    def signed(generation: int) -> dict[str, Any]:
+        signature = labels.sign_admin_key(me, clinic_id, generation, public)
+        return {
+            "generation": generation,
+            "public_key": crypto.b64encode(public),
+            "signature": crypto.b64encode(signature),
+        }
+
+    base = signed(2)
     assert await put({**base, "seals": {}, "labels": {thread_id: relabel}}) == 422
     assert await put({**base, "seals": {admin.user_id: seal}}) == 409  # labels not resealed
-    assert await put({**base, "generation": 3, "seals": {admin.user_id: seal}}) == 409
-    assert await put({**base, "generation": 1, "seals": {admin.user_id: seal}}) == 422
+    assert await put({**signed(3), "seals": {admin.user_id: seal}}) == 409
+    assert await put({**signed(1), "seals": {admin.user_id: seal}}) == 422
     assert await admin.client.request("GET", "/api/clinic/admin-key") == view
     assert (
         await put({**base, "seals": {admin.user_id: seal}, "labels": {thread_id: relabel}}) == 200
@@ -272,3 +282,138 @@ async def test_the_admin_key_is_sealed_to_exactly_the_active_admins_and_replaced
 def flip_last_byte(label: bytes) -> bytes:
     """A label whose signature no longer verifies (a changed byte, never the same one)."""
     return label[:-1] + bytes([label[-1] ^ 1])
+
+
+async def _mint_as_the_server(api: Api, admins: list[Person], generation: int) -> bytes:
+    """What a malicious server can do: make its own admin key pair, seal its secret to
+    every admin's account key and serve it as the clinic's key of `generation`, keeping
+    the signature and maker it holds (it cannot make an admin's signature)."""
+    public, secret = labels.create_admin_key()
+    clinic_id = uuid.UUID((await admins[0].client.me())["clinic"]["id"])
+    seals = {}
+    for person in admins:
+        assert person.client.unlocked is not None
+        box_pk = person.client.unlocked.identity.box_pk
+        seals[uuid.UUID(person.user_id)] = labels.seal_admin_key(
+            secret, clinic_id, generation, box_pk
+        )
+    async with api.database.unit_of_work() as uow:
+        await uow.session.execute(
+            update(admin_key_table)
+            .where(admin_key_table.c.clinic_id == clinic_id)
+            .values(generation=generation, public_key=public, replace_due=False)
+        )
+        await admin_key_store.replace_seals(uow.session, clinic_id, seals)
+        await uow.commit()
+    return public
+
+
+@pytest.mark.parametrize("generation", [1, 2])
+async def test_the_client_refuses_an_admin_key_the_server_made_and_seals_no_label_to_it(
+    api: Api, generation: int
+) -> None:
+    admin, moderator, _, thread_id = await _labelled_clinic(api)
+    minted = await _mint_as_the_server(api, [admin], generation)
+    sent: list[tuple[str, str]] = []
+    plain_request = admin.client.request
+
+    async def recording(method: str, path: str, body: Any = None, params: Any = None) -> Any:
+        sent.append((method, path))
+        return await plain_request(method, path, body, params)
+
+    admin.client.request = recording  # type: ignore[method-assign]
+
+    with pytest.raises(crypto.BadSignatureError, match="admin key cannot be verified"):
+        await admin.client.groups.labels.admin_key()
+    with pytest.raises(crypto.BadSignatureError):
+        await admin.client.groups.create(
+            policy="open",
+            title="New group",
+            description="",
+            guidelines="",
+            moderators=[moderator.user_id],
+            label="Sealed to the server?",
+        )
+    with pytest.raises(crypto.BadSignatureError):
+        await admin.client.groups.admin_list()
+    assert [g["thread_id"] for g in await admin.client.groups.clinic_groups()] == [thread_id]
+    # Nothing was sealed or signed for the server's key: the client only read.
+    assert sent
+    assert {method for method, _ in sent} == {"GET"}
+    key = await admin.client.request("GET", "/api/clinic/admin-key")
+    assert key["public_key"] == crypto.b64encode(minted)
+    assert key["generation"] == generation
+
+
+async def test_an_admin_key_signed_by_a_non_admin_or_for_another_generation_is_refused(
+    api: Api,
+) -> None:
+    admin, moderator, _, thread_id = await _labelled_clinic(api)
+    view = await admin.client.request("GET", "/api/clinic/admin-key")
+    clinic_id = uuid.UUID((await admin.client.me())["clinic"]["id"])
+    public = crypto.b64decode(view["public_key"])
+    assert admin.client.unlocked is not None
+    assert moderator.client.unlocked is not None
+    me, outsider = admin.client.unlocked.identity, moderator.client.unlocked.identity
+    reseal = {
+        "generation": 1,
+        "public_key": view["public_key"],
+        "seals": {admin.user_id: view["seal"]},
+    }
+    for signature in (
+        labels.sign_admin_key(outsider, clinic_id, 1, public),
+        labels.sign_admin_key(me, clinic_id, 2, public),
+        labels.sign_admin_key(me, uuid.uuid4(), 1, public),
+        flip_last_byte(labels.sign_admin_key(me, clinic_id, 1, public)),
+    ):
+        body = {**reseal, "signature": crypto.b64encode(signature)}
+        assert await _status(admin, "PUT", "/api/clinic/admin-key", body) == 422
+    assert await admin.client.request("GET", "/api/clinic/admin-key") == view
+
+    # The same signatures served by the server (or a non-admin as maker) are refused by
+    # the client, which then opens nothing.
+    for maker, signature in (
+        (outsider.user_id, labels.sign_admin_key(outsider, clinic_id, 1, public)),
+        (me.user_id, labels.sign_admin_key(me, clinic_id, 2, public)),
+        (me.user_id, labels.sign_admin_key(me, uuid.uuid4(), 1, public)),
+        (me.user_id, flip_last_byte(labels.sign_admin_key(me, clinic_id, 1, public))),
+    ):
+        async with api.database.unit_of_work() as uow:
+            await uow.session.execute(
+                update(admin_key_table)
+                .where(admin_key_table.c.clinic_id == clinic_id)
+                .values(maker_id=maker, signature=signature)
+            )
+            await uow.commit()
+        with pytest.raises(crypto.BadSignatureError, match="cannot be verified"):
+            await admin.client.groups.labels.admin_key()
+    assert [g["thread_id"] for g in await admin.client.groups.clinic_groups()] == [thread_id]
+
+
+async def test_disabling_an_admin_who_held_the_key_makes_the_next_client_replace_it(
+    api: Api,
+) -> None:
+    admin, _, _, thread_id = await _labelled_clinic(api)
+    leaving = await api.invite_and_register(admin, "admin", "Leaving Admin")
+    await admin.client.groups.admin_list()
+    held = await admin.client.request("GET", "/api/clinic/admin-key")
+    assert sorted(held["sealed_to"]) == sorted([admin.user_id, leaving.user_id])
+    await admin.client.disable(leaving.user_id)
+
+    due = await admin.client.request("GET", "/api/clinic/admin-key")
+    assert (due["generation"], due["sealed_to"], due["replace_due"]) == (
+        1,
+        [admin.user_id],
+        True,
+    )
+    clinic_id = uuid.UUID((await admin.client.me())["clinic"]["id"])
+    async with api.database.unit_of_work() as uow:
+        gone = await admin_key_store.seal_for(uow.session, clinic_id, uuid.UUID(leaving.user_id))
+    assert gone is None
+    [group] = await admin.client.groups.admin_list()
+    assert (group.thread_id, group.label) == (thread_id, LABEL)
+    replaced = await admin.client.request("GET", "/api/clinic/admin-key")
+    assert (replaced["generation"], replaced["replace_due"]) == (2, False)
+    assert replaced["sealed_to"] == [admin.user_id]
+    assert replaced["public_key"] != held["public_key"]
+    assert replaced["maker_id"] == admin.user_id

@@ -40,6 +40,29 @@ describe("crypto-labels-v1 vectors", () => {
     assert.equal(c.openGroupLabel(c.parseGroupLabel(label), V.group_id, admin.signPk, made.secretKey), V.label.text);
   });
 
+  test("the admin key's signature, and a moved, forged or tampered one refused", () => {
+    const admin = account("admin");
+    const other = account("other_admin");
+    const v = V.admin_key_signature;
+    const publicKey = d(V.admin_key.public_key);
+    const signature = c.signAdminKey(admin, V.clinic_id, v.generation, publicKey);
+    assert.equal(e(signature), v.bytes);
+    c.verifyAdminKey(signature, V.clinic_id, v.generation, publicKey, admin.userId, admin.signPk);
+    const refused = [
+      () => c.verifyAdminKey(signature, V.clinic_id, v.generation + 1, publicKey, admin.userId, admin.signPk),
+      () => c.verifyAdminKey(signature, "c1c1c1c1-0000-4000-8000-00000000000f", v.generation, publicKey, admin.userId, admin.signPk),
+      () => c.verifyAdminKey(signature, V.clinic_id, v.generation, d(V.label.bytes).slice(0, 32), admin.userId, admin.signPk),
+      () => c.verifyAdminKey(signature, V.clinic_id, v.generation, publicKey, other.userId, other.signPk),
+      () => c.verifyAdminKey(c.signAdminKey(other, V.clinic_id, v.generation, publicKey), V.clinic_id, v.generation, publicKey, admin.userId, admin.signPk),
+    ];
+    for (const position of [0, 31, 63]) {
+      const tampered = signature.slice();
+      tampered[position] ^= 1;
+      refused.push(() => c.verifyAdminKey(tampered, V.clinic_id, v.generation, publicKey, admin.userId, admin.signPk));
+    }
+    for (const attempt of refused) assert.throws(attempt, c.BadSignatureError);
+  });
+
   test("a moved, forged or tampered label is refused", () => {
     const admin = account("admin");
     const secret = d(V.admin_key.secret);

@@ -14,8 +14,10 @@ if (process.argv[2] === "make") {
   const { publicKey, secretKey } = c.createAdminKey();
   const seal = c.sealAdminKey(secretKey, input.clinic_id, input.generation, admin.boxPk);
   const label = c.createGroupLabel(admin, input.thread_id, input.generation, input.text, publicKey);
-  process.stdout.write(JSON.stringify({ public_key: e(publicKey), seal: e(seal), label: e(label) }));
+  const signature = c.signAdminKey(admin, input.clinic_id, input.generation, publicKey);
+  process.stdout.write(JSON.stringify({ public_key: e(publicKey), seal: e(seal), label: e(label), signature: e(signature) }));
 } else {
+  c.verifyAdminKey(d(input.signature), input.clinic_id, input.generation, d(input.public_key), admin.userId, admin.signPk);
   const secret = c.openAdminKey(d(input.seal), input.clinic_id, input.generation, d(input.public_key), admin);
   const text = c.openGroupLabel(c.parseGroupLabel(d(input.label)), input.thread_id, admin.signPk, secret);
   process.stdout.write(JSON.stringify({ text }));

@@ -143,3 +143,40 @@ def test_a_label_is_1_to_64_bytes(text: str) -> None:
     admin, public, _ = _fixture()
     with pytest.raises(c.MalformedError):
         labels.create_group_label(admin, GROUP, 1, text, public)
+
+
+def test_admin_key_signature_vector() -> None:
+    admin = account("admin")
+    v = V["admin_key_signature"]
+    public = d(V["admin_key"]["public_key"])
+    signature = labels.sign_admin_key(admin, CLINIC, v["generation"], public)
+    assert e(signature) == v["bytes"]
+    labels.verify_admin_key(
+        signature, CLINIC, v["generation"], public, admin.user_id, admin.sign_pk
+    )
+
+
+def test_an_admin_key_signed_by_another_account_or_for_another_key_is_refused() -> None:
+    admin, other = account("admin"), account("other_admin")
+    public = d(V["admin_key"]["public_key"])
+    signature = d(V["admin_key_signature"]["bytes"])
+    server_public, _ = labels.create_admin_key()
+    tampered = [bytes([*signature[:i], signature[i] ^ 1, *signature[i + 1 :]]) for i in (0, 31, 63)]
+    attempts: list[tuple[bytes, uuid.UUID, int, bytes, uuid.UUID, bytes]] = [
+        (signature, CLINIC, GENERATION + 1, public, admin.user_id, admin.sign_pk),
+        (signature, uuid.uuid4(), GENERATION, public, admin.user_id, admin.sign_pk),
+        (signature, CLINIC, GENERATION, server_public, admin.user_id, admin.sign_pk),
+        (signature, CLINIC, GENERATION, public, other.user_id, other.sign_pk),
+        (
+            labels.sign_admin_key(other, CLINIC, GENERATION, public),
+            CLINIC,
+            GENERATION,
+            public,
+            admin.user_id,
+            admin.sign_pk,
+        ),
+        *((t, CLINIC, GENERATION, public, admin.user_id, admin.sign_pk) for t in tampered),
+    ]
+    for attempt in attempts:
+        with pytest.raises(c.BadSignatureError):
+            labels.verify_admin_key(*attempt)

@@ -42,6 +42,7 @@ def build_vectors() -> dict[str, Any]:
     rng = RecordingRng("l-label")
     label = labels.create_group_label(admin, GROUP, GENERATION, TEXT, public, rng)
     label_rng = rng.take()
+    signature = labels.sign_admin_key(admin, CLINIC, GENERATION, public)
     return {
         "version": 1,
         "clinic_id": str(CLINIC),
@@ -63,6 +64,11 @@ def build_vectors() -> dict[str, Any]:
             "seal": e(seal),
         },
         "label": {"author": "admin", "text": TEXT, "rng": label_rng, "bytes": e(label)},
+        "admin_key_signature": {
+            "maker": "admin",
+            "generation": GENERATION,
+            "bytes": e(signature),
+        },
     }
 
 

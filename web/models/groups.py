@@ -349,13 +349,17 @@ class AdminKeyChange(Input):
     labels: Annotated[dict[Id, GroupLabel], Field(max_length=MAX_LABELLED_GROUPS)] = Field(
         default_factory=dict
     )
+    # The sender's account signature over the key (docs/crypto.md section 12).
+    signature: Annotated[bytes, Base64(size=64)]
 
 
 class AdminKeyJson(TypedDict):
     """`generation` 0 and `public_key` null: the clinic has no admin key yet. `seal`: its
     secret sealed to me, or null; `sealed_to`: the admins holding a seal; `admins`: the
     clinic's active admins (a client reseals or replaces the key when the two differ);
-    `replace_due`: an admin who held it was deleted, so a client replaces it."""
+    `replace_due`: an admin who held it was deleted or disabled, so a client replaces it;
+    `maker_id` and `signature`: the admin who made or last resealed it and their signature
+    over it, which a client checks before opening it (both null with no key)."""
 
     generation: int
     public_key: Base64Text | None
@@ -363,3 +367,5 @@ class AdminKeyJson(TypedDict):
     sealed_to: list[IdText]
     admins: list[IdText]
     replace_due: bool
+    maker_id: IdText | None
+    signature: Base64Text | None

@@ -79,6 +79,7 @@ async def change_admin_key(
             body.public_key,
             dict(body.seals),
             dict(body.labels),
+            body.signature,
         )
     return admin_key_json(view)
 

@@ -1600,6 +1600,7 @@ export function checkGroupChainLink(previous, commit) {
 // docs/crypto.md §12 "Labels for admins"; the Python twin is crypto/group_labels.py.
 
 const LABEL_CONTEXT = ascii("interlude/group-label/v1\0");
+const ADMIN_KEY_CONTEXT = ascii("interlude/admin-key/v1\0");
 const LABEL_KIND = 4;
 const MAX_LABEL_BYTES = 64;
 const LABEL_SEAL_BYTES = 1 + 16 + 8 + 1 + MAX_LABEL_BYTES + 48;
@@ -1623,6 +1624,23 @@ export function openAdminKey(seal, clinicId, generation, publicKey, admin) {
     throw new WrongKeyError("sealed admin key does not match its public half");
   }
   return secret;
+}
+
+function adminKeyStatement(clinicId, generation, publicKey, makerId) {
+  if (!Number.isInteger(generation) || generation < 1 || generation > MAX_EPOCH) throw new MalformedError("generation out of range");
+  const body = new Writer().u8(GROUP_FORMAT_VERSION).uuid(clinicId).u64(generation).fixed(publicKey, 32).uuid(makerId).bytes();
+  return concat(ADMIN_KEY_CONTEXT, body);
+}
+
+/** The maker's signature (64 bytes) over the admin key's public half, clinic and generation. */
+export function signAdminKey(maker, clinicId, generation, publicKey) {
+  return sodium.crypto_sign_detached(adminKeyStatement(clinicId, generation, publicKey, maker.userId), maker.signSk);
+}
+
+/** Checks the admin key was signed for this clinic and generation by the given account key (BadSignatureError otherwise). */
+export function verifyAdminKey(signature, clinicId, generation, publicKey, makerId, makerSignPk) {
+  if (signature.length !== 64 || publicKey.length !== 32) throw new BadSignatureError("admin key signature");
+  verifySignature(makerSignPk, adminKeyStatement(clinicId, generation, publicKey, makerId), signature);
 }
 
 /** A group's label sealed to the admin key of `generation`, signed by the writing admin (259 bytes). */

@@ -1,7 +1,9 @@
 // Labels for admins (docs/crypto.md §12), as in web/sdk_group_labels.py: the clinic's admin
 // key, kept in step with the clinic's admins (made on first use, resealed when an admin
 // joins, replaced with every label resealed when one leaves), and the groups' labels sealed
-// to it. A label shows only if an administrator of the clinic signed it for that group.
+// to it. A key is opened, and a label sealed to it, only if an administrator of the clinic
+// signed it for this clinic and generation (so a key the server made is refused); a label
+// shows only if an administrator of the clinic signed it for that group.
 import { api } from "./api.js";
 import {
   b64decode,
@@ -10,6 +12,8 @@ import {
   createGroupLabel,
   openAdminKey,
   sealAdminKey,
+  signAdminKey,
+  verifyAdminKey,
   openGroupLabel,
   parseGroupLabel,
   parsePublicBundle,
@@ -20,6 +24,13 @@ import { allPeople } from "./people.js";
 import * as session from "./session.js";
 
 export const UNNAMED = "Unnamed group";
+
+/** The admin key served is not signed by an administrator of the clinic: nothing is opened or sealed. */
+export class AdminKeyUnverified extends Error {
+  constructor() {
+    super("The clinic's admin key cannot be verified: no administrator of the clinic signed it, so labels are not opened or written. Please tell your clinic.");
+  }
+}
 
 function me() {
   return session.current().identities[0];
@@ -36,6 +47,21 @@ async function bundleOf(userId) {
   return bundle;
 }
 
+async function adminIds() {
+  return new Set((await allPeople()).filter((p) => p.role === "admin").map((p) => p.id));
+}
+
+/** Refuses a key that no administrator of the clinic signed for this clinic and generation. */
+async function verifyKey(view) {
+  try {
+    if (!view.maker_id || !view.signature || !(await adminIds()).has(view.maker_id)) throw new Error("unsigned");
+    const bundle = await bundleOf(view.maker_id);
+    verifyAdminKey(b64decode(view.signature), clinicId(), view.generation, b64decode(view.public_key), view.maker_id, bundle.signPk);
+  } catch {
+    throw new AdminKeyUnverified();
+  }
+}
+
 function openKey(view) {
   if (!view.seal) return null;
   const publicKey = b64decode(view.public_key);
@@ -48,7 +74,8 @@ async function put(view, key, labels) {
   for (const adminId of view.admins) {
     seals[adminId] = b64encode(sealAdminKey(key.secretKey, clinicId(), key.generation, (await bundleOf(adminId)).boxPk));
   }
-  await api("PUT", "/api/clinic/admin-key", { generation: key.generation, public_key: b64encode(key.publicKey), seals, labels });
+  const signature = b64encode(signAdminKey(me(), clinicId(), key.generation, key.publicKey));
+  await api("PUT", "/api/clinic/admin-key", { generation: key.generation, public_key: b64encode(key.publicKey), seals, labels, signature });
 }
 
 /** A group's label sealed to the admin key and signed by this administrator (base64url). */
@@ -61,6 +88,7 @@ export function sealLabel(key, threadId, text) {
 export async function adminKey() {
   const view = await api("GET", "/api/clinic/admin-key");
   if (view.generation === 0) return replace(view, new Map());
+  await verifyKey(view);
   const key = openKey(view);
   const sealed = new Set(view.sealed_to);
   const admins = new Set(view.admins);
@@ -89,7 +117,7 @@ async function replace(view, texts) {
 /** thread id -> {label, problem} for every group of the clinic, opened with `key`. */
 export async function openLabels(key) {
   const { groups } = await api("GET", "/api/clinic/groups");
-  const admins = new Set((await allPeople()).filter((p) => p.role === "admin").map((p) => p.id));
+  const admins = await adminIds();
   const opened = new Map();
   for (const group of groups) {
     if (!group.label) {
@@ -132,6 +160,9 @@ export function labelLine(group) {
       line.replaceChildren(h("strong", {}, "Label for admins: "), found.label ?? UNNAMED);
       if (found.problem) line.append(h("span", { className: "hint" }, ` (${found.problem})`));
     })
-    .catch(() => line.replaceChildren(h("strong", {}, "Label for admins: "), UNNAMED));
+    .catch((error) => {
+      line.replaceChildren(h("strong", {}, "Label for admins: "), UNNAMED);
+      if (error instanceof AdminKeyUnverified) line.append(h("span", { className: "hint" }, " (the clinic's admin key cannot be verified)"));
+    });
   return line;
 }

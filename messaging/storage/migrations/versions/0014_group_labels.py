@@ -4,6 +4,8 @@ label per group sealed to it.
 The label (docs/crypto.md section 12) is an opaque name that every admin of the clinic
 reads, member of the group or not; the server stores it and the admin key's public half
 and cannot read either. `groups.label` is nullable: a group may have none.
+`admin_keys.maker_id` and `signature`: the admin who made or last resealed the key and
+their signature over it, which every client checks.
 
 Revision ID: 0014
 Revises: 0013
@@ -38,6 +40,8 @@ def upgrade() -> None:
         sa.Column("public_key", sa.LargeBinary(length=32), nullable=False),
         sa.Column("updated_at", UTCDateTime(), nullable=False),
         sa.Column("replace_due", sa.Boolean(), nullable=False),
+        sa.Column("maker_id", sa.Uuid(), nullable=False),
+        sa.Column("signature", sa.LargeBinary(length=64), nullable=False),
         _fk("admin_keys", "clinic_id", "clinics.id"),
         sa.PrimaryKeyConstraint("clinic_id", name=op.f("pk_admin_keys")),
     )

@@ -6,7 +6,7 @@ import { h, screen, uid } from "../dom.js";
 import { describe } from "../failures.js";
 import { alertLine, field, showProblem, whileWorking, workingLine } from "../forms.js";
 import { creationBody } from "../group-keys.js";
-import { adminKey, sealLabel } from "../group-labels.js";
+import { AdminKeyUnverified, adminKey, sealLabel } from "../group-labels.js";
 import { POLICIES } from "../groups.js";
 import { allPeople } from "../people.js";
 import * as session from "../session.js";
@@ -15,7 +15,11 @@ const NO_ADMIN_KEY = "Another administrator has to open the list of groups once 
 
 class NoAdminKey extends Error {}
 
-const explain = (error) => (error instanceof NoAdminKey ? NO_ADMIN_KEY : describe(error));
+const explain = (error) => {
+  if (error instanceof NoAdminKey) return NO_ADMIN_KEY;
+  if (error instanceof AdminKeyUnverified) return error.message;
+  return describe(error);
+};
 
 function textArea(label, hint, rows, maxlength) {
   const id = uid("area");
