@@ -81,6 +81,8 @@ class CommitOrder:
         return len(lane.places) if lane is not None else 0
 
     async def _run(self, key: Hashable, lane: _Lane) -> None:
+        if lane.running:  # a task started by `drain_soon` found another runner at work
+            return
         lane.running = True
         try:
             while lane.places and lane.places[0].settled:

@@ -10,6 +10,7 @@ from collections.abc import Awaitable, Callable
 
 import pytest
 
+from messaging.storage.commit_order import CommitOrder
 from messaging.storage.database import Database
 
 THREAD, OTHER_THREAD = "thread-a", "thread-b"
@@ -43,9 +44,10 @@ async def commit_with(database: Database, send: Callable[[], Awaitable[None]], k
         await uow.commit()
 
 
-async def until(condition: Callable[[], bool]) -> None:
-    while not condition():
-        await asyncio.sleep(0.01)
+async def until(condition: Callable[[], bool], seconds: float = 10) -> None:
+    async with asyncio.timeout(seconds):
+        while not condition():
+            await asyncio.sleep(0.01)
 
 
 async def test_a_later_event_waits_for_an_earlier_slow_publish_of_the_same_thread(
@@ -124,3 +126,25 @@ async def test_a_cancelled_runner_leaves_the_rest_to_run_by_itself(database: Dat
         await first
     await until(lambda: recorder.sent == ["second"])
     assert database.commit_order.pending(THREAD) == 0
+
+
+async def test_a_lane_is_run_by_one_runner_at_a_time() -> None:
+    order, recorder = CommitOrder(), Recorder()
+    release = recorder.hold("slow")
+    slow, later = order.take_place(THREAD), order.take_place(THREAD)
+    order.fill(slow, recorder.publish("slow"))
+    order.drain_soon(THREAD)  # a task that has not started yet
+    order.fill(later, recorder.publish("later"))
+    seen_while_slow: list[list[str]] = []
+
+    async def release_slow() -> None:
+        await until(lambda: recorder.started[:1] == ["slow"])
+        await asyncio.sleep(0.05)  # the background task has had its turn by now
+        seen_while_slow.append(list(recorder.started))
+        release.set()
+
+    releasing = asyncio.create_task(release_slow())
+    await order.drain(THREAD)  # runs "slow" here, before the background task starts
+    await releasing
+    await until(lambda: recorder.sent == ["slow", "later"])
+    assert seen_while_slow == [["slow"]], "a second runner sent past the first"
