@@ -21,7 +21,7 @@ from crypto import CryptoError
 from crypto import group_labels as labels
 from crypto import groups as gcrypto
 from messaging import audit
-from messaging.actors import Actor, Role
+from messaging.actors import Actor
 from messaging.audit import AuditEntry
 from messaging.context import ServiceContext
 from messaging.errors import Conflict, Forbidden, InvalidInput
@@ -53,11 +53,6 @@ class AdminKeyView:
     signature: bytes | None
 
 
-async def _active_admins(uow: UnitOfWork, clinic_id: uuid.UUID) -> list[uuid.UUID]:
-    people = await accounts.list_users(uow.session, clinic_id, after_email="", limit=10_000)
-    return sorted(u.id for u in people if u.role == Role.ADMIN and u.status == "active")
-
-
 async def my_admin_key(uow: UnitOfWork, actor: Actor | None) -> AdminKeyView:
     allowed = authorize(actor, Action.MANAGE_ADMIN_KEY, clinic_of(actor))
     key = await store.get_admin_key(uow.session, allowed.clinic_id)
@@ -66,7 +61,7 @@ async def my_admin_key(uow: UnitOfWork, actor: Actor | None) -> AdminKeyView:
         None if key is None else key.public_key,
         await store.seal_for(uow.session, allowed.clinic_id, allowed.user_id),
         await store.sealed_to(uow.session, allowed.clinic_id),
-        await _active_admins(uow, allowed.clinic_id),
+        await accounts.active_admin_ids(uow.session, allowed.clinic_id),
         False if key is None else key.replace_due,
         None if key is None else key.maker_id,
         None if key is None else key.signature,
@@ -117,7 +112,7 @@ async def set_admin_key(
         raise InvalidInput("public_key: must be 32 bytes.")
     if any(len(s) != gcrypto.GROUP_SECRET_SEAL_BYTES for s in seals.values()):
         raise InvalidInput("seals: each is a sealed admin key.")
-    admins = await _active_admins(uow, allowed.clinic_id)
+    admins = await accounts.active_admin_ids(uow.session, allowed.clinic_id)
     if set(seals) != set(admins):
         raise InvalidInput("seals: one for every active admin of the clinic, and no one else.")
     if allowed.user_id not in admins:

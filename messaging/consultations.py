@@ -222,13 +222,7 @@ async def set_intake_key(
     allowed = authorize(actor, Action.MANAGE_RECORD_POLICY, clinic_of(actor))
     if len(public_key) != 32:
         raise InvalidInput("public_key: must be 32 bytes.")
-    admins = {
-        u.id
-        for u in await accounts.list_users(
-            uow.session, allowed.clinic_id, after_email="", limit=10_000
-        )
-        if u.role == Role.ADMIN and u.status == "active"
-    }
+    admins = set(await accounts.active_admin_ids(uow.session, allowed.clinic_id))
     if set(seals) != admins:
         raise InvalidInput("seals: one for every active admin of the clinic, and no one else.")
     now = ctx.clock.now()

@@ -133,6 +133,16 @@ async def list_users(
     return [UserRecord.from_row(row) for row in rows.mappings()]
 
 
+async def active_admin_ids(session: AsyncSession, clinic_id: uuid.UUID) -> list[uuid.UUID]:
+    """The clinic's active admins, in id order (whoever a clinic-wide key is sealed to)."""
+    rows = await session.execute(
+        select(users.c.id)
+        .where(users.c.clinic_id == clinic_id, users.c.role == "admin", users.c.status == "active")
+        .order_by(users.c.id)
+    )
+    return list(rows.scalars())
+
+
 async def disable_user(session: AsyncSession, user_id: uuid.UUID, now: datetime) -> bool:
     result = await session.execute(
         update(users)
